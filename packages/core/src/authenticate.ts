@@ -1,0 +1,83 @@
+import { createCredentialReader, type KeySource, type RequestAccessors, resolveKeySources } from './credentials.js';
+import { KeygateError } from './errors.js';
+import type { Keygate } from './keygate.js';
+import { authProblems, type ProblemResponse, unavailableProblem } from './problem.js';
+import type { ApiKey } from './record.js';
+import type { VerifyResult } from './verify.js';
+
+/** Options shared by every adapter's authentication middleware. */
+export interface AuthOptions {
+  /** The keygate instance whose store and cache verify keys. */
+  keygate: Keygate;
+  /** Where to look for the key, in order. Default: `X-API-Key` header, then `Authorization: Bearer`. */
+  sources?: readonly KeySource[];
+  /** When true, a request without a key passes with no key attached (a bad key still fails). Default false. */
+  optional?: boolean;
+  /** The realm of `WWW-Authenticate` challenges. Default `api`. */
+  realm?: string;
+  /** Called when the key store fails; the client gets a 503. Default: `console.error`. Never given a key. */
+  onError?: (error: unknown) => void;
+}
+
+/** The outcome of authenticating one request: a key (or none, when optional), or the response to send. */
+export type AuthOutcome =
+  | { readonly ok: true; readonly key: ApiKey | undefined }
+  | { readonly ok: false; readonly response: ProblemResponse };
+
+/** Authenticates a request; synchronous when the key is in the verified-key cache. */
+export type Authenticate<Req> = (req: Req) => AuthOutcome | Promise<AuthOutcome>;
+
+const REALM_RE = /^[\x20-\x7e]{1,64}$/;
+const ANONYMOUS: AuthOutcome = Object.freeze({ ok: true, key: undefined });
+
+/** Validates the realm used in challenges; throws `invalid_options`. */
+export function resolveRealm(realm: unknown = 'api'): string {
+  if (typeof realm !== 'string' || !REALM_RE.test(realm) || realm.includes('"') || realm.includes('\\')) {
+    throw new KeygateError(
+      'invalid_options',
+      'keygate: `realm` must be 1-64 printable ASCII characters without quotes or backslashes.',
+    );
+  }
+  return realm;
+}
+
+/**
+ * Builds the whole authentication step for an adapter: read the credential, verify it, and map
+ * every failure to its HTTP response. Options are resolved here, once.
+ */
+export function createAuthenticator<Req>(options: AuthOptions, accessors: RequestAccessors<Req>): Authenticate<Req> {
+  const { keygate } = options ?? {};
+  if (!keygate || typeof keygate.verify !== 'function') {
+    throw new KeygateError('invalid_options', 'keygate: `keygate` is required (create one with createKeygate()).');
+  }
+  const read = createCredentialReader(resolveKeySources(options.sources), accessors);
+  const problems = authProblems(resolveRealm(options.realm));
+  const optional = options.optional === true;
+  const onError = options.onError ?? ((error: unknown) => console.error('keygate: the key store failed', error));
+  const storeDown = unavailableProblem(1);
+
+  const toOutcome = (result: VerifyResult): AuthOutcome => {
+    if (result.ok) return { ok: true, key: result.key };
+    if (result.reason === 'busy') {
+      return { ok: false, response: unavailableProblem(Math.ceil((result.retryAfterMs ?? 1000) / 1000)) };
+    }
+    return { ok: false, response: problems[result.reason] };
+  };
+
+  return (req) => {
+    const credential = read(req);
+    switch (credential.kind) {
+      case 'none':
+        return optional ? ANONYMOUS : { ok: false, response: problems.missing };
+      case 'malformed':
+      case 'ambiguous':
+        return { ok: false, response: problems[credential.kind] };
+    }
+    const cached = keygate.peek(credential.key);
+    if (cached !== undefined) return toOutcome(cached);
+    return keygate.verify(credential.key).then(toOutcome, (error: unknown) => {
+      onError(error);
+      return { ok: false, response: storeDown };
+    });
+  };
+}

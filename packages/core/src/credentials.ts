@@ -1,0 +1,131 @@
+import { KeygateError } from './errors.js';
+import { MAX_KEY_LENGTH } from './key-format.js';
+
+/** Where a request may carry its key. */
+export type KeySource =
+  | { readonly in: 'header'; readonly name: string }
+  | { readonly in: 'bearer' }
+  | { readonly in: 'query'; readonly name: string }
+  | { readonly in: 'cookie'; readonly name: string };
+
+/**
+ * The default sources: `X-API-Key`, then `Authorization: Bearer`. Query and cookie are opt-in:
+ * URLs end up in access logs, proxies and browser history; cookies are sent by browsers on their own (CSRF).
+ */
+export const DEFAULT_KEY_SOURCES: readonly KeySource[] = Object.freeze([
+  Object.freeze({ in: 'header', name: 'x-api-key' }),
+  Object.freeze({ in: 'bearer' }),
+]);
+
+/** How core reads one framework's request; adapters pass these once, so nothing is allocated per request. */
+export interface RequestAccessors<Req> {
+  /** Node's `IncomingMessage.rawHeaders` (name, value, name, value…), which keeps duplicated headers. */
+  rawHeaders(req: Req): readonly string[];
+  /** A parsed query parameter (string, array of strings, or anything a query parser makes). */
+  query?(req: Req, name: string): unknown;
+  /** A cookie value, from the framework or its official cookie plugin. */
+  cookie?(req: Req, name: string): string | undefined;
+}
+
+/** What a request carries: nothing, one key, or something unusable. */
+export type Credential =
+  | { readonly kind: 'none' }
+  | { readonly kind: 'key'; readonly key: string }
+  | { readonly kind: 'malformed' }
+  | { readonly kind: 'ambiguous' };
+
+const NONE: Credential = Object.freeze({ kind: 'none' });
+const MALFORMED: Credential = Object.freeze({ kind: 'malformed' });
+const AMBIGUOUS: Credential = Object.freeze({ kind: 'ambiguous' });
+const BEARER_RE = /^bearer(?: +|$)/i;
+const HEADER_NAME_RE = /^[!#$%&'*+.^_`|~0-9a-z-]+$/;
+
+/** Validates and freezes configured sources (header names lower-cased). Throws `invalid_options`. */
+export function resolveKeySources(sources: readonly KeySource[] = DEFAULT_KEY_SOURCES): readonly KeySource[] {
+  if (!Array.isArray(sources) || sources.length === 0) {
+    throw new KeygateError('invalid_options', 'keygate: `sources` must be a non-empty array.');
+  }
+  return Object.freeze(
+    sources.map((source: KeySource) => {
+      if (source?.in === 'bearer') return Object.freeze({ in: 'bearer' as const });
+      if (source?.in !== 'header' && source?.in !== 'query' && source?.in !== 'cookie') {
+        throw new KeygateError(
+          'invalid_options',
+          "keygate: each source is { in: 'header' | 'query' | 'cookie', name } or { in: 'bearer' }.",
+        );
+      }
+      const name = source.in === 'header' ? String(source.name).toLowerCase() : source.name;
+      if (typeof name !== 'string' || name.length === 0 || (source.in === 'header' && !HEADER_NAME_RE.test(name))) {
+        throw new KeygateError('invalid_options', `keygate: a ${source.in} source needs a valid \`name\`.`);
+      }
+      return Object.freeze({ in: source.in, name });
+    }),
+  );
+}
+
+/**
+ * Builds the reader that finds the key in a request. Every source is read: the same key twice is
+ * fine, two different keys are `ambiguous`; an empty, oversized or non-string value is `malformed`
+ * (its content is judged later, by the key parser).
+ */
+export function createCredentialReader<Req>(
+  sources: readonly KeySource[],
+  accessors: RequestAccessors<Req>,
+): (req: Req) => Credential {
+  for (const source of sources) {
+    if (source.in === 'query' && !accessors.query) throw unsupported('query');
+    if (source.in === 'cookie' && !accessors.cookie) throw unsupported('cookie');
+  }
+  return (req) => {
+    let found: string | undefined;
+    for (const source of sources) {
+      const values = readSource(req, source, accessors);
+      if (values === undefined) continue;
+      for (const value of values) {
+        if (typeof value !== 'string' || value.length === 0 || value.length > MAX_KEY_LENGTH) return MALFORMED;
+        if (found === undefined) found = value;
+        else if (found !== value) return AMBIGUOUS;
+      }
+    }
+    return found === undefined ? NONE : { kind: 'key', key: found };
+  };
+}
+
+// Values a source holds: undefined when absent, else each value (a non-string marks bad input).
+function readSource<Req>(req: Req, source: KeySource, accessors: RequestAccessors<Req>): unknown[] | undefined {
+  switch (source.in) {
+    case 'header':
+      return headerValues(accessors.rawHeaders(req), source.name);
+    case 'bearer': {
+      const values = headerValues(accessors.rawHeaders(req), 'authorization');
+      if (values === undefined) return undefined;
+      // Other schemes (Basic, Digest…) are not ours to judge: ignore them.
+      const bearer = values.filter((v) => BEARER_RE.test(v)).map((v) => v.replace(BEARER_RE, ''));
+      return bearer.length === 0 ? undefined : bearer;
+    }
+    case 'query': {
+      const value = accessors.query?.(req, source.name);
+      return value === undefined ? undefined : Array.isArray(value) ? value : [value];
+    }
+    case 'cookie': {
+      const value = accessors.cookie?.(req, source.name);
+      return value === undefined ? undefined : [value];
+    }
+  }
+}
+
+// Scans rawHeaders rather than `headers`, where Node joins duplicates with ", " or drops duplicated Authorization.
+function headerValues(raw: readonly string[], name: string): string[] | undefined {
+  let values: string[] | undefined;
+  for (let i = 0; i < raw.length; i += 2) {
+    const header = raw[i] as string;
+    if (header.length !== name.length || header.toLowerCase() !== name) continue;
+    values ??= [];
+    values.push(raw[i + 1] as string);
+  }
+  return values;
+}
+
+function unsupported(kind: string): KeygateError {
+  return new KeygateError('invalid_options', `keygate: this adapter cannot read a ${kind} source.`);
+}

@@ -1,0 +1,37 @@
+import { KeygateError } from './errors.js';
+import type { KeyRecord, KeyRecordPatch } from './record.js';
+import type { KeyStore } from './store.js';
+
+/** An in-process {@link KeyStore}: for tests, demos and single-instance apps. Its data dies with the process. */
+export class MemoryStore implements KeyStore {
+  readonly #records = new Map<string, KeyRecord>();
+  readonly #byOwner = new Map<string, Set<string>>();
+
+  async findById(id: string): Promise<KeyRecord | null> {
+    const record = this.#records.get(id);
+    return record ? structuredClone(record) : null;
+  }
+
+  async create(record: KeyRecord): Promise<void> {
+    if (this.#records.has(record.id)) throw new KeygateError('conflict', 'A key with that id already exists.');
+    this.#records.set(record.id, structuredClone(record));
+    const ids = this.#byOwner.get(record.owner) ?? new Set<string>();
+    ids.add(record.id);
+    this.#byOwner.set(record.owner, ids);
+  }
+
+  async update(id: string, patch: KeyRecordPatch): Promise<KeyRecord | null> {
+    const record = this.#records.get(id);
+    if (!record) return null;
+    const updated = { ...record, ...structuredClone(patch) };
+    this.#records.set(id, updated);
+    return structuredClone(updated);
+  }
+
+  async listByOwner(owner: string): Promise<KeyRecord[]> {
+    const ids = this.#byOwner.get(owner) ?? new Set<string>();
+    return [...ids]
+      .map((id) => structuredClone(this.#records.get(id) as KeyRecord))
+      .sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime());
+  }
+}

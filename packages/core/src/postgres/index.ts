@@ -1,0 +1,2 @@
+/** @keygate/core/postgres: a PostgreSQL key store on pg. */
+export {};

@@ -1,0 +1,38 @@
+/** A JSON value, as key metadata holds. */
+export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
+
+/** What a store keeps about one key. Never holds the plaintext key; `hash` never leaves core. */
+export interface KeyRecord {
+  /** Public key id (the middle part of the key), unique. */
+  id: string;
+  /** The key's prefix, e.g. `sk_live`. */
+  prefix: string;
+  /** Self-describing hash of the secret (see {@link Hasher}). */
+  hash: string;
+  /** Human-readable name. */
+  name: string;
+  /** Who the key belongs to (a user, team or account id of the application). */
+  owner: string;
+  /** Granted scopes, e.g. `users:read` or `users:*`. */
+  scopes: string[];
+  /** Application data attached to the key. */
+  metadata: { [key: string]: JsonValue };
+  createdAt: Date;
+  expiresAt: Date | null;
+  revokedAt: Date | null;
+  lastUsedAt: Date | null;
+}
+
+/** The public view of a key, attached to authenticated requests: the record without its hash. */
+export type ApiKey = Readonly<Omit<KeyRecord, 'hash' | 'scopes'>> & { readonly scopes: readonly string[] };
+
+/** Fields of a record that can change after creation. */
+export type KeyRecordPatch = Partial<
+  Pick<KeyRecord, 'hash' | 'name' | 'scopes' | 'metadata' | 'expiresAt' | 'revokedAt' | 'lastUsedAt'>
+>;
+
+/** Strips the hash and freezes the result, so it can be shared across requests safely. */
+export function toApiKey(record: KeyRecord): ApiKey {
+  const { hash: _hash, ...rest } = record;
+  return Object.freeze({ ...rest, scopes: Object.freeze([...record.scopes]) });
+}

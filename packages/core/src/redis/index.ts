@@ -1,0 +1,2 @@
+/** @keygate/core/redis: Redis-backed rate limiting and key storage on ioredis. */
+export {};

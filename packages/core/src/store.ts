@@ -1,0 +1,16 @@
+import type { KeyRecord, KeyRecordPatch } from './record.js';
+
+/**
+ * Where key records live. Implementations must be safe for concurrent use and must return
+ * records that callers may mutate without affecting what is stored.
+ */
+export interface KeyStore {
+  /** The record with this id, or null. */
+  findById(id: string): Promise<KeyRecord | null>;
+  /** Stores a new record; throws KeygateError `conflict` when the id exists. */
+  create(record: KeyRecord): Promise<void>;
+  /** Applies a patch and returns the updated record, or null when the id is unknown. */
+  update(id: string, patch: KeyRecordPatch): Promise<KeyRecord | null>;
+  /** Every record of one owner, oldest first. */
+  listByOwner(owner: string): Promise<KeyRecord[]>;
+}

@@ -1,0 +1,164 @@
+import type { FailureTracker } from './failure-tracker.js';
+import { type Hasher, hashAlgorithm } from './hash.js';
+import { KdfBusyError, type KdfLimiter } from './kdf-limiter.js';
+import { keyDigest } from './key-digest.js';
+import { MAX_KEY_LENGTH, parseKey } from './key-format.js';
+import { LruCache } from './lru.js';
+import { type ApiKey, type KeyRecord, toApiKey } from './record.js';
+import type { KeyStore } from './store.js';
+
+/** Why a presented key was not accepted. `busy`: too many verifications in flight, try again shortly. */
+export type VerifyFailureReason = 'malformed' | 'invalid' | 'expired' | 'revoked' | 'busy';
+
+/** The outcome of verifying a key: its public metadata, or a typed failure (with the key id once known). */
+export type VerifyResult =
+  | { readonly ok: true; readonly key: ApiKey }
+  | {
+      readonly ok: false;
+      readonly reason: VerifyFailureReason;
+      readonly keyId?: string;
+      readonly retryAfterMs?: number;
+    };
+
+/** What a {@link Verifier} needs, resolved once by createKeygate. */
+export interface VerifierConfig {
+  readonly store: KeyStore;
+  readonly prefixes: ReadonlySet<string>;
+  readonly hasher: Hasher;
+  readonly hashers: readonly Hasher[];
+  readonly cache: { readonly max: number; readonly ttlMs: number };
+  readonly failures: FailureTracker;
+  readonly kdf: KdfLimiter;
+  readonly now: () => number;
+  /** Called when a stored hash could not be upgraded to the current hasher; never sees the key. */
+  readonly onRehashError: (error: unknown) => void;
+}
+
+/**
+ * Checks presented keys: parse, checksum, lookup by id, revocation and expiry, then a constant-time
+ * hash check. Valid keys are cached by digest for `cache.ttlMs`; concurrent checks of one key share one hash.
+ */
+export class Verifier {
+  readonly #config: VerifierConfig;
+  readonly #cache: LruCache<string, ApiKey>;
+  readonly #digestById: LruCache<string, string>;
+  readonly #inflight = new Map<string, Promise<VerifyResult>>();
+  // Bumped by every eviction: a verification that started before one does not cache its result.
+  #epoch = 0;
+
+  constructor(config: VerifierConfig) {
+    this.#config = config;
+    this.#cache = new LruCache(config.cache.max, config.now);
+    this.#digestById = new LruCache(config.cache.max, config.now);
+  }
+
+  /** The cached outcome for a key verified recently, without any I/O; undefined when not cached. */
+  peek(presented: string): VerifyResult | undefined {
+    if (typeof presented !== 'string' || presented.length > MAX_KEY_LENGTH) return undefined;
+    const digest = keyDigest(presented);
+    const key = this.#cache.get(digest);
+    if (key === undefined) return undefined;
+    if (key.expiresAt !== null && key.expiresAt.getTime() <= this.#config.now()) {
+      this.#cache.delete(digest);
+      return { ok: false, reason: 'expired', keyId: key.id };
+    }
+    return { ok: true, key };
+  }
+
+  /** Verifies a presented key. Never throws for bad input; store errors propagate. */
+  verify(presented: string): Promise<VerifyResult> {
+    const cached = this.peek(presented);
+    if (cached !== undefined) return Promise.resolve(cached);
+    if (typeof presented !== 'string' || presented.length > MAX_KEY_LENGTH) return Promise.resolve(MALFORMED);
+    const digest = keyDigest(presented);
+    let pending = this.#inflight.get(digest);
+    if (pending === undefined) {
+      pending = this.#verifyUncached(presented, digest).finally(() => this.#inflight.delete(digest));
+      this.#inflight.set(digest, pending);
+    }
+    return pending;
+  }
+
+  /** Drops a key id from the cache at once (after revocation, rotation or any change to it). */
+  evict(id: string): void {
+    this.#epoch++;
+    const digest = this.#digestById.get(id);
+    if (digest !== undefined) {
+      this.#cache.delete(digest);
+      this.#digestById.delete(id);
+    }
+  }
+
+  /** Drops every cached key (e.g. when cross-instance invalidation may have been missed). */
+  evictAll(): void {
+    this.#epoch++;
+    this.#cache.clear();
+    this.#digestById.clear();
+  }
+
+  async #verifyUncached(presented: string, digest: string): Promise<VerifyResult> {
+    const { store, prefixes, failures, now } = this.#config;
+    const parsed = parseKey(presented);
+    if (!parsed.ok) return parsed.error === 'malformed' ? MALFORMED : INVALID;
+    const { prefix, id, secret } = parsed.key;
+    if (!prefixes.has(prefix) || failures.isKnownFailure(digest)) return INVALID;
+
+    const epoch = this.#epoch;
+    const record = await store.findById(id);
+    if (record === null || record.prefix !== prefix) {
+      failures.rememberFailure(digest);
+      return INVALID;
+    }
+    if (record.revokedAt !== null) return { ok: false, reason: 'revoked', keyId: id };
+    if (record.expiresAt !== null && record.expiresAt.getTime() <= now())
+      return { ok: false, reason: 'expired', keyId: id };
+
+    const throttledMs = failures.throttledFor(id);
+    if (throttledMs > 0) return { ok: false, reason: 'busy', keyId: id, retryAfterMs: throttledMs };
+
+    let matches: boolean;
+    try {
+      matches = await this.#config.kdf.run(() => this.#hasherFor(record.hash).verify(secret, record.hash));
+    } catch (error) {
+      if (error instanceof KdfBusyError) return { ok: false, reason: 'busy', keyId: id, retryAfterMs: 1000 };
+      throw error;
+    }
+    if (!matches) {
+      failures.recordHashFailure(id, digest);
+      return { ok: false, reason: 'invalid', keyId: id };
+    }
+
+    const key = toApiKey(record);
+    if (epoch === this.#epoch) this.#remember(digest, key);
+    this.#rehashIfStale(record, secret);
+    return { ok: true, key };
+  }
+
+  #remember(digest: string, key: ApiKey): void {
+    const { ttlMs } = this.#config.cache;
+    // A key that expires before the TTL is cached only until it expires.
+    const ttl = key.expiresAt === null ? ttlMs : Math.min(ttlMs, key.expiresAt.getTime() - this.#config.now());
+    if (ttl <= 0) return;
+    this.#cache.set(digest, key, ttl);
+    this.#digestById.set(key.id, digest, ttl);
+  }
+
+  #hasherFor(stored: string): Hasher {
+    const algorithm = hashAlgorithm(stored);
+    return this.#config.hashers.find((h) => h.algorithm === algorithm) ?? this.#config.hasher;
+  }
+
+  #rehashIfStale(record: KeyRecord, secret: string): void {
+    const { hasher, store, kdf, onRehashError } = this.#config;
+    if (hashAlgorithm(record.hash) === hasher.algorithm && !hasher.needsRehash(record.hash)) return;
+    kdf
+      .run(() => hasher.hash(secret))
+      .then((hash) => store.update(record.id, { hash }))
+      .catch((error: unknown) => {
+        if (!(error instanceof KdfBusyError)) onRehashError(error);
+      });
+  }
+}
+
+const MALFORMED: VerifyResult = Object.freeze({ ok: false, reason: 'malformed' });
+const INVALID: VerifyResult = Object.freeze({ ok: false, reason: 'invalid' });

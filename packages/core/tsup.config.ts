@@ -1,0 +1,9 @@
+import { defineConfig } from 'tsup';
+
+const entry = { index: 'src/index.ts', redis: 'src/redis/index.ts', postgres: 'src/postgres/index.ts' };
+
+// scrypt-kdf is ESM-only: the CommonJS build bundles it so `require('@keygate/core')` works on every Node >= 20.
+export default defineConfig([
+  { entry, format: ['esm'], dts: true, sourcemap: true, clean: true, target: 'node20', splitting: true },
+  { entry, format: ['cjs'], dts: true, sourcemap: true, target: 'node20', noExternal: ['scrypt-kdf'] },
+]);
