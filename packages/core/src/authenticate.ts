@@ -19,9 +19,12 @@ export interface AuthOptions {
   onError?: (error: unknown) => void;
 }
 
-/** The outcome of authenticating one request: a key (or none, when optional), or the response to send. */
+/**
+ * The outcome of authenticating one request: a key (or none, when optional) plus headers the
+ * adapter sets on the eventual response (e.g. rate-limit headers), or the complete error response.
+ */
 export type AuthOutcome =
-  | { readonly ok: true; readonly key: ApiKey | undefined }
+  | { readonly ok: true; readonly key: ApiKey | undefined; readonly headers?: Readonly<Record<string, string>> }
   | { readonly ok: false; readonly response: ProblemResponse };
 
 /** Authenticates a request; synchronous when the key is in the verified-key cache. */

@@ -17,10 +17,22 @@ export const DEFAULT_KEY_SOURCES: readonly KeySource[] = Object.freeze([
   Object.freeze({ in: 'bearer' }),
 ]);
 
+/** The parts of Node's `IncomingMessage` core reads. */
+export interface RawRequest {
+  /** Header names and values in arrival order (name, value, name, value…): keeps duplicated headers. */
+  readonly rawHeaders: readonly string[];
+  readonly method?: string | undefined;
+  readonly url?: string | undefined;
+}
+
 /** How core reads one framework's request; adapters pass these once, so nothing is allocated per request. */
 export interface RequestAccessors<Req> {
-  /** Node's `IncomingMessage.rawHeaders` (name, value, name, value…), which keeps duplicated headers. */
-  rawHeaders(req: Req): readonly string[];
+  /** The underlying Node request. */
+  raw(req: Req): RawRequest;
+  /** The client address as the framework resolves it under its own trusted-proxy setting. */
+  ip(req: Req): string | undefined;
+  /** Whether the request arrived over TLS, as the framework resolves it under its trusted-proxy setting. */
+  secure(req: Req): boolean;
   /** A parsed query parameter (string, array of strings, or anything a query parser makes). */
   query?(req: Req, name: string): unknown;
   /** A cookie value, from the framework or its official cookie plugin. */
@@ -95,9 +107,9 @@ export function createCredentialReader<Req>(
 function readSource<Req>(req: Req, source: KeySource, accessors: RequestAccessors<Req>): unknown[] | undefined {
   switch (source.in) {
     case 'header':
-      return headerValues(accessors.rawHeaders(req), source.name);
+      return headerValues(accessors.raw(req).rawHeaders, source.name);
     case 'bearer': {
-      const values = headerValues(accessors.rawHeaders(req), 'authorization');
+      const values = headerValues(accessors.raw(req).rawHeaders, 'authorization');
       if (values === undefined) return undefined;
       // Other schemes (Basic, Digest…) are not ours to judge: ignore them.
       const bearer = values.filter((v) => BEARER_RE.test(v)).map((v) => v.replace(BEARER_RE, ''));
@@ -114,8 +126,8 @@ function readSource<Req>(req: Req, source: KeySource, accessors: RequestAccessor
   }
 }
 
-// Scans rawHeaders rather than `headers`, where Node joins duplicates with ", " or drops duplicated Authorization.
-function headerValues(raw: readonly string[], name: string): string[] | undefined {
+/** Every value of one header (lower-case name). Scans rawHeaders rather than `headers`, where Node joins duplicates with ", " or drops a duplicated Authorization. */
+export function headerValues(raw: readonly string[], name: string): string[] | undefined {
   let values: string[] | undefined;
   for (let i = 0; i < raw.length; i += 2) {
     const header = raw[i] as string;

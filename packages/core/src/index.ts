@@ -6,7 +6,7 @@
 
 export type { Authenticate, AuthOptions, AuthOutcome } from './authenticate.js';
 export { createAuthenticator } from './authenticate.js';
-export type { KeySource, RequestAccessors } from './credentials.js';
+export type { KeySource, RawRequest, RequestAccessors } from './credentials.js';
 /** The HTTP layer adapters share: credential sources, authentication, scope guards, problem responses. */
 export { DEFAULT_KEY_SOURCES } from './credentials.js';
 export type { KeygateErrorCode } from './errors.js';
@@ -44,10 +44,10 @@ export { KeyManager } from './manager.js';
 /** Stores and records. */
 export { MemoryStore } from './memory-store.js';
 export type { ProblemCode, ProblemDetails, ProblemResponse } from './problem.js';
-export type { ApiKey, JsonValue, KeyRecord, KeyRecordPatch } from './record.js';
+export type { ApiKey, JsonValue, KeyRecord, KeyRecordPatch, RateLimitPolicy } from './record.js';
 export type { ScopeMatch } from './scopes.js';
 /** Scopes. */
 export { assertGrantableScope, assertRequirableScope, hasScopes } from './scopes.js';
-export type { KeyStore } from './store.js';
+export type { CreateRecordOptions, KeyStore } from './store.js';
 /** Verification results. */
 export type { VerifyFailureReason, VerifyResult } from './verify.js';

@@ -56,6 +56,9 @@ export class KeyManager {
         createdAt: new Date(at),
         revokedAt: null,
         lastUsedAt: null,
+        rateLimits: null,
+        allowedIps: null,
+        replacedBy: null,
       };
       try {
         await store.create(record);

@@ -1,6 +1,6 @@
 import { KeygateError } from './errors.js';
 import type { KeyRecord, KeyRecordPatch } from './record.js';
-import type { KeyStore } from './store.js';
+import type { CreateRecordOptions, KeyStore } from './store.js';
 
 /** An in-process {@link KeyStore}: for tests, demos and single-instance apps. Its data dies with the process. */
 export class MemoryStore implements KeyStore {
@@ -12,8 +12,12 @@ export class MemoryStore implements KeyStore {
     return record ? structuredClone(record) : null;
   }
 
-  async create(record: KeyRecord): Promise<void> {
+  async create(record: KeyRecord, options: CreateRecordOptions = {}): Promise<void> {
     if (this.#records.has(record.id)) throw new KeygateError('conflict', 'A key with that id already exists.');
+    const cap = options.maxActivePerOwner;
+    if (cap !== undefined && this.#activeCount(record.owner, record.createdAt.getTime()) >= cap) {
+      throw new KeygateError('limit_exceeded', `The owner already has ${cap} active keys.`);
+    }
     this.#records.set(record.id, structuredClone(record));
     const ids = this.#byOwner.get(record.owner) ?? new Set<string>();
     ids.add(record.id);
@@ -26,6 +30,15 @@ export class MemoryStore implements KeyStore {
     const updated = { ...record, ...structuredClone(patch) };
     this.#records.set(id, updated);
     return structuredClone(updated);
+  }
+
+  #activeCount(owner: string, now: number): number {
+    let count = 0;
+    for (const id of this.#byOwner.get(owner) ?? []) {
+      const r = this.#records.get(id) as KeyRecord;
+      if (r.revokedAt === null && (r.expiresAt === null || r.expiresAt.getTime() > now)) count++;
+    }
+    return count;
   }
 
   async listByOwner(owner: string): Promise<KeyRecord[]> {

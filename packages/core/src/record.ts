@@ -1,6 +1,16 @@
 /** A JSON value, as key metadata holds. */
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
 
+/** One named rate limit: at most `limit` requests per `windowSeconds`, with bursts up to `limit`. */
+export interface RateLimitPolicy {
+  /** Policy name, shown in RateLimit headers (e.g. `burst`, `daily`). */
+  name: string;
+  /** Requests allowed per window. */
+  limit: number;
+  /** Window length in seconds. */
+  windowSeconds: number;
+}
+
 /** What a store keeps about one key. Never holds the plaintext key; `hash` never leaves core. */
 export interface KeyRecord {
   /** Public key id (the middle part of the key), unique. */
@@ -21,6 +31,12 @@ export interface KeyRecord {
   expiresAt: Date | null;
   revokedAt: Date | null;
   lastUsedAt: Date | null;
+  /** Per-key rate limits replacing the configured defaults, or null to use the defaults. */
+  rateLimits: RateLimitPolicy[] | null;
+  /** IPv4/IPv6 addresses and CIDR ranges the key may be used from, or null for anywhere. */
+  allowedIps: string[] | null;
+  /** Id of the key that replaced this one by rotation, or null. */
+  replacedBy: string | null;
 }
 
 /** The public view of a key, attached to authenticated requests: the record without its hash. */
