@@ -1,0 +1,71 @@
+/**
+ * @keygate/express: API-key authentication for Express 5.
+ * `app.use(apiKeyAuth({ keygate }))` attaches `req.apiKey`; `requireScopes(...)` guards a route.
+ */
+import {
+  type ApiKey,
+  type AuthOptions,
+  type AuthOutcome,
+  type ProblemResponse,
+  type RequestAccessors,
+  type ScopeGuardOptions,
+  createAuthenticator,
+  createScopeGuard,
+} from '@keygate/core';
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
+
+declare global {
+  namespace Express {
+    interface Request {
+      /** The verified key's public metadata, set by `apiKeyAuth` (absent when the key was optional and not sent). */
+      apiKey?: ApiKey;
+    }
+  }
+}
+
+/** Options of {@link apiKeyAuth}: see `AuthOptions` in @keygate/core. Cookie sources need `cookie-parser`. */
+export type ApiKeyAuthOptions = AuthOptions;
+
+const accessors: RequestAccessors<Request> = {
+  raw: (req) => req,
+  ip: (req) => req.ip,
+  secure: (req) => req.secure,
+  query: (req, name) => (req.query as Record<string, unknown>)[name],
+  cookie: (req, name) => {
+    const cookies = (req as { cookies?: Record<string, unknown> }).cookies;
+    if (cookies === undefined) throw new Error('keygate: a cookie source needs cookie-parser mounted before apiKeyAuth().');
+    const value = cookies[name];
+    return value === undefined || typeof value === 'string' ? value : String(value);
+  },
+};
+
+/** Middleware that authenticates the request's API key and sets `req.apiKey`, or answers 400/401/429/503. */
+export function apiKeyAuth(options: ApiKeyAuthOptions): RequestHandler {
+  const authenticate = createAuthenticator(options, accessors);
+  return (req, res, next) => {
+    const outcome = authenticate(req);
+    if (outcome instanceof Promise) outcome.then((settled) => finish(settled, req, res, next), next);
+    else finish(outcome, req, res, next);
+  };
+}
+
+/** Route middleware that answers 403 unless `req.apiKey` has the scopes (all by default), 401 without a key. */
+export function requireScopes(scopes: string | readonly string[], options?: ScopeGuardOptions): RequestHandler {
+  const guard = createScopeGuard(scopes, options);
+  return (req, res, next) => {
+    const problem = guard(req.apiKey);
+    if (problem) send(res, problem);
+    else next();
+  };
+}
+
+function finish(outcome: AuthOutcome, req: Request, res: Response, next: NextFunction): void {
+  if (!outcome.ok) return send(res, outcome.response);
+  if (outcome.headers) res.set(outcome.headers);
+  if (outcome.key) req.apiKey = outcome.key;
+  next();
+}
+
+function send(res: Response, problem: ProblemResponse): void {
+  res.status(problem.status).set(problem.headers).send(problem.json);
+}

@@ -1,0 +1,92 @@
+/**
+ * @keygate/fastify: API-key authentication for Fastify 5.
+ * `app.register(keygatePlugin, { keygate })` authenticates in an `onRequest` hook and sets
+ * `request.apiKey`; `requireScopes(...)` is a route-level hook. Register it inside a child
+ * context to protect only that context's routes.
+ */
+import {
+  type ApiKey,
+  type AuthOptions,
+  type AuthOutcome,
+  type ProblemResponse,
+  type RequestAccessors,
+  type ScopeGuardOptions,
+  createAuthenticator,
+  createScopeGuard,
+} from '@keygate/core';
+import type { FastifyPluginCallback, FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
+import fp from 'fastify-plugin';
+
+/** Per-route authentication: `false` makes a route public, `'optional'` attaches a key only when one is sent. */
+export type RouteApiKeyConfig = false | 'optional' | 'required';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The verified key's public metadata, or null when the route is public or the optional key was not sent. */
+    apiKey: ApiKey | null;
+  }
+  interface FastifyContextConfig {
+    /** How this route authenticates (default: as the plugin's `optional` option says). */
+    apiKey?: RouteApiKeyConfig;
+  }
+}
+
+/** Options of the plugin: see `AuthOptions` in @keygate/core. Cookie sources need `@fastify/cookie` registered first. */
+export type KeygatePluginOptions = AuthOptions;
+
+/** A hook usable as a route's `onRequest` or `preHandler`. */
+export type ScopeHook = (request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction) => void;
+
+const accessors: RequestAccessors<FastifyRequest> = {
+  raw: (request) => request.raw,
+  ip: (request) => request.ip,
+  secure: (request) => request.protocol === 'https',
+  query: (request, name) => (request.query as Record<string, unknown> | undefined)?.[name],
+  cookie: (request, name) => {
+    const cookies = (request as { cookies?: Record<string, string | undefined> }).cookies;
+    if (cookies === undefined) throw new Error('keygate: a cookie source needs @fastify/cookie registered before keygate.');
+    return cookies[name];
+  },
+};
+
+const plugin: FastifyPluginCallback<KeygatePluginOptions> = (fastify, options, done) => {
+  const required = createAuthenticator({ ...options, optional: false }, accessors);
+  const optional = createAuthenticator({ ...options, optional: true }, accessors);
+  const byDefault = options.optional === true ? optional : required;
+  fastify.decorateRequest('apiKey', null);
+  fastify.addHook('onRequest', (request, reply, hookDone) => {
+    const mode = request.routeOptions.config.apiKey;
+    if (mode === false) return hookDone();
+    const authenticate = mode === 'optional' ? optional : mode === 'required' ? required : byDefault;
+    const outcome = authenticate(request);
+    if (outcome instanceof Promise) outcome.then((settled) => finish(settled, request, reply, hookDone), hookDone);
+    else finish(outcome, request, reply, hookDone);
+  });
+  done();
+};
+
+/** The keygate plugin, wrapped with fastify-plugin so it applies to the context that registers it. */
+export const keygatePlugin = fp(plugin, { fastify: '5.x', name: '@keygate/fastify' });
+export default keygatePlugin;
+
+/** A route hook that answers 403 unless `request.apiKey` has the scopes (all by default), 401 without a key. */
+export function requireScopes(scopes: string | readonly string[], options?: ScopeGuardOptions): ScopeHook {
+  const guard = createScopeGuard(scopes, options);
+  return (request, reply, done) => {
+    const problem = guard(request.apiKey);
+    if (problem) send(reply, problem);
+    else done();
+  };
+}
+
+function finish(outcome: AuthOutcome, request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void {
+  if (!outcome.ok) return send(reply, outcome.response);
+  if (outcome.headers) reply.headers(outcome.headers);
+  if (outcome.key) request.apiKey = outcome.key;
+  done();
+}
+
+// Responding early from a callback-style hook: send, and do not call done().
+function send(reply: FastifyReply, problem: ProblemResponse): void {
+  reply.code(problem.status).headers(problem.headers).send(problem.json);
+}

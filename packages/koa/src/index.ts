@@ -1,0 +1,60 @@
+/**
+ * @keygate/koa: API-key authentication for Koa 3.
+ * `app.use(apiKeyAuth({ keygate }))` sets `ctx.state.apiKey`; `requireScopes(...)` guards a route.
+ */
+import {
+  type ApiKey,
+  type AuthOptions,
+  type ProblemResponse,
+  type RequestAccessors,
+  type ScopeGuardOptions,
+  createAuthenticator,
+  createScopeGuard,
+} from '@keygate/core';
+import type { Context, Middleware } from 'koa';
+
+declare module 'koa' {
+  interface DefaultState {
+    /** The verified key's public metadata, set by `apiKeyAuth` (absent when the key was optional and not sent). */
+    apiKey?: ApiKey;
+  }
+}
+
+/** Options of {@link apiKeyAuth}: see `AuthOptions` in @keygate/core. Cookies are read with Koa's `ctx.cookies`. */
+export type ApiKeyAuthOptions = AuthOptions;
+
+const accessors: RequestAccessors<Context> = {
+  raw: (ctx) => ctx.req,
+  ip: (ctx) => ctx.ip,
+  secure: (ctx) => ctx.secure,
+  query: (ctx, name) => ctx.query[name],
+  cookie: (ctx, name) => ctx.cookies.get(name),
+};
+
+/** Middleware that authenticates the request's API key and sets `ctx.state.apiKey`, or answers 400/401/429/503. */
+export function apiKeyAuth(options: ApiKeyAuthOptions): Middleware {
+  const authenticate = createAuthenticator(options, accessors);
+  return async (ctx, next) => {
+    const outcome = await authenticate(ctx);
+    if (!outcome.ok) return send(ctx, outcome.response);
+    if (outcome.headers) ctx.set(outcome.headers);
+    if (outcome.key) ctx.state.apiKey = outcome.key;
+    await next();
+  };
+}
+
+/** Route middleware that answers 403 unless `ctx.state.apiKey` has the scopes (all by default), 401 without a key. */
+export function requireScopes(scopes: string | readonly string[], options?: ScopeGuardOptions): Middleware {
+  const guard = createScopeGuard(scopes, options);
+  return async (ctx, next) => {
+    const problem = guard(ctx.state.apiKey);
+    if (problem) return send(ctx, problem);
+    await next();
+  };
+}
+
+function send(ctx: Context, problem: ProblemResponse): void {
+  ctx.status = problem.status;
+  ctx.set(problem.headers);
+  ctx.body = problem.json;
+}
