@@ -6,11 +6,11 @@ import {
   type ApiKey,
   type AuthOptions,
   type AuthOutcome,
+  createAuthenticator,
+  createScopeGuard,
   type ProblemResponse,
   type RequestAccessors,
   type ScopeGuardOptions,
-  createAuthenticator,
-  createScopeGuard,
 } from '@keygate/core';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 
@@ -33,7 +33,8 @@ const accessors: RequestAccessors<Request> = {
   query: (req, name) => (req.query as Record<string, unknown>)[name],
   cookie: (req, name) => {
     const cookies = (req as { cookies?: Record<string, unknown> }).cookies;
-    if (cookies === undefined) throw new Error('keygate: a cookie source needs cookie-parser mounted before apiKeyAuth().');
+    if (cookies === undefined)
+      throw new Error('keygate: a cookie source needs cookie-parser mounted before apiKeyAuth().');
     const value = cookies[name];
     return value === undefined || typeof value === 'string' ? value : String(value);
   },

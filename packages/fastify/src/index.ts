@@ -8,13 +8,13 @@ import {
   type ApiKey,
   type AuthOptions,
   type AuthOutcome,
+  createAuthenticator,
+  createScopeGuard,
   type ProblemResponse,
   type RequestAccessors,
   type ScopeGuardOptions,
-  createAuthenticator,
-  createScopeGuard,
 } from '@keygate/core';
-import type { FastifyPluginCallback, FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
 import fp from 'fastify-plugin';
 
 /** Per-route authentication: `false` makes a route public, `'optional'` attaches a key only when one is sent. */
@@ -44,12 +44,14 @@ const accessors: RequestAccessors<FastifyRequest> = {
   query: (request, name) => (request.query as Record<string, unknown> | undefined)?.[name],
   cookie: (request, name) => {
     const cookies = (request as { cookies?: Record<string, string | undefined> }).cookies;
-    if (cookies === undefined) throw new Error('keygate: a cookie source needs @fastify/cookie registered before keygate.');
+    if (cookies === undefined)
+      throw new Error('keygate: a cookie source needs @fastify/cookie registered before keygate.');
     return cookies[name];
   },
 };
 
-const plugin: FastifyPluginCallback<KeygatePluginOptions> = (fastify, options, done) => {
+// Async, so that invalid options reject registration instead of throwing out of avvio.
+const plugin: FastifyPluginAsync<KeygatePluginOptions> = async (fastify, options) => {
   const required = createAuthenticator({ ...options, optional: false }, accessors);
   const optional = createAuthenticator({ ...options, optional: true }, accessors);
   const byDefault = options.optional === true ? optional : required;
@@ -62,7 +64,6 @@ const plugin: FastifyPluginCallback<KeygatePluginOptions> = (fastify, options, d
     if (outcome instanceof Promise) outcome.then((settled) => finish(settled, request, reply, hookDone), hookDone);
     else finish(outcome, request, reply, hookDone);
   });
-  done();
 };
 
 /** The keygate plugin, wrapped with fastify-plugin so it applies to the context that registers it. */
@@ -79,7 +80,12 @@ export function requireScopes(scopes: string | readonly string[], options?: Scop
   };
 }
 
-function finish(outcome: AuthOutcome, request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void {
+function finish(
+  outcome: AuthOutcome,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  done: HookHandlerDoneFunction,
+): void {
   if (!outcome.ok) return send(reply, outcome.response);
   if (outcome.headers) reply.headers(outcome.headers);
   if (outcome.key) request.apiKey = outcome.key;

@@ -5,11 +5,11 @@
 import {
   type ApiKey,
   type AuthOptions,
+  createAuthenticator,
+  createScopeGuard,
   type ProblemResponse,
   type RequestAccessors,
   type ScopeGuardOptions,
-  createAuthenticator,
-  createScopeGuard,
 } from '@keygate/core';
 import type { Context, Middleware } from 'koa';
 
