@@ -1,0 +1,35 @@
+/** What happened to a key. */
+export type AuditEventType = 'created' | 'updated' | 'verified' | 'failed' | 'revoked' | 'rotated' | 'rate_limited';
+
+/** The request an event came from, when there was one. Never holds a key. */
+export interface RequestContext {
+  /** `METHOD /path` (no query string: it may hold a key). */
+  readonly route: string | null;
+  /** Client address, as the framework resolves it under its trusted-proxy setting. */
+  readonly ip: string | null;
+  readonly userAgent: string | null;
+}
+
+/**
+ * One audit event. It carries the key's public id and owner, never the key or its hash.
+ * `reason` says why a verification failed (the client only ever sees a generic 401).
+ */
+export interface AuditEvent extends RequestContext {
+  readonly type: AuditEventType;
+  readonly time: Date;
+  /** The key's public id, or null when a request failed before an id was known. */
+  readonly keyId: string | null;
+  readonly owner: string | null;
+  /** For `failed`: why (e.g. `invalid`, `expired`, `revoked`, `ip_not_allowed`). */
+  readonly reason?: string;
+  /** For `rotated`: the id of the new key. */
+  readonly replacedBy?: string;
+  /** For `rate_limited`: the violated policies. */
+  readonly policies?: readonly string[];
+}
+
+/** Receives audit events; it runs synchronously on the request path, so it should hand off quickly. */
+export type AuditListener = (event: AuditEvent) => void;
+
+/** No request: events raised outside HTTP (e.g. from a script). */
+export const NO_REQUEST: RequestContext = Object.freeze({ route: null, ip: null, userAgent: null });
