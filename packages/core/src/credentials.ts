@@ -66,7 +66,7 @@ export function resolveKeySources(sources: readonly KeySource[] = DEFAULT_KEY_SO
           "keygate: each source is { in: 'header' | 'query' | 'cookie', name } or { in: 'bearer' }.",
         );
       }
-      const name = source.in === 'header' ? String(source.name).toLowerCase() : source.name;
+      const name = source.in === 'header' && typeof source.name === 'string' ? source.name.toLowerCase() : source.name;
       if (typeof name !== 'string' || name.length === 0 || (source.in === 'header' && !HEADER_NAME_RE.test(name))) {
         throw new KeygateError('invalid_options', `keygate: a ${source.in} source needs a valid \`name\`.`);
       }

@@ -21,6 +21,8 @@ export class FailureTracker {
   readonly #now: () => number;
   readonly #failedDigests: LruCache<string, true>;
   readonly #perId: LruCache<string, { count: number; resetAt: number }>;
+  // Hash verifications in flight per id (bounded by the verifications in flight).
+  readonly #pending = new Map<string, number>();
 
   constructor(limits: FailureLimits, now: () => number) {
     this.#limits = limits;
@@ -39,11 +41,25 @@ export class FailureTracker {
     this.#failedDigests.set(digest, true, this.#limits.rememberMs);
   }
 
-  /** Ms until this id may reach the KDF again, or 0 when it may now. */
+  /** Ms until this id may reach the KDF again, or 0 when it may now. Hashes in flight count as failures. */
   throttledFor(id: string): number {
     const entry = this.#perId.get(id);
-    if (entry === undefined || entry.count < this.#limits.maxPerId) return 0;
+    if ((entry?.count ?? 0) + (this.#pending.get(id) ?? 0) < this.#limits.maxPerId) return 0;
+    // Throttled by hashes still in flight only: they end soon, so retry shortly.
+    if (entry === undefined || entry.count < this.#limits.maxPerId) return 1000;
     return Math.max(1, entry.resetAt - this.#now());
+  }
+
+  /** Marks a hash verification for `id` as started; pair with {@link endHash}. */
+  startHash(id: string): void {
+    this.#pending.set(id, (this.#pending.get(id) ?? 0) + 1);
+  }
+
+  /** Marks a hash verification for `id` as finished, whatever its outcome. */
+  endHash(id: string): void {
+    const left = (this.#pending.get(id) ?? 1) - 1;
+    if (left > 0) this.#pending.set(id, left);
+    else this.#pending.delete(id);
   }
 
   /** Counts one failed hash verification against `id`. */

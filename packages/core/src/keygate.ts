@@ -102,7 +102,9 @@ export function createKeygate(options: KeygateOptions): Keygate {
 
 function count(name: string, value: unknown, min: number): number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min) {
-    fail(`\`${name}\` must be an integer of at least ${min} (received ${String(value)}).`);
+    fail(
+      `\`${name}\` must be an integer of at least ${min} (received ${typeof value === 'number' ? value : typeof value}).`,
+    );
   }
   return value;
 }

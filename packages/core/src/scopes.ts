@@ -45,6 +45,10 @@ export function hasScopes(granted: readonly string[], required: readonly string[
   return match === 'all' ? required.every((s) => grants(granted, s)) : required.some((s) => grants(granted, s));
 }
 
+// Long runs of letters and digits are how keys and secrets look; error messages never echo them.
+const TOKEN_LIKE_RE = /[0-9A-Za-z]{20,}/;
+
 function describe(value: unknown): string {
-  return typeof value === 'string' ? JSON.stringify(value.slice(0, 64)) : `of type ${typeof value}`;
+  if (typeof value !== 'string') return `of type ${typeof value}`;
+  return TOKEN_LIKE_RE.test(value) ? '(not shown: it looks like a key or secret)' : JSON.stringify(value.slice(0, 64));
 }

@@ -58,6 +58,12 @@ export class Verifier {
     const digest = keyDigest(presented);
     const key = this.#cache.get(digest);
     if (key === undefined) return undefined;
+    // Trust an entry only while its id still maps to it: evict(id) finds entries through that map,
+    // so an entry whose mapping the LRU dropped could otherwise outlive a revocation.
+    if (this.#digestById.get(key.id) !== digest) {
+      this.#cache.delete(digest);
+      return undefined;
+    }
     if (key.expiresAt !== null && key.expiresAt.getTime() <= this.#config.now()) {
       this.#cache.delete(digest);
       return { ok: false, reason: 'expired', keyId: key.id };
@@ -71,17 +77,20 @@ export class Verifier {
     if (cached !== undefined) return Promise.resolve(cached);
     if (typeof presented !== 'string' || presented.length > MAX_KEY_LENGTH) return Promise.resolve(MALFORMED);
     const digest = keyDigest(presented);
-    let pending = this.#inflight.get(digest);
-    if (pending === undefined) {
-      pending = this.#verifyUncached(presented, digest).finally(() => this.#inflight.delete(digest));
-      this.#inflight.set(digest, pending);
-    }
+    const shared = this.#inflight.get(digest);
+    if (shared !== undefined) return shared;
+    const pending: Promise<VerifyResult> = this.#verifyUncached(presented, digest).finally(() => {
+      if (this.#inflight.get(digest) === pending) this.#inflight.delete(digest);
+    });
+    this.#inflight.set(digest, pending);
     return pending;
   }
 
   /** Drops a key id from the cache at once (after revocation, rotation or any change to it). */
   evict(id: string): void {
     this.#epoch++;
+    // Verifications begun before this point read the key as it was: later ones must not join them.
+    this.#inflight.clear();
     const digest = this.#digestById.get(id);
     if (digest !== undefined) {
       this.#cache.delete(digest);
@@ -92,6 +101,7 @@ export class Verifier {
   /** Drops every cached key (e.g. when cross-instance invalidation may have been missed). */
   evictAll(): void {
     this.#epoch++;
+    this.#inflight.clear();
     this.#cache.clear();
     this.#digestById.clear();
   }
@@ -117,11 +127,15 @@ export class Verifier {
     if (throttledMs > 0) return { ok: false, reason: 'busy', keyId: id, retryAfterMs: throttledMs };
 
     let matches: boolean;
+    // Counted against the id while in flight, so concurrent wrong secrets cannot outrun maxPerId.
+    failures.startHash(id);
     try {
       matches = await this.#config.kdf.run(() => this.#hasherFor(record.hash).verify(secret, record.hash));
     } catch (error) {
       if (error instanceof KdfBusyError) return { ok: false, reason: 'busy', keyId: id, retryAfterMs: 1000 };
       throw error;
+    } finally {
+      failures.endHash(id);
     }
     if (!matches) {
       failures.recordHashFailure(id, digest);

@@ -1,0 +1,104 @@
+import { describe, expect, it } from 'vitest';
+import { isKeygateError } from '../src/errors.js';
+import { hmacSha256Hasher } from '../src/hash-hmac.js';
+import { scryptHasher } from '../src/hash-scrypt.js';
+import { generateKey, parseKey } from '../src/key-format.js';
+import { createKeygate, type KeygateOptions } from '../src/keygate.js';
+import { MemoryStore } from '../src/memory-store.js';
+import { countingStore, keyFrom, setup } from './helpers.js';
+
+const hasher = hmacSha256Hasher();
+
+describe('createKeygate', () => {
+  it('issues keys with the default prefix kg', async () => {
+    const keygate = createKeygate({ store: new MemoryStore(), hasher });
+    expect(keygate.prefix).toBe('kg');
+    const { key } = await keygate.keys.create({ name: 'n', owner: 'o' });
+    expect(key.startsWith('kg_')).toBe(true);
+    expect((await keygate.verify(key)).ok).toBe(true);
+  });
+
+  it('issues and accepts keys with a custom prefix', async () => {
+    const keygate = createKeygate({ store: new MemoryStore(), hasher, prefix: 'sk_live' });
+    const { key, apiKey } = await keygate.keys.create({ name: 'n', owner: 'o' });
+    expect(parseKey(key)).toMatchObject({ ok: true, key: { prefix: 'sk_live', id: apiKey.id } });
+    expect(apiKey.prefix).toBe('sk_live');
+    expect((await keygate.verify(key)).ok).toBe(true);
+  });
+
+  it('answers invalid for a key of another prefix, with no store lookup', async () => {
+    const { keygate, store, reset } = setup({ prefix: 'sk_live' });
+    const { key } = await keygate.keys.create({ name: 'n', owner: 'o' });
+    reset();
+    const parsed = parseKey(key);
+    if (!parsed.ok) throw new Error('unreachable');
+    const sameIdOtherPrefix = keyFrom('sk_test', parsed.key.id, parsed.key.secret);
+    expect(await keygate.verify(sameIdOtherPrefix)).toEqual({ ok: false, reason: 'invalid' });
+    expect(await keygate.verify(generateKey('kg').key)).toEqual({ ok: false, reason: 'invalid' });
+    expect(store.calls.findById).toBe(0);
+  });
+
+  it('accepts keys of every prefix in acceptedPrefixes while issuing keys of its own prefix', async () => {
+    const store = new MemoryStore();
+    const old = createKeygate({ store, hasher, prefix: 'sk_old' });
+    const { key: oldKey } = await old.keys.create({ name: 'n', owner: 'o' });
+    const keygate = createKeygate({ store, hasher, prefix: 'sk_new', acceptedPrefixes: ['sk_new', 'sk_old'] });
+    const { key: newKey } = await keygate.keys.create({ name: 'n', owner: 'o' });
+    expect(newKey.startsWith('sk_new_')).toBe(true);
+    expect((await keygate.verify(oldKey)).ok).toBe(true);
+    expect((await keygate.verify(newKey)).ok).toBe(true);
+    expect(await keygate.verify(generateKey('sk_other').key)).toEqual({ ok: false, reason: 'invalid' });
+  });
+
+  it('answers invalid for a key presented under another accepted prefix than it was issued with', async () => {
+    const store = new MemoryStore();
+    const keygate = createKeygate({ store, hasher, prefix: 'sk_old', acceptedPrefixes: ['sk_new', 'sk_old'] });
+    const { key, apiKey } = await keygate.keys.create({ name: 'n', owner: 'o' });
+    const parsed = parseKey(key);
+    if (!parsed.ok) throw new Error('unreachable');
+    const reprefixed = keyFrom('sk_new', apiKey.id, parsed.key.secret);
+    expect(await keygate.verify(reprefixed)).toEqual({ ok: false, reason: 'invalid' });
+  });
+
+  it('hashes new secrets with scrypt at logN 15, r 8, p 1 by default', async () => {
+    const store = countingStore();
+    const keygate = createKeygate({ store: store.store });
+    const { key, apiKey } = await keygate.keys.create({ name: 'n', owner: 'o' });
+    const stored = (await store.inner.findById(apiKey.id))?.hash ?? '';
+    expect(stored).toMatch(/^scrypt\$/);
+    expect(scryptHasher({ logN: 15, r: 8, p: 1 }).needsRehash(stored)).toBe(false);
+    expect((await keygate.verify(key)).ok).toBe(true);
+    expect(store.calls.update).toBe(0);
+  });
+
+  it.each<[string, Partial<KeygateOptions>]>([
+    ['no store', { store: undefined }],
+    ['a store without findById', { store: {} as never }],
+    ['an invalid prefix', { prefix: 'Live' }],
+    ['an invalid accepted prefix', { acceptedPrefixes: ['kg', 'KG'] }],
+    ['a negative cache size', { cache: { max: -1 } }],
+    ['a fractional cache TTL', { cache: { ttlMs: 1.5 } }],
+    ['a zero maxPerId', { failures: { maxPerId: 0 } }],
+    ['a zero failure window', { failures: { windowMs: 0 } }],
+    ['a zero maxConcurrent', { kdf: { maxConcurrent: 0 } }],
+    ['a negative maxQueue', { kdf: { maxQueue: -1 } }],
+    ['a string where a number belongs', { kdf: { maxQueue: '5' as never } }],
+  ])('refuses %s at creation', (_label, overrides) => {
+    let thrown: unknown;
+    try {
+      createKeygate({ store: new MemoryStore(), hasher, ...overrides } as KeygateOptions);
+    } catch (error) {
+      thrown = error;
+    }
+    expect(isKeygateError(thrown)).toBe(true);
+    expect((thrown as { code: string }).code).toMatch(/^invalid_(options|prefix)$/);
+  });
+
+  it('refuses a missing options object', () => {
+    expect(() => createKeygate(undefined as never)).toThrowError(expect.objectContaining({ code: 'invalid_options' }));
+  });
+
+  it('returns a frozen instance', () => {
+    expect(Object.isFrozen(createKeygate({ store: new MemoryStore(), hasher }))).toBe(true);
+  });
+});
