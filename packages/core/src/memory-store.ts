@@ -27,7 +27,9 @@ export class MemoryStore implements KeyStore {
   async update(id: string, patch: KeyRecordPatch): Promise<KeyRecord | null> {
     const record = this.#records.get(id);
     if (!record) return null;
-    const updated = { ...record, ...structuredClone(patch) };
+    // Fields given as undefined are not part of the patch.
+    const defined = Object.entries(patch).filter(([, value]) => value !== undefined);
+    const updated = { ...record, ...structuredClone(Object.fromEntries(defined)) };
     this.#records.set(id, updated);
     return structuredClone(updated);
   }

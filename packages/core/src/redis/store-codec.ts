@@ -1,0 +1,91 @@
+// RedisStore records as Redis hashes: one field per record field, Dates as epoch ms, arrays and
+// objects as JSON, and a null field simply absent.
+import type { KeyRecord, KeyRecordPatch } from '../record.js';
+
+type DateField = 'createdAt' | 'expiresAt' | 'revokedAt' | 'lastUsedAt';
+
+/** The hash fields (field, value, field, value…) of a new record; null fields are left out. */
+export function encodeRecord(record: KeyRecord): string[] {
+  const fields = [
+    'id',
+    record.id,
+    'prefix',
+    record.prefix,
+    'hash',
+    record.hash,
+    'name',
+    record.name,
+    'owner',
+    record.owner,
+    'scopes',
+    JSON.stringify(record.scopes),
+    'metadata',
+    JSON.stringify(record.metadata),
+    'createdAt',
+    String(record.createdAt.getTime()),
+  ];
+  for (const field of ['expiresAt', 'revokedAt', 'lastUsedAt'] as const) {
+    const date = record[field];
+    if (date !== null) fields.push(field, String(date.getTime()));
+  }
+  if (record.rateLimits !== null) fields.push('rateLimits', JSON.stringify(record.rateLimits));
+  if (record.allowedIps !== null) fields.push('allowedIps', JSON.stringify(record.allowedIps));
+  if (record.replacedBy !== null) fields.push('replacedBy', record.replacedBy);
+  return fields;
+}
+
+/** A patch as hash fields to set (field, value…) and fields to delete (set to null). Unknown and undefined fields are ignored. */
+export function encodePatch(patch: KeyRecordPatch): { set: string[]; clear: string[] } {
+  const set: string[] = [];
+  const clear: string[] = [];
+  if (patch.hash !== undefined) set.push('hash', patch.hash);
+  if (patch.name !== undefined) set.push('name', patch.name);
+  if (patch.scopes !== undefined) set.push('scopes', JSON.stringify(patch.scopes));
+  if (patch.metadata !== undefined) set.push('metadata', JSON.stringify(patch.metadata));
+  for (const field of ['expiresAt', 'revokedAt', 'lastUsedAt'] as const) {
+    const date = patch[field];
+    if (date === null) clear.push(field);
+    else if (date !== undefined) set.push(field, String(date.getTime()));
+  }
+  for (const field of ['rateLimits', 'allowedIps'] as const) {
+    const value = patch[field];
+    if (value === null) clear.push(field);
+    else if (value !== undefined) set.push(field, JSON.stringify(value));
+  }
+  if (patch.replacedBy === null) clear.push('replacedBy');
+  else if (patch.replacedBy !== undefined) set.push('replacedBy', patch.replacedBy);
+  return { set, clear };
+}
+
+/** A record from its hash (as an object, or HGETALL's flat field/value array); null when the hash is empty. */
+export function decodeRecord(hash: Record<string, string> | readonly string[]): KeyRecord | null {
+  const h = Array.isArray(hash) ? pairs(hash) : (hash as Record<string, string>);
+  if (h.id === undefined) return null;
+  return {
+    id: h.id,
+    prefix: h.prefix ?? '',
+    hash: h.hash ?? '',
+    name: h.name ?? '',
+    owner: h.owner ?? '',
+    scopes: JSON.parse(h.scopes ?? '[]'),
+    metadata: JSON.parse(h.metadata ?? '{}'),
+    createdAt: date(h, 'createdAt') ?? new Date(0),
+    expiresAt: date(h, 'expiresAt'),
+    revokedAt: date(h, 'revokedAt'),
+    lastUsedAt: date(h, 'lastUsedAt'),
+    rateLimits: h.rateLimits === undefined ? null : JSON.parse(h.rateLimits),
+    allowedIps: h.allowedIps === undefined ? null : JSON.parse(h.allowedIps),
+    replacedBy: h.replacedBy ?? null,
+  };
+}
+
+function date(h: Record<string, string>, field: DateField): Date | null {
+  const value = h[field];
+  return value === undefined ? null : new Date(Number(value));
+}
+
+function pairs(flat: readonly string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (let i = 0; i + 1 < flat.length; i += 2) out[flat[i] as string] = flat[i + 1] as string;
+  return out;
+}

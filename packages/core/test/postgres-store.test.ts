@@ -1,0 +1,96 @@
+import pg from 'pg';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { databaseUrl, freshSchemaName, POSTGRES_HINT } from '../../../test/support/postgres.js';
+import { KeygateError } from '../src/errors.js';
+import { POSTGRES_MIGRATION_SQL, PostgresStore, postgresMigration } from '../src/postgres/index.js';
+import { describeKeyStore, makeFullRecord } from './store-conformance.js';
+
+// One fresh schema per run, dropped with everything in it afterwards: the tests touch nothing else.
+// An unreachable server fails every test with POSTGRES_HINT; nothing is skipped.
+const schema = freshSchemaName();
+const table = 'api_keys';
+let pool: pg.Pool;
+let store: PostgresStore;
+let unreachable: Error | undefined;
+
+beforeAll(async () => {
+  pool = new pg.Pool({ connectionString: databaseUrl, max: 10, connectionTimeoutMillis: 5_000 });
+  pool.on('error', () => {}); // an idle connection dropping is not a test failure
+  try {
+    await pool.query('SELECT 1');
+  } catch (error) {
+    unreachable = new Error(`${POSTGRES_HINT} (${(error as Error).message})`);
+    return;
+  }
+  await pool.query(`CREATE SCHEMA "${schema}"`);
+  store = new PostgresStore({ pool, schema, table });
+  await store.migrate();
+});
+
+beforeEach(() => {
+  if (unreachable) throw unreachable;
+});
+
+afterAll(async () => {
+  try {
+    if (pool && !unreachable) await pool.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+  } finally {
+    await pool?.end();
+  }
+});
+
+describeKeyStore('PostgresStore', async () => ({
+  store,
+  cleanup: async () => {
+    await pool.query(`TRUNCATE "${schema}"."${table}"`);
+  },
+}));
+
+describe('PostgresStore migration and options', () => {
+  it('migrates idempotently, also when called concurrently', async () => {
+    await Promise.all([store.migrate(), store.migrate(), store.migrate()]);
+    const other = new PostgresStore({ pool, schema, table: 'fresh_keys' });
+    await Promise.all([other.migrate(), other.migrate()]);
+    const record = makeFullRecord();
+    await other.create(record);
+    expect(await other.findById(record.id)).toStrictEqual(record);
+    expect(await store.findById(record.id)).toBeNull();
+  });
+
+  it('indexes keys by id (primary key) and by owner, created_at', async () => {
+    const { rows } = await pool.query<{ indexdef: string }>(
+      'SELECT indexdef FROM pg_indexes WHERE schemaname = $1 AND tablename = $2',
+      [schema, table],
+    );
+    const defs = rows.map((r) => r.indexdef);
+    expect(defs.some((d) => /UNIQUE INDEX .* \(id\)$/.test(d))).toBe(true);
+    expect(defs.some((d) => /INDEX .* \(owner, created_at\)$/.test(d))).toBe(true);
+  });
+
+  it('ships the migration SQL for the default and for a chosen table', () => {
+    expect(POSTGRES_MIGRATION_SQL).toContain('CREATE TABLE IF NOT EXISTS "public"."keygate_keys"');
+    expect(POSTGRES_MIGRATION_SQL).toContain('"keygate_keys_owner_idx" ON "public"."keygate_keys" (owner, created_at)');
+    expect(postgresMigration({ schema: 'auth', table: 'keys' })).toContain('"auth"."keys"');
+  });
+
+  it.each([
+    ['a table name with SQL in it', { table: 'keys"; DROP TABLE x; --' }],
+    ['a schema name with a dot', { schema: 'a.b' }],
+    ['a name starting with a digit', { table: '1keys' }],
+    ['a table name too long for its index name', { table: 'k'.repeat(54) }],
+    ['an empty schema name', { schema: '' }],
+  ])('refuses %s', (_, names) => {
+    expect(() => new PostgresStore({ pool, ...names })).toThrow(KeygateError);
+    expect(() => postgresMigration(names)).toThrow(KeygateError);
+  });
+
+  it('refuses a missing pool', () => {
+    expect(() => new PostgresStore({} as never)).toThrow(/pool/);
+  });
+
+  it('refuses a cap that is not a non-negative integer', async () => {
+    await expect(store.create(makeFullRecord(), { maxActivePerOwner: -1 })).rejects.toMatchObject({
+      code: 'invalid_input',
+    });
+  });
+});
