@@ -1,0 +1,152 @@
+// The one app every conformance case runs against, built from the same route table by each
+// adapter: Express, Koa and Fastify. Each app listens on a loopback port so cases can use
+// supertest as well as raw sockets.
+import { once } from 'node:events';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import fastifyCookie from '@fastify/cookie';
+import type { ApiKey, AuthOptions, ScopeMatch } from '@keygate/core';
+import * as expressAdapter from '@keygate/express';
+import { requireScopes as fastifyScopes, keygatePlugin } from '@keygate/fastify';
+import * as koaAdapter from '@keygate/koa';
+import Router from '@koa/router';
+import cookieParser from 'cookie-parser';
+import express from 'express';
+import Fastify from 'fastify';
+import Koa from 'koa';
+
+/** What a test chooses about the app: the keygate instance and, optionally, sources, realm, onError. */
+export type AppOptions = Pick<AuthOptions, 'keygate' | 'sources' | 'realm' | 'onError'>;
+
+/** A running app. */
+export interface RunningApp {
+  /** A listening server: a supertest target, and a port for raw requests. */
+  readonly server: Server;
+  readonly port: number;
+  close(): Promise<void>;
+}
+
+export interface Adapter {
+  readonly name: 'express' | 'koa' | 'fastify';
+  start(options: AppOptions): Promise<RunningApp>;
+}
+
+type RouteAuth = 'public' | 'required' | 'optional';
+
+interface RouteSpec {
+  readonly path: string;
+  readonly auth: RouteAuth;
+  readonly scopes?: readonly string[];
+  readonly match?: ScopeMatch;
+}
+
+/** The routes of the conformance app. Every route answers with {@link view} of the attached key. */
+export const ROUTES = {
+  public: { path: '/public', auth: 'public' },
+  me: { path: '/me', auth: 'required' },
+  optional: { path: '/optional', auth: 'optional' },
+  read: { path: '/scoped/read', auth: 'required', scopes: ['users:read'] },
+  write: { path: '/scoped/write', auth: 'required', scopes: ['users:write'] },
+  all: { path: '/scoped/all', auth: 'required', scopes: ['users:read', 'users:write'] },
+  any: { path: '/scoped/any', auth: 'required', scopes: ['users:write', 'billing:read'], match: 'any' },
+  optionalScoped: { path: '/optional/scoped', auth: 'optional', scopes: ['users:read'] },
+} as const satisfies Record<string, RouteSpec>;
+
+const routeList: readonly RouteSpec[] = Object.values(ROUTES);
+
+/** What a handler sends back: the attached key's public fields, and the path of every property it holds. */
+export interface KeyView {
+  readonly id: string;
+  readonly owner: string;
+  readonly name: string;
+  readonly scopes: readonly string[];
+  /** Every own property of the key object, nested ones as `a.b`. */
+  readonly fields: readonly string[];
+}
+
+function propertyPaths(value: unknown, prefix = ''): string[] {
+  if (typeof value !== 'object' || value === null || value instanceof Date) return [];
+  return Reflect.ownKeys(value).flatMap((name) => {
+    const path = prefix + String(name);
+    return [path, ...propertyPaths((value as Record<PropertyKey, unknown>)[name], `${path}.`)];
+  });
+}
+
+function view(key: ApiKey | null | undefined): { key: KeyView | null } {
+  if (!key) return { key: null };
+  const { id, owner, name, scopes } = key;
+  return { key: { id, owner, name, scopes, fields: propertyPaths(key) } };
+}
+
+async function listen(server: Server): Promise<RunningApp> {
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  return {
+    server,
+    port: (server.address() as AddressInfo).port,
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.close((error) => (error ? reject(error) : resolve()));
+        server.closeAllConnections();
+      }),
+  };
+}
+
+const expressApp: Adapter = {
+  name: 'express',
+  async start(options) {
+    const { apiKeyAuth, requireScopes } = expressAdapter;
+    const auth = { required: apiKeyAuth(options), optional: apiKeyAuth({ ...options, optional: true }) };
+    const app = express();
+    app.use(cookieParser());
+    for (const route of routeList) {
+      const chain: express.RequestHandler[] = route.auth === 'public' ? [] : [auth[route.auth]];
+      if (route.scopes) chain.push(requireScopes(route.scopes, { match: route.match, realm: options.realm }));
+      app.get(route.path, ...chain, (req, res) => {
+        res.json(view(req.apiKey));
+      });
+    }
+    return listen(createServer(app));
+  },
+};
+
+const koaApp: Adapter = {
+  name: 'koa',
+  async start(options) {
+    const { apiKeyAuth, requireScopes } = koaAdapter;
+    const auth = { required: apiKeyAuth(options), optional: apiKeyAuth({ ...options, optional: true }) };
+    const app = new Koa();
+    const router = new Router();
+    for (const route of routeList) {
+      const chain: Koa.Middleware[] = route.auth === 'public' ? [] : [auth[route.auth]];
+      if (route.scopes) chain.push(requireScopes(route.scopes, { match: route.match, realm: options.realm }));
+      router.get(route.path, ...chain, (ctx) => {
+        ctx.body = view(ctx.state.apiKey);
+      });
+    }
+    app.use(router.routes());
+    return listen(createServer(app.callback()));
+  },
+};
+
+const fastifyApp: Adapter = {
+  name: 'fastify',
+  async start(options) {
+    const app = Fastify();
+    await app.register(fastifyCookie);
+    await app.register(keygatePlugin, options);
+    for (const route of routeList) {
+      app.get(route.path, {
+        // 'required' is left unset on purpose: it is the plugin's default.
+        config: route.auth === 'public' ? { apiKey: false } : route.auth === 'optional' ? { apiKey: 'optional' } : {},
+        preHandler: route.scopes ? fastifyScopes(route.scopes, { match: route.match, realm: options.realm }) : [],
+        handler: async (request) => view(request.apiKey),
+      });
+    }
+    await app.listen({ port: 0, host: '127.0.0.1' });
+    return { server: app.server, port: (app.server.address() as AddressInfo).port, close: () => app.close() };
+  },
+};
+
+/** Every adapter, for `describe.each`. */
+export const adapters: readonly Adapter[] = [expressApp, koaApp, fastifyApp];
