@@ -55,7 +55,8 @@ const plugin: FastifyPluginAsync<KeygatePluginOptions> = async (fastify, options
   const required = createAuthenticator({ ...options, optional: false }, accessors);
   const optional = createAuthenticator({ ...options, optional: true }, accessors);
   const byDefault = options.optional === true ? optional : required;
-  fastify.decorateRequest('apiKey', null);
+  // A child context may register keygate again (e.g. another realm): the decorator exists once.
+  if (!fastify.hasRequestDecorator('apiKey')) fastify.decorateRequest('apiKey', null);
   fastify.addHook('onRequest', (request, reply, hookDone) => {
     const mode = request.routeOptions.config.apiKey;
     if (mode === false) return hookDone();

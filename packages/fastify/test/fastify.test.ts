@@ -49,4 +49,21 @@ describe('@keygate/fastify', () => {
     expect(res.json()).toEqual({ key: null });
     await app.close();
   });
+
+  it('can be registered again in a child context, where both contexts authenticate', async () => {
+    const { key } = await keygate.keys.create({ name: 'k', owner: 'o' });
+    const app = Fastify();
+    await app.register(keygatePlugin, { keygate, optional: true });
+    app.get('/open', async (request) => ({ id: request.apiKey?.id ?? null }));
+    await app.register(async (admin) => {
+      await admin.register(keygatePlugin, { keygate, realm: 'admin' });
+      admin.get('/admin', async (request) => ({ id: request.apiKey?.id }));
+    });
+    expect((await app.inject('/open')).json()).toEqual({ id: null });
+    const denied = await app.inject('/admin');
+    expect(denied.statusCode).toBe(401);
+    expect(denied.headers['www-authenticate']).toBe('Bearer realm="admin"');
+    expect((await app.inject({ url: '/admin', headers: { 'x-api-key': key } })).statusCode).toBe(200);
+    await app.close();
+  });
 });
