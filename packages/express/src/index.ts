@@ -61,7 +61,10 @@ export function requireScopes(scopes: string | readonly string[], options?: Scop
 }
 
 function finish(outcome: AuthOutcome, req: Request, res: Response, next: NextFunction): void {
-  if (!outcome.ok) return send(res, outcome.response);
+  if (!outcome.ok) {
+    send(res, outcome.response);
+    return;
+  }
   if (outcome.headers) res.set(outcome.headers);
   if (outcome.key) req.apiKey = outcome.key;
   next();

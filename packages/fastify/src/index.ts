@@ -87,7 +87,10 @@ function finish(
   reply: FastifyReply,
   done: HookHandlerDoneFunction,
 ): void {
-  if (!outcome.ok) return send(reply, outcome.response);
+  if (!outcome.ok) {
+    send(reply, outcome.response);
+    return;
+  }
   if (outcome.headers) reply.headers(outcome.headers);
   if (outcome.key) request.apiKey = outcome.key;
   done();
