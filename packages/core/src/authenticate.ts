@@ -2,6 +2,9 @@ import { createCredentialReader, type KeySource, type RequestAccessors, resolveK
 import { KeygateError } from './errors.js';
 import type { Keygate } from './keygate.js';
 import { authProblems, type ProblemResponse, unavailableProblem } from './problem.js';
+import type { MaybePromise } from './rate-limit/limiter.js';
+import type { RateLimitOptions } from './rate-limit/options.js';
+import { createRateLimitStep, type RateLimitResult } from './rate-limit/step.js';
 import type { ApiKey } from './record.js';
 import type { VerifyResult } from './verify.js';
 
@@ -17,6 +20,11 @@ export interface AuthOptions {
   realm?: string;
   /** Called when the key store fails; the client gets a 503. Default: `console.error`. Never given a key. */
   onError?: (error: unknown) => void;
+  /**
+   * Rate limits per key (429 with RateLimit headers) and a per-IP guard on failed authentications,
+   * checked before any lookup or hashing (see {@link RateLimitOptions}). Default: no rate limiting.
+   */
+  rateLimit?: RateLimitOptions;
 }
 
 /**
@@ -58,6 +66,7 @@ export function createAuthenticator<Req>(options: AuthOptions, accessors: Reques
   const optional = options.optional === true;
   const onError = options.onError ?? ((error: unknown) => console.error('keygate: the key store failed', error));
   const storeDown = unavailableProblem(1);
+  const limits = options.rateLimit === undefined ? undefined : createRateLimitStep(options.rateLimit);
 
   const toOutcome = (result: VerifyResult): AuthOutcome => {
     if (result.ok) return { ok: true, key: result.key };
@@ -65,6 +74,38 @@ export function createAuthenticator<Req>(options: AuthOptions, accessors: Reques
       return { ok: false, response: unavailableProblem(Math.ceil((result.retryAfterMs ?? 1000) / 1000)) };
     }
     return { ok: false, response: problems[result.reason] };
+  };
+  const storeFailed = (error: unknown): AuthOutcome => {
+    onError(error);
+    return { ok: false, response: storeDown };
+  };
+
+  // With rate limits: a valid key is counted against its policies; a rejected one (401) against the client IP.
+  const admitted = (key: ApiKey, counted: RateLimitResult): AuthOutcome => {
+    if (!counted.ok) return { ok: false, response: counted.response };
+    return counted.headers === undefined ? { ok: true, key } : { ok: true, key, headers: counted.headers };
+  };
+  const afterVerify = (req: Req, result: VerifyResult): MaybePromise<AuthOutcome> => {
+    if (limits === undefined) return toOutcome(result);
+    if (result.ok) {
+      const counted = limits.consume(result.key);
+      return counted instanceof Promise
+        ? counted.then((settled) => admitted(result.key, settled))
+        : admitted(result.key, counted);
+    }
+    const outcome = toOutcome(result);
+    if (result.reason !== 'invalid' && result.reason !== 'expired' && result.reason !== 'revoked') return outcome;
+    const recorded = limits.recordFailure(accessors.ip(req));
+    return recorded instanceof Promise ? recorded.then(() => outcome) : outcome;
+  };
+  const verify = (req: Req, presented: string): Promise<AuthOutcome> =>
+    keygate.verify(presented).then((result) => afterVerify(req, result), storeFailed);
+  // An IP over its failed-authentication limit is answered before the store lookup and the hash.
+  const guardThenVerify = (req: Req, presented: string): MaybePromise<AuthOutcome> => {
+    const blocked = limits?.checkFailures(accessors.ip(req));
+    if (blocked === undefined) return verify(req, presented);
+    if (!(blocked instanceof Promise)) return { ok: false, response: blocked };
+    return blocked.then((response) => (response === undefined ? verify(req, presented) : { ok: false, response }));
   };
 
   return (req) => {
@@ -77,10 +118,11 @@ export function createAuthenticator<Req>(options: AuthOptions, accessors: Reques
         return { ok: false, response: problems[credential.kind] };
     }
     const cached = keygate.peek(credential.key);
-    if (cached !== undefined) return toOutcome(cached);
-    return keygate.verify(credential.key).then(toOutcome, (error: unknown) => {
-      onError(error);
-      return { ok: false, response: storeDown };
-    });
+    if (limits === undefined) {
+      if (cached !== undefined) return toOutcome(cached);
+      return keygate.verify(credential.key).then(toOutcome, storeFailed);
+    }
+    if (cached !== undefined) return afterVerify(req, cached);
+    return guardThenVerify(req, credential.key);
   };
 }

@@ -44,6 +44,18 @@ export { KeyManager } from './manager.js';
 /** Stores and records. */
 export { MemoryStore } from './memory-store.js';
 export type { ProblemCode, ProblemDetails, ProblemResponse } from './problem.js';
+/** Rate limiting: GCRA limiters, named policies, RateLimit headers and the step adapters run around verification. */
+export {
+  formatRateLimit,
+  formatRateLimitPolicy,
+  type RateLimitHeaderOptions,
+  rateLimitHeaders,
+} from './rate-limit/headers.js';
+export type { MaybePromise, PolicyState, RateLimitDecision, RateLimiter } from './rate-limit/limiter.js';
+export { MemoryRateLimiter, type MemoryRateLimiterOptions } from './rate-limit/memory-limiter.js';
+export type { FailedAuthLimitOptions, RateLimitOptions, StoreErrorPolicy } from './rate-limit/options.js';
+export { QUOTA_EXCEEDED_TYPE, quotaExceededProblem } from './rate-limit/problem.js';
+export { createRateLimitStep, type RateLimitResult, type RateLimitStep } from './rate-limit/step.js';
 export type { ApiKey, JsonValue, KeyRecord, KeyRecordPatch, RateLimitPolicy } from './record.js';
 export type { ScopeMatch } from './scopes.js';
 /** Scopes. */

@@ -9,6 +9,7 @@ export type ProblemCode =
   | 'expired'
   | 'revoked'
   | 'insufficient_scope'
+  | 'quota_exceeded'
   | 'unavailable';
 
 /** An RFC 9457 problem details body, with keygate's `code` extension. */
@@ -34,6 +35,7 @@ const TITLES: Record<number, string> = {
   400: 'Bad Request',
   401: 'Unauthorized',
   403: 'Forbidden',
+  429: 'Too Many Requests',
   503: 'Service Unavailable',
 };
 

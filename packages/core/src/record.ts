@@ -44,7 +44,19 @@ export type ApiKey = Readonly<Omit<KeyRecord, 'hash' | 'scopes'>> & { readonly s
 
 /** Fields of a record that can change after creation. */
 export type KeyRecordPatch = Partial<
-  Pick<KeyRecord, 'hash' | 'name' | 'scopes' | 'metadata' | 'expiresAt' | 'revokedAt' | 'lastUsedAt'>
+  Pick<
+    KeyRecord,
+    | 'hash'
+    | 'name'
+    | 'scopes'
+    | 'metadata'
+    | 'expiresAt'
+    | 'revokedAt'
+    | 'lastUsedAt'
+    | 'rateLimits'
+    | 'allowedIps'
+    | 'replacedBy'
+  >
 >;
 
 /** Strips the hash and freezes the result, so it can be shared across requests safely. */

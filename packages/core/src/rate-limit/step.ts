@@ -1,0 +1,145 @@
+import type { ProblemResponse } from '../problem.js';
+import type { ApiKey, RateLimitPolicy } from '../record.js';
+import { rateLimitHeaders } from './headers.js';
+import type { MaybePromise, RateLimitDecision } from './limiter.js';
+import { type PolicySet, type RateLimitOptions, resolvePolicySet, resolveRateLimitOptions } from './options.js';
+import { OutageMonitor } from './outage.js';
+import { quotaExceededProblem, RATE_LIMIT_UNAVAILABLE } from './problem.js';
+
+/** The outcome of counting an authenticated request: headers to set on the response, or the response to send instead. */
+export type RateLimitResult =
+  | { readonly ok: true; readonly headers: Readonly<Record<string, string>> | undefined }
+  | { readonly ok: false; readonly response: ProblemResponse };
+
+/**
+ * Rate limiting as an adapter uses it around verification. Every function answers synchronously
+ * with an in-memory limiter and with a promise otherwise; none of them rejects: a store failure
+ * (a rejection or a synchronous throw of the limiter) follows `onStoreError` and is reported
+ * once per outage.
+ */
+export interface RateLimitStep {
+  /** Before verifying a key (before any lookup or hashing): undefined to go on, or the 429 (or 503) to send. */
+  checkFailures(ip: string | undefined): MaybePromise<ProblemResponse | undefined>;
+  /** After a failed authentication (401): counts it against the IP. Resolves once counted. */
+  recordFailure(ip: string | undefined): MaybePromise<void>;
+  /** After a successful authentication: counts the request against the key's policies. */
+  consume(key: ApiKey): MaybePromise<RateLimitResult>;
+}
+
+const UNLIMITED: RateLimitResult = Object.freeze({ ok: true, headers: undefined });
+const REFUSED: RateLimitResult = Object.freeze({ ok: false, response: RATE_LIMIT_UNAVAILABLE });
+
+/** Builds the rate-limit step from options, validated once here (throws `invalid_options`). */
+export function createRateLimitStep(options: RateLimitOptions): RateLimitStep {
+  const config = resolveRateLimitOptions(options);
+  const { limiter, defaults, cost, failedAuth, onStoreError, legacyHeaders, warn } = config;
+  const closed = onStoreError === 'closed';
+  const monitor = new OutageMonitor(warn, onStoreError);
+  const guardMonitor =
+    failedAuth === undefined || failedAuth.limiter === limiter ? monitor : new OutageMonitor(warn, onStoreError);
+  const perKey = new WeakMap<readonly RateLimitPolicy[], PolicySet | undefined>();
+
+  // A record's own list replaces the defaults; an invalid one is reported once and the defaults apply.
+  const policiesOf = (key: ApiKey): PolicySet | undefined => {
+    const own = key.rateLimits;
+    if (own === null || own === undefined) return defaults;
+    let set = perKey.get(own);
+    if (set === undefined && !perKey.has(own)) {
+      try {
+        set = resolvePolicySet(own, `rateLimits of key ${key.id}`);
+      } catch (error) {
+        warn(`keygate: key ${key.id} has invalid rateLimits; the default limits apply to it.`, error);
+        set = defaults;
+      }
+      perKey.set(own, set);
+    }
+    return set;
+  };
+
+  const toResult = (decision: RateLimitDecision, set: PolicySet): RateLimitResult => {
+    const headers = rateLimitHeaders(decision, { policyHeader: set.policyHeader, legacy: legacyHeaders });
+    if (decision.allowed) return { ok: true, headers };
+    return { ok: false, response: quotaExceededProblem(decision.violated, decision.retryAfterSeconds, headers) };
+  };
+
+  const toGuardAnswer = (decision: RateLimitDecision): ProblemResponse | undefined => {
+    if (decision.allowed) return undefined;
+    const retry = decision.retryAfterSeconds;
+    return quotaExceededProblem(
+      decision.violated,
+      retry,
+      { 'retry-after': String(retry) },
+      `Too many failed authentications from this address; retry in ${retry} s.`,
+    );
+  };
+
+  const guardFailed = (error: unknown): ProblemResponse | undefined => {
+    guardMonitor.failed(error);
+    return closed ? RATE_LIMIT_UNAVAILABLE : undefined;
+  };
+  const consumeFailed = (error: unknown): RateLimitResult => {
+    monitor.failed(error);
+    return closed ? REFUSED : UNLIMITED;
+  };
+
+  return Object.freeze({
+    checkFailures(ip: string | undefined): MaybePromise<ProblemResponse | undefined> {
+      if (failedAuth === undefined || !ip) return undefined;
+      const call = guardMonitor.begin();
+      let pending: MaybePromise<RateLimitDecision>;
+      try {
+        pending = failedAuth.limiter.check(ip, failedAuth.policies.policies);
+      } catch (error) {
+        return guardFailed(error);
+      }
+      if (!(pending instanceof Promise)) {
+        guardMonitor.succeeded(call);
+        return toGuardAnswer(pending);
+      }
+      return pending.then((decision) => {
+        guardMonitor.succeeded(call);
+        return toGuardAnswer(decision);
+      }, guardFailed);
+    },
+
+    recordFailure(ip: string | undefined): MaybePromise<void> {
+      if (failedAuth === undefined || !ip) return undefined;
+      const call = guardMonitor.begin();
+      let pending: MaybePromise<RateLimitDecision>;
+      try {
+        pending = failedAuth.limiter.consume(ip, failedAuth.policies.policies);
+      } catch (error) {
+        guardMonitor.failed(error);
+        return undefined;
+      }
+      if (!(pending instanceof Promise)) {
+        guardMonitor.succeeded(call);
+        return undefined;
+      }
+      return pending.then(
+        () => guardMonitor.succeeded(call),
+        (error: unknown) => guardMonitor.failed(error),
+      );
+    },
+
+    consume(key: ApiKey): MaybePromise<RateLimitResult> {
+      const set = policiesOf(key);
+      if (set === undefined || set.policies.length === 0) return UNLIMITED;
+      const call = monitor.begin();
+      let pending: MaybePromise<RateLimitDecision>;
+      try {
+        pending = limiter.consume(key.id, set.policies, cost);
+      } catch (error) {
+        return consumeFailed(error);
+      }
+      if (!(pending instanceof Promise)) {
+        monitor.succeeded(call);
+        return toResult(pending, set);
+      }
+      return pending.then((decision) => {
+        monitor.succeeded(call);
+        return toResult(decision, set);
+      }, consumeFailed);
+    },
+  });
+}

@@ -1,0 +1,188 @@
+import type { Cluster, Redis } from 'ioredis';
+import { KeygateError } from '../errors.js';
+import { burstTolerance, emissionInterval, MICROS, remainingUnits, resetSeconds } from '../rate-limit/gcra.js';
+import {
+  assertCost,
+  assertPolicies,
+  EMPTY_DECISION,
+  NONE_VIOLATED,
+  type PolicyState,
+  type RateLimitDecision,
+  type RateLimiter,
+} from '../rate-limit/limiter.js';
+import type { RateLimitPolicy } from '../record.js';
+import { GCRA_LUA } from './gcra.lua.js';
+
+/** Options of {@link RedisRateLimiter}. */
+export interface RedisRateLimiterOptions {
+  /** An ioredis `Redis` or `Cluster`; {@link createRateLimitRedisClient} makes one with fitting settings. */
+  client: Redis | Cluster;
+  /** Prefix of every key, before the `{subject}` hash tag; no braces. Default `keygate:rl:`. */
+  keyPrefix?: string;
+  /** Longest wait for Redis per call, connecting included, in ms; then the call fails (see `onStoreError`). Default 100. */
+  timeoutMs?: number;
+}
+
+// The script's command name on the client (ioredis `defineCommand`: EVALSHA, EVAL on NOSCRIPT).
+const COMMAND = 'keygateGcraV1';
+const MAX_SUBJECT_LENGTH = 512;
+
+type GcraClient = { [COMMAND](...args: (string | number)[]): Promise<unknown> };
+
+/**
+ * A {@link RateLimiter} on Redis (standalone or Cluster) through ioredis, shared by every instance
+ * of an app. Each call is one round trip running one Lua script: time from Redis `TIME`, all keys
+ * of a call in one hash slot (`<prefix>{<subject>}:<policy>`), idle keys expiring by themselves.
+ * No call waits longer than `timeoutMs`; while the client is not connected calls fail at once
+ * instead of queueing. Calls reject with KeygateError `store_unavailable` (or the Redis error);
+ * an invalid subject, cost or policy throws `invalid_input` synchronously.
+ */
+export class RedisRateLimiter implements RateLimiter {
+  readonly #client: Redis | Cluster;
+  readonly #prefix: string;
+  readonly #timeoutMs: number;
+  readonly #timeoutError: KeygateError;
+  #ready: Promise<void> | undefined;
+
+  constructor(options: RedisRateLimiterOptions) {
+    const { client } = options ?? {};
+    if (typeof client?.defineCommand !== 'function' || typeof client.status !== 'string') {
+      fail('`client` must be an ioredis Redis or Cluster (see createRateLimitRedisClient()).');
+    }
+    const prefix = options.keyPrefix ?? 'keygate:rl:';
+    if (typeof prefix !== 'string' || prefix.length > 128 || /[{}]/.test(prefix)) {
+      fail(
+        '`keyPrefix` must be a string of at most 128 characters without `{` or `}` (they would change the hash slot).',
+      );
+    }
+    const timeoutMs = options.timeoutMs ?? 100;
+    if (!Number.isInteger(timeoutMs) || timeoutMs < 1 || timeoutMs > 60_000) {
+      fail(`\`timeoutMs\` must be an integer from 1 to 60000 (received ${String(timeoutMs)}).`);
+    }
+    this.#client = client;
+    this.#prefix = prefix;
+    this.#timeoutMs = timeoutMs;
+    this.#timeoutError = new KeygateError('store_unavailable', `keygate: Redis did not answer within ${timeoutMs} ms.`);
+    if (typeof (client as unknown as Partial<GcraClient>)[COMMAND] !== 'function') {
+      client.defineCommand(COMMAND, { lua: GCRA_LUA });
+    }
+  }
+
+  /** Admits and counts a request of `cost` units on every policy, or denies it and counts nothing. */
+  consume(subject: string, policies: readonly RateLimitPolicy[], cost = 1): Promise<RateLimitDecision> {
+    return this.#run(subject, policies, cost, '0');
+  }
+
+  /** The decision `consume` would make now, counting nothing. */
+  check(subject: string, policies: readonly RateLimitPolicy[], cost = 1): Promise<RateLimitDecision> {
+    return this.#run(subject, policies, cost, '1');
+  }
+
+  /** The Redis key holding one policy's TAT for a subject. */
+  keyOf(subject: string, policyName: string): string {
+    return `${this.#prefix}{${subject}}:${policyName}`;
+  }
+
+  #run(subject: string, policies: readonly RateLimitPolicy[], cost: number, dry: string): Promise<RateLimitDecision> {
+    if (typeof subject !== 'string' || subject.length === 0 || subject.length > MAX_SUBJECT_LENGTH) {
+      throw new KeygateError('invalid_input', `keygate: a rate-limit subject is 1-${MAX_SUBJECT_LENGTH} characters.`);
+    }
+    assertCost(cost);
+    assertPolicies(policies);
+    const count = policies.length;
+    if (count === 0) return Promise.resolve(EMPTY_DECISION);
+    const args: (string | number)[] = [count];
+    for (const policy of policies) args.push(this.keyOf(subject, policy.name));
+    args.push(cost, dry);
+    for (const policy of policies) {
+      const interval = emissionInterval(policy);
+      args.push(interval, burstTolerance(policy, interval));
+    }
+    return this.#send(args).then((reply) => toDecision(reply, policies));
+  }
+
+  // Sends the script, bounded by the timeout; never queues behind a connection that is down.
+  #send(args: (string | number)[]): Promise<unknown> {
+    const client = this.#client;
+    const run = () => (client as unknown as GcraClient)[COMMAND](...args);
+    const status = client.status;
+    if (status === 'ready') return this.#bounded(run, undefined);
+    if (status === 'wait') client.connect().catch(() => {});
+    if (status === 'wait' || status === 'connecting' || status === 'connect')
+      return this.#bounded(run, this.#whenReady());
+    return Promise.reject(new KeygateError('store_unavailable', `keygate: Redis is not connected (${status}).`));
+  }
+
+  // Runs `start` (after `ready`, when given) and settles with it, or rejects once timeoutMs have passed.
+  #bounded(start: () => Promise<unknown>, ready: Promise<void> | undefined): Promise<unknown> {
+    return new Promise((resolve, reject) => {
+      let settled = false;
+      const timer = setTimeout(() => {
+        settled = true;
+        reject(this.#timeoutError);
+      }, this.#timeoutMs);
+      const finish = (ok: boolean, value: unknown) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        if (ok) resolve(value);
+        else reject(value);
+      };
+      const send = () => {
+        if (settled) return;
+        start().then(
+          (value) => finish(true, value),
+          (error: unknown) => finish(false, error),
+        );
+      };
+      if (ready === undefined) send();
+      else ready.then(send);
+    });
+  }
+
+  // One shared promise per connection attempt, resolved on the client's next `ready`.
+  #whenReady(): Promise<void> {
+    this.#ready ??= new Promise<void>((resolve) => {
+      this.#client.once('ready', () => {
+        this.#ready = undefined;
+        resolve();
+      });
+    });
+    return this.#ready;
+  }
+}
+
+// Reads the script's reply { allowed, untilFull₁, wait₁, untilFull₂, wait₂, … } into a decision.
+function toDecision(reply: unknown, policies: readonly RateLimitPolicy[]): RateLimitDecision {
+  if (!Array.isArray(reply) || reply.length !== 1 + 2 * policies.length) {
+    throw new KeygateError('store_unavailable', 'keygate: unexpected reply from the rate-limit script.');
+  }
+  const allowed = Number(reply[0]) === 1;
+  const states = new Array<PolicyState>(policies.length);
+  let wait = 0;
+  let violated: string[] | undefined;
+  for (let i = 0; i < policies.length; i++) {
+    const policy = policies[i] as RateLimitPolicy;
+    const interval = emissionInterval(policy);
+    const tolerance = burstTolerance(policy, interval);
+    const untilFull = Number(reply[1 + 2 * i]);
+    const policyWait = Number(reply[2 + 2 * i]);
+    if (policyWait > 0) {
+      violated ??= [];
+      violated.push(policy.name);
+      if (policyWait > wait) wait = policyWait;
+    }
+    const remaining = remainingUnits(untilFull, interval, tolerance);
+    states[i] = { policy, remaining, resetSeconds: resetSeconds(untilFull, remaining, interval, tolerance) };
+  }
+  return {
+    allowed,
+    policies: states,
+    retryAfterSeconds: allowed ? 0 : Math.max(1, Math.ceil(wait / MICROS)),
+    violated: violated ?? NONE_VIOLATED,
+  };
+}
+
+function fail(message: string): never {
+  throw new KeygateError('invalid_options', `keygate: ${message}`);
+}

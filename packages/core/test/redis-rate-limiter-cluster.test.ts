@@ -1,0 +1,72 @@
+// The limiter on a 3-master Redis Cluster started for this file: every call's keys share one hash
+// slot, so the script runs on whichever master owns the subject, and admission stays exact.
+import type { Cluster } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { randomBase62 } from '../src/base62.js';
+import type { RateLimitPolicy } from '../src/record.js';
+import { createRateLimitRedisCluster } from '../src/redis/client.js';
+import { RedisRateLimiter } from '../src/redis/rate-limiter.js';
+import { type RedisCluster, startRedisCluster } from './redis-cluster.js';
+
+const hourly: RateLimitPolicy = { name: 'hourly', limit: 5, windowSeconds: 3600 };
+const daily: RateLimitPolicy = { name: 'daily', limit: 7, windowSeconds: 86_400 };
+const SUBJECTS = Array.from({ length: 60 }, (_, i) => `key_${i}`);
+
+let cluster: RedisCluster;
+let client: Cluster;
+
+function limiter(): { rl: RedisRateLimiter; keyPrefix: string } {
+  const keyPrefix = `keygate-test:rl:${randomBase62(10)}:`;
+  return { rl: new RedisRateLimiter({ client, keyPrefix, timeoutMs: 2_000 }), keyPrefix };
+}
+
+// Every key under `prefix` on each master, by master port.
+async function keysByMaster(prefix: string): Promise<Map<number, string[]>> {
+  const byMaster = new Map<number, string[]>();
+  for (const node of client.nodes('master')) {
+    const keys: string[] = [];
+    let cursor = '0';
+    do {
+      const [next, batch] = await node.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
+      cursor = next;
+      keys.push(...batch);
+    } while (cursor !== '0');
+    byMaster.set(node.options.port as number, keys);
+  }
+  return byMaster;
+}
+
+beforeAll(async () => {
+  cluster = await startRedisCluster();
+  client = createRateLimitRedisCluster([...cluster.nodes]);
+  await new Promise((resolve) => client.once('ready', resolve));
+});
+
+afterAll(async () => {
+  await client?.quit();
+  await cluster?.stop();
+});
+
+describe('RedisRateLimiter on Redis Cluster', () => {
+  it('admits exactly `limit` of sequential requests for each of many subjects', async () => {
+    const { rl } = limiter();
+    for (const subject of SUBJECTS.slice(0, 20)) {
+      let admitted = 0;
+      for (let i = 0; i < 8; i++) if ((await rl.consume(subject, [hourly, daily])).allowed) admitted++;
+      expect(admitted).toBe(hourly.limit);
+    }
+  });
+
+  it("spreads subjects over every master and keeps each subject's keys on one", async () => {
+    const { rl, keyPrefix } = limiter();
+    for (const subject of SUBJECTS) await rl.consume(subject, [hourly, daily]);
+    const byMaster = await keysByMaster(keyPrefix);
+    expect(byMaster.size).toBe(3);
+    for (const keys of byMaster.values()) expect(keys.length).toBeGreaterThan(0);
+    for (const subject of SUBJECTS) {
+      const holders = [...byMaster.values()].filter((keys) => keys.some((k) => k.includes(`{${subject}}`)));
+      expect(holders).toHaveLength(1);
+      expect(holders[0]?.filter((k) => k.includes(`{${subject}}`))).toHaveLength(2);
+    }
+  });
+});
