@@ -36,6 +36,20 @@ async function consumeMany(s: ReturnType<typeof createRateLimitStep>, key: ApiKe
 }
 
 describe('createRateLimitStep', () => {
+  it('returns the same step, and so the same quotas, for the same options object', () => {
+    const options: RateLimitOptions = { defaults: [{ name: 'burst', limit: 1, windowSeconds: 60 }] };
+    const first = createRateLimitStep(options);
+    expect(createRateLimitStep(options)).toBe(first);
+    expect(first.consume(apiKey('key_shared')).ok).toBe(true);
+    expect(createRateLimitStep(options).consume(apiKey('key_shared')).ok).toBe(false);
+  });
+
+  it('keeps separate quotas for separate options objects', () => {
+    const policies = [{ name: 'burst', limit: 1, windowSeconds: 60 }];
+    expect(createRateLimitStep({ defaults: policies }).consume(apiKey('key_apart')).ok).toBe(true);
+    expect(createRateLimitStep({ defaults: policies }).consume(apiKey('key_apart')).ok).toBe(true);
+  });
+
   it('returns the RateLimit headers of an admitted request', () => {
     const { step: s } = step();
     expect(s.consume(apiKey('key_1'))).toEqual({

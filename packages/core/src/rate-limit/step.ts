@@ -29,8 +29,23 @@ export interface RateLimitStep {
 const UNLIMITED: RateLimitResult = Object.freeze({ ok: true, headers: undefined });
 const REFUSED: RateLimitResult = Object.freeze({ ok: false, response: RATE_LIMIT_UNAVAILABLE });
 
-/** Builds the rate-limit step from options, validated once here (throws `invalid_options`). */
+// One step per options object: middlewares built from the same `rateLimit` options (e.g. the
+// required and optional authenticators of one Fastify registration) share quotas and outage warnings.
+const steps = new WeakMap<RateLimitOptions, RateLimitStep>();
+
+/**
+ * Builds the rate-limit step from options, validated once here (throws `invalid_options`).
+ * Called again with the same options object, it returns the same step.
+ */
 export function createRateLimitStep(options: RateLimitOptions): RateLimitStep {
+  const existing = typeof options === 'object' && options !== null ? steps.get(options) : undefined;
+  if (existing !== undefined) return existing;
+  const step = buildStep(options);
+  steps.set(options, step);
+  return step;
+}
+
+function buildStep(options: RateLimitOptions): RateLimitStep {
   const config = resolveRateLimitOptions(options);
   const { limiter, defaults, cost, failedAuth, onStoreError, legacyHeaders, warn } = config;
   const closed = onStoreError === 'closed';
