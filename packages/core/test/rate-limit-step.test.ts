@@ -40,14 +40,14 @@ describe('createRateLimitStep', () => {
     const options: RateLimitOptions = { defaults: [{ name: 'burst', limit: 1, windowSeconds: 60 }] };
     const first = createRateLimitStep(options);
     expect(createRateLimitStep(options)).toBe(first);
-    expect(first.consume(apiKey('key_shared')).ok).toBe(true);
-    expect(createRateLimitStep(options).consume(apiKey('key_shared')).ok).toBe(false);
+    expect(first.consume(apiKey('key_shared'))).toMatchObject({ ok: true });
+    expect(createRateLimitStep(options).consume(apiKey('key_shared'))).toMatchObject({ ok: false });
   });
 
   it('keeps separate quotas for separate options objects', () => {
     const policies = [{ name: 'burst', limit: 1, windowSeconds: 60 }];
-    expect(createRateLimitStep({ defaults: policies }).consume(apiKey('key_apart')).ok).toBe(true);
-    expect(createRateLimitStep({ defaults: policies }).consume(apiKey('key_apart')).ok).toBe(true);
+    expect(createRateLimitStep({ defaults: policies }).consume(apiKey('key_apart'))).toMatchObject({ ok: true });
+    expect(createRateLimitStep({ defaults: policies }).consume(apiKey('key_apart'))).toMatchObject({ ok: true });
   });
 
   it('returns the RateLimit headers of an admitted request', () => {
