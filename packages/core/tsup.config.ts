@@ -6,4 +6,12 @@ const entry = { index: 'src/index.ts', redis: 'src/redis/index.ts', postgres: 's
 export default defineConfig([
   { entry, format: ['esm'], dts: true, sourcemap: true, clean: true, target: 'node20', splitting: true },
   { entry, format: ['cjs'], dts: true, sourcemap: true, target: 'node20', noExternal: ['scrypt-kdf'] },
+  // The `keygate` CLI (the package's bin): one ESM file; ioredis and pg are imported only when a store URL needs them.
+  {
+    entry: { cli: 'src/cli/main.ts' },
+    format: ['esm'],
+    sourcemap: true,
+    target: 'node20',
+    banner: { js: '#!/usr/bin/env node' },
+  },
 ]);

@@ -16,10 +16,13 @@ export type KeygateErrorCode =
 export class KeygateError extends Error {
   override readonly name = 'KeygateError';
   readonly code: KeygateErrorCode;
+  /** The input field at fault, when there is one (e.g. `expiresAt`, `allowedIps[2]`). */
+  readonly field?: string;
 
-  constructor(code: KeygateErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options);
+  constructor(code: KeygateErrorCode, message: string, options?: { cause?: unknown; field?: string }) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.code = code;
+    if (options?.field !== undefined) this.field = options.field;
   }
 }
 

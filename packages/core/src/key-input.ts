@@ -1,5 +1,5 @@
 import { KeygateError } from './errors.js';
-import type { JsonValue } from './record.js';
+import type { JsonValue, RateLimitPolicy } from './record.js';
 import { assertGrantableScope } from './scopes.js';
 
 /** What the caller chooses about a new key. */
@@ -16,6 +16,28 @@ export interface CreateKeyInput {
   expiresAt?: Date;
   /** Lifetime in ms from now. Default: never. */
   expiresIn?: number;
+  /** Rate limits replacing the configured defaults for this key (`[]` exempts it); at most 8. Default: the defaults. */
+  rateLimits?: readonly RateLimitPolicy[];
+  /** IPv4/IPv6 addresses and CIDR ranges the key may be used from (normalised); at most 64. Default: anywhere. */
+  allowedIps?: readonly string[];
+}
+
+/** What `keys.update` may change; absent fields stay as they are. */
+export interface UpdateKeyInput {
+  /** New name, 1-128 characters. */
+  name?: string;
+  /** New granted scopes (replace the old ones). */
+  scopes?: readonly string[];
+  /** New metadata (replaces the old object). */
+  metadata?: { [key: string]: JsonValue };
+  /** New expiry in the future, or null for none. Give this or `expiresIn`, not both. */
+  expiresAt?: Date | null;
+  /** New lifetime in ms from now. */
+  expiresIn?: number;
+  /** New per-key rate limits, or null to use the configured defaults again. */
+  rateLimits?: readonly RateLimitPolicy[] | null;
+  /** New IP allowlist, or null to allow any address. */
+  allowedIps?: readonly string[] | null;
 }
 
 const MAX_SCOPES = 64;
@@ -28,6 +50,7 @@ export function checkText(field: string, value: unknown, max: number): string {
     throw new KeygateError(
       'invalid_input',
       `${field} must be a string of 1-${max} characters without control characters.`,
+      { field },
     );
   }
   return value;
@@ -37,9 +60,17 @@ export function checkText(field: string, value: unknown, max: number): string {
 export function checkScopes(scopes: unknown): string[] {
   if (scopes === undefined) return [];
   if (!Array.isArray(scopes) || scopes.length > MAX_SCOPES) {
-    throw new KeygateError('invalid_input', `scopes must be an array of at most ${MAX_SCOPES} scopes.`);
+    throw new KeygateError('invalid_input', `scopes must be an array of at most ${MAX_SCOPES} scopes.`, {
+      field: 'scopes',
+    });
   }
-  for (const scope of scopes) assertGrantableScope(scope);
+  scopes.forEach((scope, i) => {
+    try {
+      assertGrantableScope(scope);
+    } catch (error) {
+      throw new KeygateError('invalid_scope', (error as Error).message, { field: `scopes[${i}]` });
+    }
+  });
   return [...new Set(scopes as string[])];
 }
 
@@ -47,16 +78,18 @@ export function checkScopes(scopes: unknown): string[] {
 export function checkMetadata(metadata: unknown): { [key: string]: JsonValue } {
   if (metadata === undefined) return {};
   if (typeof metadata !== 'object' || metadata === null || Array.isArray(metadata)) {
-    throw new KeygateError('invalid_input', 'metadata must be a JSON object.');
+    throw new KeygateError('invalid_input', 'metadata must be a JSON object.', { field: 'metadata' });
   }
   let json: string;
   try {
     json = JSON.stringify(metadata);
   } catch {
-    throw new KeygateError('invalid_input', 'metadata must be JSON-serialisable.');
+    throw new KeygateError('invalid_input', 'metadata must be JSON-serialisable.', { field: 'metadata' });
   }
   if (Buffer.byteLength(json) > MAX_METADATA_BYTES) {
-    throw new KeygateError('invalid_input', `metadata must be at most ${MAX_METADATA_BYTES} bytes as JSON.`);
+    throw new KeygateError('invalid_input', `metadata must be at most ${MAX_METADATA_BYTES} bytes as JSON.`, {
+      field: 'metadata',
+    });
   }
   return JSON.parse(json) as { [key: string]: JsonValue };
 }
@@ -65,17 +98,20 @@ export function checkMetadata(metadata: unknown): { [key: string]: JsonValue } {
 export function checkExpiry(input: { expiresAt?: unknown; expiresIn?: unknown }, now: number): Date | null {
   const { expiresAt, expiresIn } = input;
   if (expiresAt !== undefined && expiresIn !== undefined) {
-    throw new KeygateError('invalid_input', 'Give expiresAt or expiresIn, not both.');
+    throw new KeygateError('invalid_input', 'Give expiresAt or expiresIn, not both.', { field: 'expiresIn' });
   }
   if (expiresIn !== undefined) {
-    if (typeof expiresIn !== 'number' || !Number.isFinite(expiresIn) || expiresIn <= 0) {
-      throw new KeygateError('invalid_input', 'expiresIn must be a positive number of milliseconds.');
+    const at = typeof expiresIn === 'number' && expiresIn > 0 ? new Date(now + expiresIn) : undefined;
+    if (at === undefined || Number.isNaN(at.getTime())) {
+      throw new KeygateError('invalid_input', 'expiresIn must be a positive number of milliseconds.', {
+        field: 'expiresIn',
+      });
     }
-    return new Date(now + expiresIn);
+    return at;
   }
   if (expiresAt === undefined || expiresAt === null) return null;
   if (!(expiresAt instanceof Date) || Number.isNaN(expiresAt.getTime()) || expiresAt.getTime() <= now) {
-    throw new KeygateError('invalid_input', 'expiresAt must be a valid date in the future.');
+    throw new KeygateError('invalid_input', 'expiresAt must be a valid date in the future.', { field: 'expiresAt' });
   }
   return new Date(expiresAt.getTime());
 }

@@ -1,0 +1,50 @@
+import { KeygateError } from '../errors.js';
+import { CliError, EXIT, HELP, parseCommandLine } from './args.js';
+import { runCommand } from './commands.js';
+import { type CliIo, redact } from './io.js';
+
+/** Runs the CLI on argv (without `node` and the script) and returns the exit code. Never throws. */
+export async function main(argv: readonly string[], io: CliIo): Promise<number> {
+  try {
+    const invocation = parseCommandLine(argv);
+    if (invocation.command === 'help') {
+      io.out(HELP);
+      return EXIT.ok;
+    }
+    await runCommand(invocation, io);
+    return EXIT.ok;
+  } catch (error) {
+    const { code, message } = describe(error);
+    io.err(`keygate: ${redact(message)}\n`);
+    if (code === EXIT.usage) io.err('Run "keygate --help" for usage.\n');
+    return code;
+  }
+}
+
+// The exit code and message of a failure. KeygateError messages never hold a key; other errors'
+// messages (from drivers) are redacted by the caller all the same.
+function describe(error: unknown): { code: number; message: string } {
+  if (error instanceof CliError) return { code: error.exitCode, message: error.message };
+  if (error instanceof KeygateError) {
+    switch (error.code) {
+      case 'not_found':
+        return { code: EXIT.notFound, message: error.message };
+      case 'conflict':
+      case 'limit_exceeded':
+        return { code: EXIT.conflict, message: error.message };
+      case 'store_unavailable':
+        return { code: EXIT.failed, message: `the store failed: ${error.message}` };
+      default:
+        return { code: EXIT.usage, message: error.message };
+    }
+  }
+  return { code: EXIT.failed, message: `the operation failed: ${messageOf(error)}` };
+}
+
+function messageOf(error: unknown): string {
+  if (error instanceof AggregateError && error.errors.length > 0) {
+    return [...new Set(error.errors.map(messageOf))].join('; ');
+  }
+  if (error instanceof Error) return error.message || String((error as { code?: unknown }).code ?? error.name);
+  return 'unknown error';
+}

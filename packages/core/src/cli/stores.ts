@@ -1,0 +1,157 @@
+// Opening a KeyStore from a `--store` URL. ioredis and pg are optional peer dependencies: each is
+// loaded only when a URL needs it.
+import type { Hasher } from '../hash.js';
+import { parseKey } from '../key-format.js';
+import { createKeygate, type Keygate } from '../keygate.js';
+import { PostgresStore } from '../postgres/store.js';
+import type { ApiKey } from '../record.js';
+import { RedisStore } from '../redis/store.js';
+import type { KeyStore } from '../store.js';
+import { CliError, EXIT, usage } from './args.js';
+import { type CliIo, text, type Values } from './io.js';
+
+/** An open store and how to let go of its connections. */
+export interface OpenStore {
+  readonly store: KeyStore;
+  readonly kind: 'redis' | 'postgres';
+  /** Creates the PostgreSQL table (PostgreSQL only). */
+  readonly migrate?: () => Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Where and how to open a store. */
+export interface StoreOptions {
+  readonly url: string | undefined;
+  readonly keyPrefix?: string | undefined;
+  readonly schema?: string | undefined;
+  readonly table?: string | undefined;
+}
+
+/** Opens the store a URL names (redis://, rediss://, postgres://, postgresql://). Throws a CliError. */
+export async function openStore(options: StoreOptions): Promise<OpenStore> {
+  const { url } = options;
+  if (url === undefined || url === '') throw usage('--store URL is required (or set KEYGATE_STORE).');
+  const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(url)?.[1]?.toLowerCase();
+  if (scheme === 'memory') {
+    throw usage(
+      'A memory: store lives and dies with one process, so it is no use to a CLI: use redis:// or postgres://.',
+    );
+  }
+  if (scheme === 'redis' || scheme === 'rediss') {
+    if (options.schema !== undefined || options.table !== undefined)
+      throw usage('--schema and --table are for PostgreSQL stores.');
+    return openRedis(url, options.keyPrefix);
+  }
+  if (scheme === 'postgres' || scheme === 'postgresql') {
+    if (options.keyPrefix !== undefined) throw usage('--key-prefix is for Redis stores.');
+    return openPostgres(url, options.schema, options.table);
+  }
+  throw usage('--store must be a redis://, rediss://, postgres:// or postgresql:// URL.');
+}
+
+async function openRedis(url: string, keyPrefix: string | undefined): Promise<OpenStore> {
+  const { Redis } = await load<typeof import('ioredis')>('ioredis');
+  // Fail fast: one connection attempt, no retries, no queueing while disconnected.
+  const client = new Redis(url, {
+    lazyConnect: true,
+    connectTimeout: 5000,
+    maxRetriesPerRequest: 0,
+    enableOfflineQueue: false,
+    retryStrategy: () => null,
+  });
+  client.on('error', () => {});
+  try {
+    await client.connect();
+  } catch (error) {
+    client.disconnect();
+    const host = URL.canParse(url) ? ` at ${new URL(url).host}` : '';
+    throw new CliError(EXIT.failed, `cannot connect to Redis${host}: ${(error as Error).message}`);
+  }
+  return {
+    store: new RedisStore({ client, ...(keyPrefix === undefined ? {} : { keyPrefix }) }),
+    kind: 'redis',
+    close: async () => {
+      await client.quit().catch(() => client.disconnect());
+    },
+  };
+}
+
+async function openPostgres(url: string, schema: string | undefined, table: string | undefined): Promise<OpenStore> {
+  const pg = await load<typeof import('pg')>('pg');
+  const Pool = pg.Pool ?? (pg as unknown as { default: typeof import('pg') }).default.Pool;
+  const pool = new Pool({ connectionString: url, max: 2, connectionTimeoutMillis: 5000 });
+  pool.on('error', () => {});
+  let store: PostgresStore;
+  try {
+    store = new PostgresStore({ pool, schema, table });
+  } catch (error) {
+    await pool.end();
+    throw error;
+  }
+  return { store, kind: 'postgres', migrate: () => store.migrate(), close: () => pool.end() };
+}
+
+async function load<T>(name: string): Promise<T> {
+  try {
+    return (await import(name)) as T;
+  } catch {
+    throw new CliError(EXIT.failed, `This store needs the "${name}" package: install it next to @keygate/core.`);
+  }
+}
+
+/** The store the options name: `--store` or KEYGATE_STORE, with `--key-prefix`, `--schema`, `--table`. */
+export function openStoreOf(values: Values, io: CliIo): Promise<OpenStore> {
+  return openStore({
+    url: storeUrlOf(values, io),
+    keyPrefix: text(values['key-prefix']),
+    schema: text(values.schema),
+    table: text(values.table),
+  });
+}
+
+/** `--store`, else the KEYGATE_STORE environment variable. */
+export function storeUrlOf(values: Values, io: CliIo): string | undefined {
+  return text(values.store) ?? io.env.KEYGATE_STORE;
+}
+
+/** How the CLI's keygate is set up. */
+export interface KeygateSetup {
+  readonly hasher?: Hasher;
+  readonly prefix?: string | undefined;
+  readonly maxKeysPerOwner?: number | undefined;
+}
+
+/** Opens the store the options name, runs `work` with it, and closes it. */
+export async function withStore(values: Values, io: CliIo, work: (store: KeyStore) => Promise<void>): Promise<void> {
+  const opened = await openStoreOf(values, io);
+  try {
+    await work(opened.store);
+  } finally {
+    await opened.close();
+  }
+}
+
+/** A keygate over `store` for one CLI run: no cache, the chosen hasher, prefix and cap. */
+export function keygateOver(store: KeyStore, { hasher, prefix, maxKeysPerOwner }: KeygateSetup = {}): Keygate {
+  return createKeygate({
+    store,
+    cache: false,
+    ...(hasher === undefined ? {} : { hasher }),
+    ...(prefix === undefined ? {} : { prefix }),
+    ...(maxKeysPerOwner === undefined ? {} : { maxKeysPerOwner }),
+  });
+}
+
+/** The key with the id given on the command line: exit 2 for something that is no id, 3 for an unknown one. */
+export async function existingKey(keygate: Keygate, id: string): Promise<ApiKey> {
+  if (!/^[0-9A-Za-z]{12}$/.test(id)) {
+    throw usage(
+      parseKey(id).ok
+        ? 'Give the key id (the 12 characters after the prefix), never the whole key.'
+        : 'A key id is 12 letters and digits.',
+    );
+  }
+  const key = await keygate.keys.get(id);
+  if (key === null) throw new CliError(EXIT.notFound, `No key with id ${id}.`);
+  return key;
+}

@@ -1,0 +1,55 @@
+// What the management handler takes and answers, and the responses it builds.
+import type { RequestContext } from '../events.js';
+import { type ProblemCode, problem } from '../problem.js';
+import type { ApiKey } from '../record.js';
+
+/** One request to the management routes, as an adapter hands it over. */
+export interface ManagementRequest {
+  /** HTTP method, e.g. `POST` (HEAD is answered as GET). */
+  readonly method: string;
+  /** The path below the mount point, e.g. `/keys/4Gq0T2mYb7cX` (a query string is ignored). */
+  readonly path: string;
+  /** The parsed JSON body, or undefined when the request had none. */
+  readonly body?: unknown;
+  /** The key the authentication middleware attached, if any. */
+  readonly apiKey: ApiKey | null | undefined;
+  /** Where the request came from, for audit events. Default: no request context. */
+  readonly context?: RequestContext;
+  /** The framework's request object, passed to `authorize` untouched. */
+  readonly request?: unknown;
+}
+
+/** The answer: status, headers (content type included) and a JSON body (a problem+json body on errors). */
+export interface ManagementResponse {
+  readonly status: number;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly body: unknown;
+}
+
+const JSON_HEADERS = Object.freeze({ 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
+
+/** A JSON answer. Every management response is `Cache-Control: no-store`: they describe keys, some carry one. */
+export function jsonResponse(status: number, body: unknown, headers: Record<string, string> = {}): ManagementResponse {
+  return { status, headers: { ...JSON_HEADERS, ...headers }, body };
+}
+
+/** A problem+json answer; `field` names the input at fault. */
+export function problemResponse(
+  status: number,
+  code: ProblemCode,
+  detail: string,
+  extra: { headers?: Record<string, string>; field?: string | undefined } = {},
+): ManagementResponse {
+  const answer = problem(status, code, detail, extra.headers, extra.field === undefined ? {} : { field: extra.field });
+  return { status, headers: answer.headers, body: answer.body };
+}
+
+/** 400 for a body that is not JSON. */
+export const INVALID_JSON = problemResponse(400, 'invalid_request', 'The request body is not valid JSON.');
+/** 415 for a body of another media type than JSON. */
+export const NOT_JSON = problemResponse(415, 'unsupported_media_type', 'The request body must be application/json.');
+
+/** 413 for a body over the limit. */
+export function bodyTooLarge(limit: number): ManagementResponse {
+  return problemResponse(413, 'payload_too_large', `The request body must be at most ${limit} bytes.`);
+}

@@ -1,0 +1,105 @@
+import { resolveRealm } from '../authenticate.js';
+import { KeygateError } from '../errors.js';
+import type { Keygate } from '../keygate.js';
+import type { ApiKey } from '../record.js';
+import { assertRequirableScope, hasScopes } from '../scopes.js';
+
+/** Who is calling the management routes: the key the auth middleware attached, and the framework's request. */
+export interface ManagementCaller {
+  readonly apiKey: ApiKey | undefined;
+  readonly request: unknown;
+}
+
+/** Decides whose keys a caller may manage: `{ owner }`, or null for no right to manage keys. */
+export type ManagementAuthorize = (
+  caller: ManagementCaller,
+) => Promise<{ owner: string } | null> | { owner: string } | null;
+
+/** Options of the key-management routes (every adapter's mount takes these). Only `keygate` is required. */
+export interface ManagementOptions {
+  /** The keygate instance whose keys are managed. */
+  keygate: Keygate;
+  /** Whose keys the caller may manage. Default: a key with `managementScope` manages its own owner's keys. */
+  authorize?: ManagementAuthorize;
+  /** The scope the default `authorize` requires. Default `keys:manage`. */
+  managementScope?: string;
+  /** Grace period of `POST /keys/:id/rotate` when the body gives none, in ms. Default 0 (the old key stops at once). */
+  defaultGracePeriodMs?: number;
+  /** Largest accepted request body, in bytes. Default 16384 (16 KiB). */
+  bodyLimit?: number;
+  /**
+   * When the caller is a key, refuse (403) to grant scopes that key does not hold itself, so a
+   * management key cannot mint keys more powerful than itself. Default true.
+   */
+  limitScopesToCaller?: boolean;
+  /** Realm of the `WWW-Authenticate` challenge of 401 and 403 answers. Default `api`. */
+  realm?: string;
+  /** Called with unexpected errors (the client gets a 500 or 503); never given a key. Default `console.error`. */
+  onError?: (error: unknown) => void;
+}
+
+/** Management options after validation, with defaults applied. */
+export interface ResolvedManagementOptions {
+  readonly keygate: Keygate;
+  readonly authorize: ManagementAuthorize;
+  readonly defaultAuthorize: boolean;
+  readonly managementScope: string;
+  readonly defaultGracePeriodMs: number;
+  readonly bodyLimit: number;
+  readonly limitScopesToCaller: boolean;
+  readonly realm: string;
+  readonly onError: (error: unknown) => void;
+}
+
+/** Default body limit of the management routes: 16 KiB. */
+export const DEFAULT_MANAGEMENT_BODY_LIMIT = 16_384;
+
+/** Validates management options once; throws `invalid_options` naming the bad one. */
+export function resolveManagementOptions(options: ManagementOptions): ResolvedManagementOptions {
+  if (typeof options !== 'object' || options === null) fail('the key-management routes take an options object.');
+  const { keygate } = options;
+  if (typeof keygate?.keys?.create !== 'function') fail('`keygate` is required (create one with createKeygate()).');
+  const managementScope = options.managementScope ?? 'keys:manage';
+  try {
+    assertRequirableScope(managementScope);
+  } catch (error) {
+    fail(`\`managementScope\`: ${(error as Error).message}`);
+  }
+  if (options.authorize !== undefined && typeof options.authorize !== 'function')
+    fail('`authorize` must be a function.');
+  if (options.onError !== undefined && typeof options.onError !== 'function') fail('`onError` must be a function.');
+  const limit = options.limitScopesToCaller ?? true;
+  if (typeof limit !== 'boolean') fail('`limitScopesToCaller` must be a boolean.');
+  const authorize: ManagementAuthorize =
+    options.authorize ??
+    (({ apiKey }) => (apiKey && hasScopes(apiKey.scopes, [managementScope]) ? { owner: apiKey.owner } : null));
+  return Object.freeze({
+    keygate,
+    authorize,
+    defaultAuthorize: options.authorize === undefined,
+    managementScope,
+    defaultGracePeriodMs: integer(
+      'defaultGracePeriodMs',
+      options.defaultGracePeriodMs ?? 0,
+      0,
+      Number.MAX_SAFE_INTEGER,
+    ),
+    bodyLimit: integer('bodyLimit', options.bodyLimit ?? DEFAULT_MANAGEMENT_BODY_LIMIT, 1, 16 * 1024 * 1024),
+    limitScopesToCaller: limit,
+    realm: resolveRealm(options.realm),
+    onError: options.onError ?? ((error: unknown) => console.error('keygate: a key-management request failed', error)),
+  });
+}
+
+function integer(name: string, value: unknown, min: number, max: number): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+    fail(
+      `\`${name}\` must be an integer from ${min} to ${max} (received ${typeof value === 'number' ? value : typeof value}).`,
+    );
+  }
+  return value;
+}
+
+function fail(message: string): never {
+  throw new KeygateError('invalid_options', `keygate: ${message}`);
+}

@@ -1,0 +1,58 @@
+import { isKeygateError } from './errors.js';
+import type { Hasher } from './hash.js';
+import { generateKey } from './key-format.js';
+import { type ApiKey, type KeyRecord, toApiKey } from './record.js';
+import type { KeyStore } from './store.js';
+
+/** A freshly created key: `key` is the plaintext, shown to its owner once and never again. */
+export interface CreatedKey {
+  /** The plaintext key. keygate keeps only its hash: show it once, then drop it. */
+  readonly key: string;
+  /** The key's public metadata. */
+  readonly apiKey: ApiKey;
+}
+
+/** The outcome of a rotation: the new key (plaintext once) and the old key as it now stands. */
+export interface RotatedKey extends CreatedKey {
+  /** The replaced key, with `replacedBy` set and its grace-period expiry (or revocation). */
+  readonly previous: ApiKey;
+}
+
+/** The fields of a new record that the caller chose (already validated). */
+export type MintFields = Pick<
+  KeyRecord,
+  'name' | 'owner' | 'scopes' | 'metadata' | 'expiresAt' | 'rateLimits' | 'allowedIps'
+>;
+
+const MAX_ID_ATTEMPTS = 3;
+
+/** Generates a key, stores its record (under the per-owner cap when given) and returns the plaintext once. */
+export async function mintKey(
+  config: { readonly store: KeyStore; readonly prefix: string; readonly hasher: Hasher },
+  fields: MintFields,
+  at: number,
+  maxActivePerOwner: number | undefined,
+): Promise<CreatedKey> {
+  const { store, prefix, hasher } = config;
+  for (let attempt = 1; ; attempt++) {
+    const generated = generateKey(prefix);
+    const record: KeyRecord = {
+      id: generated.id,
+      prefix,
+      hash: await hasher.hash(generated.secret),
+      ...fields,
+      createdAt: new Date(at),
+      revokedAt: null,
+      lastUsedAt: null,
+      replacedBy: null,
+    };
+    try {
+      if (maxActivePerOwner === undefined) await store.create(record);
+      else await store.create(record, { maxActivePerOwner });
+      return { key: generated.key, apiKey: toApiKey(record) };
+    } catch (error) {
+      // 71 random bits make an id collision all but impossible; retry rather than fail if one happens.
+      if (!isKeygateError(error, 'conflict') || attempt >= MAX_ID_ATTEMPTS) throw error;
+    }
+  }
+}

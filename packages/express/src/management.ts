@@ -1,0 +1,58 @@
+import type { IncomingMessage } from 'node:http';
+import {
+  bodyTooLarge,
+  createManagementApi,
+  hasBody,
+  INVALID_JSON,
+  isJsonContentType,
+  type ManagementOptions,
+  type ManagementResponse,
+  NOT_JSON,
+} from '@keygate/core';
+import express, { type ErrorRequestHandler, type Response, Router } from 'express';
+
+/** Options of {@link keyManagementRouter}: see `ManagementOptions` in @keygate/core (e.g. `bodyLimit`, default 16 KiB). */
+export type KeyManagementRouterOptions = ManagementOptions;
+
+const PATHS = ['/keys', '/keys/*rest'];
+
+/**
+ * An Express router serving the key-management routes under `/keys`; mount it after `apiKeyAuth`:
+ * `app.use('/admin', apiKeyAuth({ keygate }), keyManagementRouter({ keygate }))`. It parses JSON
+ * bodies itself (`express.json`, bounded by `bodyLimit`); other paths fall through to the app.
+ */
+export function keyManagementRouter(options: KeyManagementRouterOptions): Router {
+  const handle = createManagementApi(options);
+  const router = Router();
+  const isJson = (req: IncomingMessage) => isJsonContentType(req.headers['content-type']);
+  router.all(PATHS, express.json({ limit: handle.bodyLimit, type: isJson }), (req, res, next) => {
+    if (hasBody(req.headers) && !isJson(req)) return send(res, NOT_JSON);
+    const context = {
+      route: `${req.method} ${req.baseUrl}${req.path}`,
+      ip: req.ip ?? null,
+      userAgent: req.get('user-agent') ?? null,
+    };
+    handle({ method: req.method, path: req.path, body: req.body, apiKey: req.apiKey, context, request: req }).then(
+      (response) => send(res, response),
+      next,
+    );
+  });
+  router.use(PATHS, bodyErrors(handle.bodyLimit));
+  return router;
+}
+
+// Errors of express.json as problem+json; anything else goes on to the app's error handler.
+function bodyErrors(limit: number): ErrorRequestHandler {
+  return (error, _req, res, next) => {
+    const status = (error as { status?: unknown })?.status;
+    const type = (error as { type?: unknown })?.type;
+    if (typeof type !== 'string' || !/^(?:entity|encoding|charset|request)\./.test(type)) return next(error);
+    send(res, status === 413 ? bodyTooLarge(limit) : status === 415 ? NOT_JSON : INVALID_JSON);
+  };
+}
+
+function send(res: Response, response: ManagementResponse): void {
+  res.status(response.status).set(response.headers);
+  if (response.body === undefined) res.end();
+  else res.send(JSON.stringify(response.body));
+}

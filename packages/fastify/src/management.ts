@@ -1,0 +1,63 @@
+import {
+  bodyTooLarge,
+  createManagementApi,
+  hasBody,
+  INVALID_JSON,
+  isJsonContentType,
+  type ManagementOptions,
+  type ManagementResponse,
+  NOT_JSON,
+} from '@keygate/core';
+import type { FastifyError, FastifyPluginAsync, FastifyReply } from 'fastify';
+
+/** Options of {@link keyManagementPlugin}: see `ManagementOptions` in @keygate/core; mount it where you like with `prefix`. */
+export type KeyManagementPluginOptions = ManagementOptions;
+
+const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'];
+
+/**
+ * An encapsulated plugin serving the key-management routes under `/keys`, e.g.
+ * `app.register(keyManagementPlugin, { keygate, prefix: '/admin' })` in a context where
+ * `keygatePlugin` authenticates requests. Bodies are parsed by Fastify, bounded by `bodyLimit`.
+ */
+export const keyManagementPlugin: FastifyPluginAsync<KeyManagementPluginOptions> = async (fastify, options) => {
+  const handle = createManagementApi(options);
+  const bodyLimit = handle.bodyLimit;
+  // `application/*+json` (e.g. merge-patch) is JSON too, in this context only.
+  fastify.addContentTypeParser(
+    /^application\/[a-z0-9.!#$&^_-]+\+json$/i,
+    { parseAs: 'string', bodyLimit },
+    fastify.getDefaultJsonParser('error', 'error'),
+  );
+  fastify.setErrorHandler((error: FastifyError, _request, reply) => {
+    if (!error.code?.startsWith('FST_ERR_CTP_')) throw error;
+    const status = error.statusCode;
+    send(reply, status === 413 ? bodyTooLarge(bodyLimit) : status === 415 ? NOT_JSON : INVALID_JSON);
+  });
+  for (const url of ['/keys', '/keys/*']) {
+    fastify.route({
+      method: METHODS,
+      url,
+      bodyLimit,
+      handler: async (request, reply) => {
+        if (hasBody(request.headers) && !isJsonContentType(request.headers['content-type']))
+          return send(reply, NOT_JSON);
+        const path = (request.url.split('?')[0] ?? '').slice(fastify.prefix.length);
+        const route = `${request.method} ${request.url.split('?')[0]}`;
+        const context = { route, ip: request.ip ?? null, userAgent: request.headers['user-agent'] ?? null };
+        const apiKey = request.apiKey ?? undefined;
+        return send(
+          reply,
+          await handle({ method: request.method, path, body: request.body, apiKey, context, request }),
+        );
+      },
+    });
+  }
+};
+
+function send(reply: FastifyReply, response: ManagementResponse): FastifyReply {
+  return reply
+    .code(response.status)
+    .headers(response.headers)
+    .send(response.body === undefined ? undefined : JSON.stringify(response.body));
+}

@@ -1,0 +1,62 @@
+import {
+  createManagementApi,
+  hasBody,
+  isJsonContentType,
+  isManagementPath,
+  KeygateError,
+  type ManagementOptions,
+  type ManagementResponse,
+  NOT_JSON,
+  readJsonBody,
+} from '@keygate/core';
+import type { Context, Middleware } from 'koa';
+
+/** Options of {@link keyManagementRoutes}: `ManagementOptions` from @keygate/core, plus where the routes live. */
+export interface KeyManagementRoutesOptions extends ManagementOptions {
+  /** Path prefix of the routes, e.g. `/admin` for `/admin/keys`. Default: none (`/keys`). */
+  prefix?: string;
+}
+
+const PREFIX_RE = /^(?:\/[^/?#]+)*$/;
+
+/**
+ * Koa middleware serving the key-management routes under `<prefix>/keys`; use it after
+ * `apiKeyAuth`. It reads JSON bodies itself (bounded by `bodyLimit`), or takes `ctx.request.body`
+ * when a body parser already set it. Other paths go on to `next()`.
+ */
+export function keyManagementRoutes(options: KeyManagementRoutesOptions): Middleware {
+  const handle = createManagementApi(options);
+  const prefix = options.prefix ?? '';
+  if (typeof prefix !== 'string' || !PREFIX_RE.test(prefix)) {
+    throw new KeygateError(
+      'invalid_options',
+      'keygate: `prefix` must be a path such as "/admin", without a trailing slash.',
+    );
+  }
+  return async (ctx, next) => {
+    const path = ctx.path.startsWith(`${prefix}/`) ? ctx.path.slice(prefix.length) : '';
+    if (!isManagementPath(path)) return next();
+    const parsed = (ctx.request as { body?: unknown }).body;
+    let body: unknown;
+    if (parsed === undefined) {
+      const read = await readJsonBody(ctx.req, handle.bodyLimit);
+      if (!read.ok) return send(ctx, read.response);
+      body = read.body;
+    } else {
+      if (hasBody(ctx.req.headers) && !isJsonContentType(ctx.req.headers['content-type'])) return send(ctx, NOT_JSON);
+      body = parsed;
+    }
+    const context = {
+      route: `${ctx.method} ${ctx.path}`,
+      ip: ctx.ip || null,
+      userAgent: ctx.get('user-agent') || null,
+    };
+    send(ctx, await handle({ method: ctx.method, path, body, apiKey: ctx.state.apiKey, context, request: ctx }));
+  };
+}
+
+function send(ctx: Context, response: ManagementResponse): void {
+  ctx.status = response.status;
+  ctx.set(response.headers as Record<string, string>);
+  ctx.body = response.body === undefined ? null : JSON.stringify(response.body);
+}

@@ -1,0 +1,100 @@
+// The apps of the key-management conformance tests: each adapter mounts the management routes
+// under /admin behind its authentication middleware, plus one app route of its own (/admin/ping)
+// to show that other paths fall through to the app.
+import { once } from 'node:events';
+import { createServer, type Server } from 'node:http';
+import { createKeygate, hmacSha256Hasher, type Keygate, type ManagementOptions, MemoryStore } from '@keygate/core';
+import * as expressAdapter from '@keygate/express';
+import { keygatePlugin, keyManagementPlugin } from '@keygate/fastify';
+import * as koaAdapter from '@keygate/koa';
+import express from 'express';
+import Fastify from 'fastify';
+import Koa from 'koa';
+
+/** What a test chooses about the management routes (keygate is the fixture's). */
+export type MountOptions = Omit<ManagementOptions, 'keygate'>;
+
+/** A running management app. */
+export interface ManagementApp {
+  readonly server: Server;
+  close(): Promise<void>;
+}
+
+/** One adapter's way to serve the management routes. */
+export interface ManagementAdapter {
+  readonly name: 'express' | 'koa' | 'fastify';
+  start(keygate: Keygate, options?: MountOptions): Promise<ManagementApp>;
+}
+
+/** A keygate over a MemoryStore with fast hashing and a clock tests can move forward. */
+export function managementKeygate(options: { maxKeysPerOwner?: number } = {}) {
+  let offset = 0;
+  const keygate = createKeygate({
+    store: new MemoryStore(),
+    hasher: hmacSha256Hasher(),
+    now: () => Date.now() + offset,
+    ...options,
+  });
+  return { keygate, advance: (ms: number) => (offset += ms) };
+}
+
+async function listen(server: Server): Promise<ManagementApp> {
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  return {
+    server,
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.close((error) => (error ? reject(error) : resolve()));
+        server.closeAllConnections();
+      }),
+  };
+}
+
+const expressApp: ManagementAdapter = {
+  name: 'express',
+  async start(keygate, options = {}) {
+    const { apiKeyAuth, keyManagementRouter } = expressAdapter;
+    const app = express();
+    app.use('/admin', apiKeyAuth({ keygate }), keyManagementRouter({ keygate, ...options }));
+    app.get('/admin/ping', (_req, res) => {
+      res.json({ pong: true });
+    });
+    return listen(createServer(app));
+  },
+};
+
+const koaApp: ManagementAdapter = {
+  name: 'koa',
+  async start(keygate, options = {}) {
+    const { apiKeyAuth, keyManagementRoutes } = koaAdapter;
+    const auth = apiKeyAuth({ keygate });
+    const app = new Koa();
+    app.use((ctx, next) => (ctx.path.startsWith('/admin/') ? auth(ctx, next) : next()));
+    app.use(keyManagementRoutes({ keygate, prefix: '/admin', ...options }));
+    app.use((ctx) => {
+      if (ctx.path === '/admin/ping') ctx.body = { pong: true };
+    });
+    return listen(createServer(app.callback()));
+  },
+};
+
+const fastifyApp: ManagementAdapter = {
+  name: 'fastify',
+  async start(keygate, options = {}) {
+    const app = Fastify();
+    await app.register(
+      async (admin) => {
+        await admin.register(keygatePlugin, { keygate });
+        await admin.register(keyManagementPlugin, { keygate, ...options });
+        admin.get('/ping', async () => ({ pong: true }));
+      },
+      { prefix: '/admin' },
+    );
+    await app.listen({ port: 0, host: '127.0.0.1' });
+    return { server: app.server, close: () => app.close() };
+  },
+};
+
+/** Every adapter, for `describe.each`. */
+export const managementAdapters: readonly ManagementAdapter[] = [expressApp, koaApp, fastifyApp];
