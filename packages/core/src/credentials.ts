@@ -33,6 +33,8 @@ export interface RequestAccessors<Req> {
   ip(req: Req): string | undefined;
   /** Whether the request arrived over TLS, as the framework resolves it under its trusted-proxy setting. */
   secure(req: Req): boolean;
+  /** The request target before any router rewrote it (e.g. Express `req.originalUrl`), for audit events. Default: `raw(req).url`. */
+  originalUrl?(req: Req): string | undefined;
   /** A parsed query parameter (string, array of strings, or anything a query parser makes). */
   query?(req: Req, name: string): unknown;
   /** A cookie value, from the framework or its official cookie plugin. */

@@ -33,3 +33,20 @@ export type AuditListener = (event: AuditEvent) => void;
 
 /** No request: events raised outside HTTP (e.g. from a script). */
 export const NO_REQUEST: RequestContext = Object.freeze({ route: null, ip: null, userAgent: null });
+
+/**
+ * Wraps a listener so that it can never break the operation that emits: a throw (or a rejected
+ * promise, should the listener be async) is reported to `console.error` and dropped.
+ */
+export function guardListener(listener: AuditListener | undefined): AuditListener {
+  if (listener === undefined) return () => {};
+  const report = (error: unknown) => console.error('keygate: the onEvent listener failed', error);
+  return (event) => {
+    try {
+      const result: unknown = listener(event);
+      if (result instanceof Promise) result.catch(report);
+    } catch (error) {
+      report(error);
+    }
+  };
+}

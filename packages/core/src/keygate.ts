@@ -1,10 +1,13 @@
 import { availableParallelism } from 'node:os';
 import { KeygateError } from './errors.js';
+import { type AuditListener, guardListener } from './events.js';
 import { FailureTracker } from './failure-tracker.js';
 import type { Hasher } from './hash.js';
 import { scryptHasher } from './hash-scrypt.js';
+import { type CacheInvalidation, linkInvalidation } from './invalidation.js';
 import { KdfLimiter } from './kdf-limiter.js';
 import { assertPrefix } from './key-format.js';
+import { createLastUsedTracker, type LastUsedOptions } from './last-used.js';
 import { KeyManager } from './manager.js';
 import type { KeyStore } from './store.js';
 import { Verifier, type VerifyResult } from './verify.js';
@@ -31,20 +34,48 @@ export interface KeygateOptions {
   onRehashError?: (error: unknown) => void;
   /** Clock in ms since the epoch, for tests. Default `Date.now`. */
   now?: () => number;
+  /** Receives audit events (key created, updated, revoked, rotated…); a throw is caught and logged. Default: none. */
+  onEvent?: AuditListener;
+  /** Most active (neither revoked nor expired) keys one owner may hold; `keys.create` beyond it throws `limit_exceeded` (rotation is exempt). Default: no cap. */
+  maxKeysPerOwner?: number;
+  /**
+   * Records `lastUsedAt` on successful verifications (cache hits included) with at most one store
+   * write per key per `intervalMs`, in the background: a slow or failing store never delays a
+   * request (failures go to `onError`). `maxEntries` bounds the memory of last write times.
+   * `false` turns it off. Default `{ intervalMs: 60_000, maxEntries: 10_000 }`.
+   */
+  lastUsed?: LastUsedOptions;
+  /**
+   * Cross-instance cache invalidation (e.g. `RedisInvalidationBus` of `@keygate/core/redis`): every
+   * change made through `keys` publishes the key id and every subscribed instance drops it from its
+   * cache. Without it, other instances see a revocation once their cache entry expires. Default: none.
+   */
+  invalidation?: CacheInvalidation;
+  /** Receives background failures: last-used writes and invalidation publishing. Never given a key. Default: `console.error`. */
+  onError?: (error: unknown) => void;
 }
 
 /** A configured keygate instance: verification plus key management over one store. */
 export interface Keygate {
-  /** Creates, lists and revokes keys. */
+  /** The key lifecycle: create, get, list, update, rotate, revoke. */
   readonly keys: KeyManager;
   /** The prefix new keys get. */
   readonly prefix: string;
   /** Verifies a presented key (see {@link Verifier.verify}). */
   verify(key: string): Promise<VerifyResult>;
-  /** The cached outcome for a recently verified key, with no I/O; undefined when not cached. */
+  /** The cached outcome for a recently verified key, without waiting on I/O (a due `lastUsedAt` write starts in the background); undefined when not cached. */
   peek(key: string): VerifyResult | undefined;
-  /** Drops one key id (or, without an id, every key) from this instance's verified-key cache. */
+  /** Drops one key id (or, without an id, every key) from this instance's verified-key cache (this instance only). */
   evict(id?: string): void;
+  /** Stops listening to the `invalidation` bus (its clients stay open: they are the caller's). */
+  close(): Promise<void>;
+  /**
+   * For adapters: delivers an audit event to `onEvent` (a throw is caught and logged). Undefined
+   * when no `onEvent` is configured, so request events need not even be built.
+   */
+  readonly emit?: AuditListener | undefined;
+  /** The clock of this instance (the `now` option), for adapters' event times. */
+  readonly now: () => number;
 }
 
 /** Creates a keygate instance. Options are validated and resolved once; invalid ones throw `invalid_options`. */
@@ -89,14 +120,54 @@ export function createKeygate(options: KeygateOptions): Keygate {
     now,
     onRehashError: options.onRehashError ?? (() => {}),
   });
-  const keys = new KeyManager({ store, prefix, hasher, now, invalidate: (id) => verifier.evict(id) });
+  if (options.onEvent !== undefined && typeof options.onEvent !== 'function') fail('`onEvent` must be a function.');
+  const emit = guardListener(options.onEvent);
+  const maxKeysPerOwner =
+    options.maxKeysPerOwner === undefined ? undefined : count('maxKeysPerOwner', options.maxKeysPerOwner, 1);
+  if (options.onError !== undefined && typeof options.onError !== 'function') fail('`onError` must be a function.');
+  const onError = options.onError ?? ((error: unknown) => console.error('keygate: a background task failed', error));
+  const tracker = createLastUsedTracker(options.lastUsed, { store, now, onError });
+  const link = linkInvalidation(
+    options.invalidation,
+    { evict: (id) => verifier.evict(id), evictAll: () => verifier.evictAll() },
+    onError,
+  );
+  const keys = new KeyManager({
+    store,
+    prefix,
+    hasher,
+    now,
+    invalidate: (id) => {
+      verifier.evict(id);
+      link.publish(id);
+    },
+    emit,
+    maxKeysPerOwner,
+  });
 
   return Object.freeze({
     keys,
     prefix,
-    verify: (key: string) => verifier.verify(key),
-    peek: (key: string) => verifier.peek(key),
+    verify:
+      tracker === undefined
+        ? (key: string) => verifier.verify(key)
+        : (key: string) =>
+            verifier.verify(key).then((result) => {
+              if (result.ok) tracker.touch(result.key);
+              return result;
+            }),
+    peek:
+      tracker === undefined
+        ? (key: string) => verifier.peek(key)
+        : (key: string) => {
+            const result = verifier.peek(key);
+            if (result?.ok) tracker.touch(result.key);
+            return result;
+          },
     evict: (id?: string) => (id === undefined ? verifier.evictAll() : verifier.evict(id)),
+    close: () => link.close(),
+    emit: options.onEvent === undefined ? undefined : emit,
+    now,
   });
 }
 

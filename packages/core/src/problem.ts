@@ -10,7 +10,20 @@ export type ProblemCode =
   | 'revoked'
   | 'insufficient_scope'
   | 'quota_exceeded'
-  | 'unavailable';
+  | 'unavailable'
+  // Per-key access restrictions (403):
+  | 'ip_not_allowed'
+  | 'tls_required'
+  // Key management routes:
+  | 'invalid_request'
+  | 'forbidden'
+  | 'not_found'
+  | 'method_not_allowed'
+  | 'conflict'
+  | 'limit_exceeded'
+  | 'payload_too_large'
+  | 'unsupported_media_type'
+  | 'internal';
 
 /** An RFC 9457 problem details body, with keygate's `code` extension. */
 export interface ProblemDetails {
@@ -35,11 +48,17 @@ const TITLES: Record<number, string> = {
   400: 'Bad Request',
   401: 'Unauthorized',
   403: 'Forbidden',
+  404: 'Not Found',
+  405: 'Method Not Allowed',
+  409: 'Conflict',
+  413: 'Content Too Large',
+  415: 'Unsupported Media Type',
   429: 'Too Many Requests',
+  500: 'Internal Server Error',
   503: 'Service Unavailable',
 };
 
-/** Builds a frozen problem response; `authenticate` is the WWW-Authenticate value, if any. */
+/** Builds a frozen problem response; `extensions` are added to the body and may override `type` and `title`. */
 export function problem(
   status: number,
   code: ProblemCode,
@@ -82,6 +101,20 @@ export function authProblems(realm: string) {
     revoked: problem(401, 'revoked', 'The API key has been revoked.', challenge('invalid_token')),
   });
 }
+
+/** 403 for a valid key used from an address outside its allowlist; never says which addresses are allowed. */
+export const IP_NOT_ALLOWED: ProblemResponse = problem(
+  403,
+  'ip_not_allowed',
+  'The API key may not be used from this network address.',
+);
+
+/** 403 for a key sent over plain HTTP when `requireTls` is on. */
+export const TLS_REQUIRED: ProblemResponse = problem(
+  403,
+  'tls_required',
+  'HTTPS is required: API keys must not be sent over plain HTTP. Treat a key sent that way as exposed.',
+);
 
 /** 503 for when keys cannot be checked right now (store down, verification queue full). */
 export function unavailableProblem(retryAfterSeconds: number): ProblemResponse {

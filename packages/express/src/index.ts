@@ -30,6 +30,7 @@ const accessors: RequestAccessors<Request> = {
   raw: (req) => req,
   ip: (req) => req.ip,
   secure: (req) => req.secure,
+  originalUrl: (req) => req.originalUrl,
   query: (req, name) => (req.query as Record<string, unknown>)[name],
   cookie: (req, name) => {
     const cookies = (req as { cookies?: Record<string, unknown> }).cookies;
@@ -40,7 +41,7 @@ const accessors: RequestAccessors<Request> = {
   },
 };
 
-/** Middleware that authenticates the request's API key and sets `req.apiKey`, or answers 400/401/429/503. */
+/** Middleware that authenticates the request's API key and sets `req.apiKey`, or answers 400/401/403/429/503. */
 export function apiKeyAuth(options: ApiKeyAuthOptions): RequestHandler {
   const authenticate = createAuthenticator(options, accessors);
   return (req, res, next) => {
@@ -73,3 +74,6 @@ function finish(outcome: AuthOutcome, req: Request, res: Response, next: NextFun
 function send(res: Response, problem: ProblemResponse): void {
   res.status(problem.status).set(problem.headers).send(problem.json);
 }
+
+/** Key-management routes (`/keys`…) as an Express router, to mount after `apiKeyAuth`. */
+export { type KeyManagementRouterOptions, keyManagementRouter } from './management.js';

@@ -100,3 +100,6 @@ function finish(
 function send(reply: FastifyReply, problem: ProblemResponse): void {
   reply.code(problem.status).headers(problem.headers).send(problem.json);
 }
+
+/** Key-management routes (`/keys`…) as an encapsulated Fastify plugin; `prefix` places them. */
+export { type KeyManagementPluginOptions, keyManagementPlugin } from './management.js';

@@ -27,11 +27,12 @@ const accessors: RequestAccessors<Context> = {
   raw: (ctx) => ctx.req,
   ip: (ctx) => ctx.ip,
   secure: (ctx) => ctx.secure,
+  originalUrl: (ctx) => ctx.originalUrl,
   query: (ctx, name) => ctx.query[name],
   cookie: (ctx, name) => ctx.cookies.get(name),
 };
 
-/** Middleware that authenticates the request's API key and sets `ctx.state.apiKey`, or answers 400/401/429/503. */
+/** Middleware that authenticates the request's API key and sets `ctx.state.apiKey`, or answers 400/401/403/429/503. */
 export function apiKeyAuth(options: ApiKeyAuthOptions): Middleware {
   const authenticate = createAuthenticator(options, accessors);
   return async (ctx, next) => {
@@ -58,3 +59,6 @@ function send(ctx: Context, problem: ProblemResponse): void {
   ctx.set(problem.headers);
   ctx.body = problem.json;
 }
+
+/** Key-management routes (`<prefix>/keys`…) as Koa middleware, to use after `apiKeyAuth`. */
+export { type KeyManagementRoutesOptions, keyManagementRoutes } from './management.js';

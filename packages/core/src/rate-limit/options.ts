@@ -26,7 +26,8 @@ export interface RateLimitOptions {
   /** Units each authenticated request consumes from every policy. Default 1. */
   cost?: number;
   /**
-   * Counts failed authentications (401: invalid, expired or revoked key) per client IP and, once
+   * Counts failed authentications (401: invalid, expired or revoked key; 403: a valid key used from
+   * outside its IP allowlist) per client IP and, once
    * over the limit, answers 429 before any store lookup or hashing. `false` turns it off.
    * Default `{ limit: 10, windowSeconds: 60 }` on `limiter`.
    */

@@ -1,0 +1,260 @@
+// Cross-instance cache invalidation: the bus contract with fakes, then RedisInvalidationBus on a
+// real Redis (inject('redisUrl')), with a private redis-server for the disconnect/reconnect case.
+import { Redis, type RedisOptions } from 'ioredis';
+import { afterEach, describe, expect, inject, it, vi } from 'vitest';
+import type {} from '../../../test/support/redis-global-setup.js';
+import { type RedisServer, startRedisServer } from '../../../test/support/redis-server.js';
+import { randomBase62 } from '../src/base62.js';
+import { hmacSha256Hasher } from '../src/hash-hmac.js';
+import type { CacheInvalidation, InvalidationHandlers } from '../src/invalidation.js';
+import { createKeygate, type Keygate, type KeygateOptions } from '../src/keygate.js';
+import { MemoryStore } from '../src/memory-store.js';
+import { RedisInvalidationBus } from '../src/redis/invalidation.js';
+import { RedisStore } from '../src/redis/store.js';
+import type { KeyStore } from '../src/store.js';
+
+// Everything a test opens, closed after it whatever happens.
+const cleanups: Array<() => unknown> = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await Promise.resolve(cleanup()).catch(() => {});
+  vi.restoreAllMocks();
+});
+
+function client(url: string, options: RedisOptions = {}): Redis {
+  const redis = new Redis(url, { retryStrategy: () => 50, ...options });
+  redis.on('error', () => {});
+  cleanups.push(() => redis.disconnect());
+  return redis;
+}
+
+function instance(store: KeyStore, invalidation: CacheInvalidation | undefined, extra: Partial<KeygateOptions> = {}) {
+  const keygate = createKeygate({ store, hasher: hmacSha256Hasher(), lastUsed: false, invalidation, ...extra });
+  cleanups.push(() => keygate.close());
+  return keygate;
+}
+
+/** Polls `condition` every 10 ms for at most `timeoutMs`; fails with `what` when it never holds. */
+async function until(what: string, condition: () => boolean | Promise<boolean>, timeoutMs = 5_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+async function subscribers(admin: Redis, channel: string): Promise<number> {
+  const reply = (await admin.pubsub('NUMSUB', channel)) as [string, number];
+  return Number(reply[1]);
+}
+
+const cachedOk = (keygate: Keygate, key: string) => keygate.peek(key)?.ok === true;
+
+describe('cache invalidation (bus contract)', () => {
+  it('publishes every change made through keys, the last time after the store write', async () => {
+    const inner = new MemoryStore();
+    let written = false;
+    const store: KeyStore = {
+      findById: (id) => inner.findById(id),
+      create: (record, options) => inner.create(record, options),
+      listByOwner: (owner) => inner.listByOwner(owner),
+      update: async (id, patch) => {
+        const result = await inner.update(id, patch);
+        if (patch.revokedAt) written = true;
+        return result;
+      },
+    };
+    const published: Array<{ id: string; written: boolean }> = [];
+    const bus: CacheInvalidation = {
+      publish: async (id) => {
+        published.push({ id, written });
+      },
+      subscribe: () => () => {},
+    };
+    const keygate = instance(store, bus);
+    const { apiKey } = await keygate.keys.create({ name: 'n', owner: 'o' });
+    expect(published).toEqual([]);
+    await keygate.keys.update(apiKey.id, { name: 'renamed' });
+    const rotated = await keygate.keys.rotate(apiKey.id, { gracePeriodMs: 60_000 });
+    await keygate.keys.revoke(rotated.apiKey.id);
+    expect(new Set(published.map((p) => p.id))).toEqual(new Set([apiKey.id, rotated.apiKey.id]));
+    expect(published.at(-1)).toEqual({ id: rotated.apiKey.id, written: true });
+  });
+
+  it('never fails a change when publishing fails: the error goes to onError', async () => {
+    const onError = vi.fn();
+    const failures: CacheInvalidation[] = [
+      { publish: () => Promise.reject(new Error('publish rejected')), subscribe: () => () => {} },
+      {
+        publish: () => {
+          throw new Error('publish threw');
+        },
+        subscribe: () => () => {},
+      },
+    ];
+    for (const bus of failures) {
+      const keygate = instance(new MemoryStore(), bus, { onError });
+      const { key, apiKey } = await keygate.keys.create({ name: 'n', owner: 'o' });
+      await expect(keygate.keys.revoke(apiKey.id)).resolves.toMatchObject({ id: apiKey.id });
+      expect(await keygate.verify(key)).toMatchObject({ ok: false, reason: 'revoked' });
+    }
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(onError).toHaveBeenCalledWith(new Error('publish rejected'));
+    expect(onError).toHaveBeenCalledWith(new Error('publish threw'));
+  });
+
+  it('wires evict and evictAll of a subscription to the verified-key cache, and close unsubscribes', async () => {
+    let handlers: InvalidationHandlers | undefined;
+    const unsubscribe = vi.fn();
+    const keygate = instance(new MemoryStore(), {
+      publish: async () => {},
+      subscribe: (h) => {
+        handlers = h;
+        return unsubscribe;
+      },
+    });
+    const a = await keygate.keys.create({ name: 'a', owner: 'o' });
+    const b = await keygate.keys.create({ name: 'b', owner: 'o' });
+    await keygate.verify(a.key);
+    await keygate.verify(b.key);
+    handlers?.evict(a.apiKey.id);
+    expect(keygate.peek(a.key)).toBeUndefined();
+    expect(cachedOk(keygate, b.key)).toBe(true);
+    handlers?.evictAll();
+    expect(keygate.peek(b.key)).toBeUndefined();
+    await keygate.close();
+    await keygate.close();
+    expect(unsubscribe).toHaveBeenCalledTimes(1);
+  });
+
+  it('rejects an invalidation option that is not a bus', () => {
+    expect(() => createKeygate({ store: new MemoryStore(), invalidation: {} as CacheInvalidation })).toThrow(
+      /invalidation/,
+    );
+  });
+});
+
+describe('RedisInvalidationBus', () => {
+  const url = () => inject('redisUrl');
+
+  async function pair(channel: string) {
+    const admin = client(url());
+    const keyPrefix = `keygate-test:inv:${randomBase62(10)}:`;
+    cleanups.push(async () => {
+      const keys = await admin.keys(`${keyPrefix}*`);
+      if (keys.length > 0) await admin.del(...keys);
+    });
+    const buses = [1, 2].map(
+      () => new RedisInvalidationBus({ publisher: client(url()), subscriber: client(url()), channel }),
+    );
+    const [a, b] = buses.map((bus) => instance(new RedisStore({ client: client(url()), keyPrefix }), bus)) as [
+      Keygate,
+      Keygate,
+    ];
+    // Confirmed subscriptions flush the cache once: wait for it before caching anything.
+    await until('both instances are subscribed', () => buses.every((bus) => bus.subscribed));
+    expect(await subscribers(admin, channel)).toBe(2);
+    return { admin, a, b };
+  }
+
+  it('evicts a revoked, updated or rotated key from the cache of another instance', async () => {
+    const channel = `keygate-test:invalidate:${randomBase62(10)}`;
+    const { a, b } = await pair(channel);
+    const first = await a.keys.create({ name: 'first', owner: 'acct_1', scopes: ['users:read'] });
+    expect(await b.verify(first.key)).toMatchObject({ ok: true });
+    expect(cachedOk(b, first.key)).toBe(true);
+
+    await a.keys.update(first.apiKey.id, { scopes: ['users:write'] });
+    await until('b drops the updated key', () => b.peek(first.key) === undefined);
+    expect(await b.verify(first.key)).toMatchObject({ ok: true, key: { scopes: ['users:write'] } });
+
+    const rotated = await a.keys.rotate(first.apiKey.id);
+    await until('b drops the rotated key', () => b.peek(first.key) === undefined);
+    expect(await b.verify(first.key)).toMatchObject({ ok: false, reason: 'revoked' });
+    expect(await b.verify(rotated.key)).toMatchObject({ ok: true });
+
+    await a.keys.revoke(rotated.apiKey.id);
+    await until('b drops the revoked key', () => b.peek(rotated.key) === undefined);
+    expect(await b.verify(rotated.key)).toMatchObject({ ok: false, reason: 'revoked' });
+  });
+
+  it('ignores other channels, and one subscription serves several instances until the last one closes', async () => {
+    const channel = `keygate-test:invalidate:${randomBase62(10)}`;
+    const admin = client(url());
+    const store = new MemoryStore();
+    const bus = new RedisInvalidationBus({ publisher: client(url()), subscriber: client(url()), channel });
+    const one = instance(store, bus);
+    const two = instance(store, bus);
+    expect(bus.subscribed).toBe(false);
+    await until('the bus is subscribed', () => bus.subscribed);
+    expect(await subscribers(admin, channel)).toBe(1);
+    const { key, apiKey } = await one.keys.create({ name: 'n', owner: 'o' });
+    await one.verify(key);
+    await two.verify(key);
+    await admin.publish(`${channel}:other`, apiKey.id);
+    await admin.publish(channel, 'x'.repeat(65));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(cachedOk(two, key)).toBe(true);
+    await admin.publish(channel, apiKey.id);
+    await until('both drop the key', () => one.peek(key) === undefined && two.peek(key) === undefined);
+
+    await one.close();
+    expect(await subscribers(admin, channel)).toBe(1);
+    await two.verify(key);
+    await admin.publish(channel, apiKey.id);
+    await until('the remaining instance still hears', () => two.peek(key) === undefined);
+    await two.close();
+    await until('the bus unsubscribed', async () => (await subscribers(admin, channel)) === 0);
+    expect(bus.subscribed).toBe(false);
+  });
+
+  it('validates its options', () => {
+    const redis = client(url(), { lazyConnect: true });
+    const other = client(url(), { lazyConnect: true });
+    expect(() => new RedisInvalidationBus({ publisher: redis, subscriber: redis })).toThrow(/two connections/);
+    expect(() => new RedisInvalidationBus({ publisher: {} as Redis, subscriber: other })).toThrow(/publisher/);
+    expect(() => new RedisInvalidationBus({ publisher: redis, subscriber: other, channel: '' })).toThrow(/channel/);
+    expect(new RedisInvalidationBus({ publisher: redis, subscriber: other }).channel).toBe('keygate:invalidate');
+  });
+
+  it('flushes the whole cache once it subscribes again after a disconnect; a failed publish never fails the revoke', async () => {
+    let server: RedisServer | undefined;
+    try {
+      server = await startRedisServer();
+      const channel = `keygate-test:invalidate:${randomBase62(10)}`;
+      const onError = vi.fn();
+      // Fail fast while Redis is down instead of queueing the publish.
+      const publisher = client(server.url, { enableOfflineQueue: false, maxRetriesPerRequest: 0 });
+      const busOf = () =>
+        new RedisInvalidationBus({ publisher, subscriber: client(server?.url as string), channel, onError: vi.fn() });
+      const store = new MemoryStore();
+      const [busA, busB] = [busOf(), busOf()];
+      const a = instance(store, busA, { onError });
+      const b = instance(store, busB);
+      await until('both instances are subscribed', () => busA.subscribed && busB.subscribed);
+
+      const revoked = await a.keys.create({ name: 'revoked while down', owner: 'o' });
+      const kept = await a.keys.create({ name: 'kept', owner: 'o' });
+      await b.verify(revoked.key);
+      await b.verify(kept.key);
+
+      await server.kill();
+      await until('b notices the disconnect', () => !busB.subscribed);
+      // The store change happens; the notice cannot be sent and is reported, not thrown.
+      await expect(a.keys.revoke(revoked.apiKey.id)).resolves.toMatchObject({ revokedAt: expect.any(Date) });
+      await until('the failed publish is reported', () => onError.mock.calls.length > 0);
+      // While the subscription is down b still serves its cache (the TTL is the backstop).
+      expect(cachedOk(b, revoked.key)).toBe(true);
+
+      await server.restart();
+      await until('b subscribes again', () => busB.subscribed, 10_000);
+      // Flushed in the same turn the subscription was confirmed.
+      expect(b.peek(revoked.key)).toBeUndefined();
+      expect(b.peek(kept.key)).toBeUndefined();
+      expect(await b.verify(revoked.key)).toMatchObject({ ok: false, reason: 'revoked' });
+      expect(await b.verify(kept.key)).toMatchObject({ ok: true });
+    } finally {
+      for (const cleanup of cleanups.splice(0).reverse()) await Promise.resolve(cleanup()).catch(() => {});
+      await server?.stop();
+    }
+  });
+});
