@@ -1,16 +1,16 @@
-import type { Keygate } from '@keygate/core';
-import { apiKeyAuth, requireScopes } from '@keygate/express';
+import type { Keygate, RateLimitOptions } from '@keygate/core';
+import { apiKeyAuth, keyManagementRouter, requireScopes } from '@keygate/express';
 import express, { type Express } from 'express';
 
-/** A public route, an authenticated route and scope-guarded routes. */
-export function buildApp(keygate: Keygate): Express {
+/** A public route, an authenticated route, scope-guarded routes and the key-management routes. */
+export function buildApp(keygate: Keygate, rateLimit?: RateLimitOptions): Express {
   const app = express();
   app.get('/', (_req, res) => {
     res.json({ message: 'Public. Try /api/me with an API key.' });
   });
 
   const api = express.Router();
-  api.use(apiKeyAuth({ keygate }));
+  api.use(apiKeyAuth({ keygate, rateLimit }));
   api.get('/me', (req, res) => {
     res.json({ key: req.apiKey });
   });
@@ -20,6 +20,8 @@ export function buildApp(keygate: Keygate): Express {
   api.get('/admin', requireScopes('admin:write'), (_req, res) => {
     res.json({ admin: true });
   });
+  // POST/GET /api/keys, GET /api/keys/self, PATCH/DELETE /api/keys/:id, POST /api/keys/:id/rotate
+  api.use(keyManagementRouter({ keygate }));
   app.use('/api', api);
   return app;
 }

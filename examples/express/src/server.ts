@@ -1,9 +1,9 @@
-import { demoKeygate, printDemoKey } from '@keygate/example-shared';
+import { createDemo, printDemoKey } from '@keygate/example-shared';
 import { buildApp } from './app.js';
 
 const port = Number(process.env.PORT ?? 3000);
-const keygate = demoKeygate();
-const server = buildApp(keygate).listen(port, '127.0.0.1', () => {
-  void printDemoKey(keygate, 'Express', port);
+const demo = await createDemo();
+const server = buildApp(demo.keygate, demo.rateLimit).listen(port, '127.0.0.1', () => {
+  void printDemoKey(demo, 'Express', port);
 });
-process.on('SIGINT', () => server.close(() => process.exit(0)));
+process.on('SIGINT', () => server.close(() => void demo.close().then(() => process.exit(0))));

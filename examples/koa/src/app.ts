@@ -1,10 +1,10 @@
-import type { Keygate } from '@keygate/core';
-import { apiKeyAuth, requireScopes } from '@keygate/koa';
+import type { Keygate, RateLimitOptions } from '@keygate/core';
+import { apiKeyAuth, keyManagementRoutes, requireScopes } from '@keygate/koa';
 import Router from '@koa/router';
 import Koa from 'koa';
 
-/** A public route, an authenticated route and scope-guarded routes. */
-export function buildApp(keygate: Keygate): Koa {
+/** A public route, an authenticated route, scope-guarded routes and the key-management routes. */
+export function buildApp(keygate: Keygate, rateLimit?: RateLimitOptions): Koa {
   const app = new Koa();
   const pub = new Router();
   pub.get('/', (ctx) => {
@@ -12,7 +12,7 @@ export function buildApp(keygate: Keygate): Koa {
   });
 
   const api = new Router({ prefix: '/api' });
-  api.use(apiKeyAuth({ keygate }));
+  api.use(apiKeyAuth({ keygate, rateLimit }));
   api.get('/me', (ctx) => {
     ctx.body = { key: ctx.state.apiKey };
   });
@@ -22,6 +22,8 @@ export function buildApp(keygate: Keygate): Koa {
   api.get('/admin', requireScopes('admin:write'), (ctx) => {
     ctx.body = { admin: true };
   });
+  // POST/GET /api/keys, GET /api/keys/self, PATCH/DELETE /api/keys/:id, POST /api/keys/:id/rotate
+  api.all(['/keys', '/keys/{*rest}'], keyManagementRoutes({ keygate, prefix: '/api' }));
   app.use(pub.routes()).use(api.routes());
   return app;
 }
