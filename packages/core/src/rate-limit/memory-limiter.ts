@@ -1,15 +1,8 @@
 import { KeygateError } from '../errors.js';
 import type { RateLimitPolicy } from '../record.js';
-import { admits, burstTolerance, emissionInterval, MICROS, remainingUnits, resetSeconds, waitMicros } from './gcra.js';
-import {
-  assertCost,
-  assertPolicies,
-  EMPTY_DECISION,
-  NONE_VIOLATED,
-  type PolicyState,
-  type RateLimitDecision,
-  type RateLimiter,
-} from './limiter.js';
+import { DecisionBuilder } from './decision.js';
+import { admits, burstTolerance, emissionInterval, waitMicros } from './gcra.js';
+import { assertCost, assertPolicies, EMPTY_DECISION, type RateLimitDecision, type RateLimiter } from './limiter.js';
 
 /** Options of {@link MemoryRateLimiter}. */
 export interface MemoryRateLimiterOptions {
@@ -92,37 +85,23 @@ export class MemoryRateLimiter implements RateLimiter {
     else if (counted) entry = this.#insert(subject, now);
 
     // Second pass: count (when admitted) and describe each policy.
-    const states = new Array<PolicyState>(count);
-    let wait = 0;
-    let violated: string[] | undefined;
+    const decision = new DecisionBuilder(count);
     for (let i = 0; i < count; i++) {
       const policy = policies[i] as RateLimitPolicy;
       const interval = emissionInterval(policy);
-      const tolerance = burstTolerance(policy, interval);
       const stored = entry?.tats.get(policy.name) ?? 0;
       let tat = Math.max(stored, now);
+      let wait = 0;
       if (counted && entry !== undefined) {
         tat += cost * interval;
         entry.tats.set(policy.name, tat);
         if (tat > entry.idleAt) entry.idleAt = tat;
       } else if (!allowed) {
-        const policyWait = waitMicros(tat, now, cost, interval, tolerance);
-        if (policyWait > 0) {
-          violated ??= [];
-          violated.push(policy.name);
-          if (policyWait > wait) wait = policyWait;
-        }
+        wait = waitMicros(tat, now, cost, interval, burstTolerance(policy, interval));
       }
-      const untilFull = tat - now;
-      const remaining = remainingUnits(untilFull, interval, tolerance);
-      states[i] = { policy, remaining, resetSeconds: resetSeconds(untilFull, remaining, interval, tolerance) };
+      decision.add(i, policy, tat - now, wait);
     }
-    return {
-      allowed,
-      policies: states,
-      retryAfterSeconds: allowed ? 0 : Math.max(1, Math.ceil(wait / MICROS)),
-      violated: violated ?? NONE_VIOLATED,
-    };
+    return decision.finish(allowed);
   }
 
   // Adds a subject. First drops idle entries from the cold end (a few, or as many as needed when

@@ -1,12 +1,11 @@
 import type { Cluster, Redis } from 'ioredis';
 import { KeygateError } from '../errors.js';
-import { burstTolerance, emissionInterval, MICROS, remainingUnits, resetSeconds } from '../rate-limit/gcra.js';
+import { DecisionBuilder } from '../rate-limit/decision.js';
+import { burstTolerance, emissionInterval } from '../rate-limit/gcra.js';
 import {
   assertCost,
   assertPolicies,
   EMPTY_DECISION,
-  NONE_VIOLATED,
-  type PolicyState,
   type RateLimitDecision,
   type RateLimiter,
 } from '../rate-limit/limiter.js';
@@ -157,30 +156,11 @@ function toDecision(reply: unknown, policies: readonly RateLimitPolicy[]): RateL
   if (!Array.isArray(reply) || reply.length !== 1 + 2 * policies.length) {
     throw new KeygateError('store_unavailable', 'keygate: unexpected reply from the rate-limit script.');
   }
-  const allowed = Number(reply[0]) === 1;
-  const states = new Array<PolicyState>(policies.length);
-  let wait = 0;
-  let violated: string[] | undefined;
+  const decision = new DecisionBuilder(policies.length);
   for (let i = 0; i < policies.length; i++) {
-    const policy = policies[i] as RateLimitPolicy;
-    const interval = emissionInterval(policy);
-    const tolerance = burstTolerance(policy, interval);
-    const untilFull = Number(reply[1 + 2 * i]);
-    const policyWait = Number(reply[2 + 2 * i]);
-    if (policyWait > 0) {
-      violated ??= [];
-      violated.push(policy.name);
-      if (policyWait > wait) wait = policyWait;
-    }
-    const remaining = remainingUnits(untilFull, interval, tolerance);
-    states[i] = { policy, remaining, resetSeconds: resetSeconds(untilFull, remaining, interval, tolerance) };
+    decision.add(i, policies[i] as RateLimitPolicy, Number(reply[1 + 2 * i]), Number(reply[2 + 2 * i]));
   }
-  return {
-    allowed,
-    policies: states,
-    retryAfterSeconds: allowed ? 0 : Math.max(1, Math.ceil(wait / MICROS)),
-    violated: violated ?? NONE_VIOLATED,
-  };
+  return decision.finish(Number(reply[0]) === 1);
 }
 
 function fail(message: string): never {
