@@ -2,6 +2,7 @@
  * @keygate/express: API-key authentication for Express 5.
  * `app.use(apiKeyAuth({ keygate }))` attaches `req.apiKey`; `requireScopes(...)` guards a route.
  */
+
 import {
   type ApiKey,
   type AuthOptions,
@@ -9,10 +10,10 @@ import {
   createAuthenticator,
   createScopeGuard,
   type ProblemResponse,
-  type RequestAccessors,
   type ScopeGuardOptions,
 } from '@keygate/core';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import { accessors } from './accessors.js';
 
 declare global {
   namespace Express {
@@ -25,21 +26,6 @@ declare global {
 
 /** Options of {@link apiKeyAuth}: see `AuthOptions` in @keygate/core. Cookie sources need `cookie-parser`. */
 export type ApiKeyAuthOptions = AuthOptions;
-
-const accessors: RequestAccessors<Request> = {
-  raw: (req) => req,
-  ip: (req) => req.ip,
-  secure: (req) => req.secure,
-  originalUrl: (req) => req.originalUrl,
-  query: (req, name) => (req.query as Record<string, unknown>)[name],
-  cookie: (req, name) => {
-    const cookies = (req as { cookies?: Record<string, unknown> }).cookies;
-    if (cookies === undefined)
-      throw new Error('keygate: a cookie source needs cookie-parser mounted before apiKeyAuth().');
-    const value = cookies[name];
-    return value === undefined || typeof value === 'string' ? value : String(value);
-  },
-};
 
 /** Middleware that authenticates the request's API key and sets `req.apiKey`, or answers 400/401/403/429/503. */
 export function apiKeyAuth(options: ApiKeyAuthOptions): RequestHandler {

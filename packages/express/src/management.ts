@@ -8,8 +8,10 @@ import {
   type ManagementOptions,
   type ManagementResponse,
   NOT_JSON,
+  requestContext,
 } from '@keygate/core';
 import express, { type ErrorRequestHandler, type Response, Router } from 'express';
+import { accessors } from './accessors.js';
 
 /** Options of {@link keyManagementRouter}: see `ManagementOptions` in @keygate/core (e.g. `bodyLimit`, default 16 KiB). */
 export type KeyManagementRouterOptions = ManagementOptions;
@@ -27,11 +29,7 @@ export function keyManagementRouter(options: KeyManagementRouterOptions): Router
   const isJson = (req: IncomingMessage) => isJsonContentType(req.headers['content-type']);
   router.all(PATHS, express.json({ limit: handle.bodyLimit, type: isJson }), (req, res, next) => {
     if (hasBody(req.headers) && !isJson(req)) return send(res, NOT_JSON);
-    const context = {
-      route: `${req.method} ${req.baseUrl}${req.path}`,
-      ip: req.ip ?? null,
-      userAgent: req.get('user-agent') ?? null,
-    };
+    const context = requestContext(req, accessors);
     handle({ method: req.method, path: req.path, body: req.body, apiKey: req.apiKey, context, request: req }).then(
       (response) => send(res, response),
       next,

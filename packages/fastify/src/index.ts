@@ -4,6 +4,7 @@
  * `request.apiKey`; `requireScopes(...)` is a route-level hook. Register it inside a child
  * context to protect only that context's routes.
  */
+
 import {
   type ApiKey,
   type AuthOptions,
@@ -11,11 +12,11 @@ import {
   createAuthenticator,
   createScopeGuard,
   type ProblemResponse,
-  type RequestAccessors,
   type ScopeGuardOptions,
 } from '@keygate/core';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
 import fp from 'fastify-plugin';
+import { accessors } from './accessors.js';
 
 /** Per-route authentication: `false` makes a route public, `'optional'` attaches a key only when one is sent. */
 export type RouteApiKeyConfig = false | 'optional' | 'required';
@@ -36,19 +37,6 @@ export type KeygatePluginOptions = AuthOptions;
 
 /** A hook usable as a route's `onRequest` or `preHandler`. */
 export type ScopeHook = (request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction) => void;
-
-const accessors: RequestAccessors<FastifyRequest> = {
-  raw: (request) => request.raw,
-  ip: (request) => request.ip,
-  secure: (request) => request.protocol === 'https',
-  query: (request, name) => (request.query as Record<string, unknown> | undefined)?.[name],
-  cookie: (request, name) => {
-    const cookies = (request as { cookies?: Record<string, string | undefined> }).cookies;
-    if (cookies === undefined)
-      throw new Error('keygate: a cookie source needs @fastify/cookie registered before keygate.');
-    return cookies[name];
-  },
-};
 
 // Async, so that invalid options reject registration instead of throwing out of avvio.
 const plugin: FastifyPluginAsync<KeygatePluginOptions> = async (fastify, options) => {

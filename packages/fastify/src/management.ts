@@ -7,8 +7,10 @@ import {
   type ManagementOptions,
   type ManagementResponse,
   NOT_JSON,
+  requestContext,
 } from '@keygate/core';
 import type { FastifyError, FastifyPluginAsync, FastifyReply } from 'fastify';
+import { accessors } from './accessors.js';
 
 /** Options of {@link keyManagementPlugin}: see `ManagementOptions` in @keygate/core; mount it where you like with `prefix`. */
 export type KeyManagementPluginOptions = ManagementOptions;
@@ -43,8 +45,7 @@ export const keyManagementPlugin: FastifyPluginAsync<KeyManagementPluginOptions>
         if (hasBody(request.headers) && !isJsonContentType(request.headers['content-type']))
           return send(reply, NOT_JSON);
         const path = (request.url.split('?')[0] ?? '').slice(fastify.prefix.length);
-        const route = `${request.method} ${request.url.split('?')[0]}`;
-        const context = { route, ip: request.ip ?? null, userAgent: request.headers['user-agent'] ?? null };
+        const context = requestContext(request, accessors);
         const apiKey = request.apiKey ?? undefined;
         return send(
           reply,

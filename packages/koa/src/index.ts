@@ -2,16 +2,17 @@
  * @keygate/koa: API-key authentication for Koa 3.
  * `app.use(apiKeyAuth({ keygate }))` sets `ctx.state.apiKey`; `requireScopes(...)` guards a route.
  */
+
 import {
   type ApiKey,
   type AuthOptions,
   createAuthenticator,
   createScopeGuard,
   type ProblemResponse,
-  type RequestAccessors,
   type ScopeGuardOptions,
 } from '@keygate/core';
 import type { Context, Middleware } from 'koa';
+import { accessors } from './accessors.js';
 
 declare module 'koa' {
   interface DefaultState {
@@ -22,15 +23,6 @@ declare module 'koa' {
 
 /** Options of {@link apiKeyAuth}: see `AuthOptions` in @keygate/core. Cookies are read with Koa's `ctx.cookies`. */
 export type ApiKeyAuthOptions = AuthOptions;
-
-const accessors: RequestAccessors<Context> = {
-  raw: (ctx) => ctx.req,
-  ip: (ctx) => ctx.ip,
-  secure: (ctx) => ctx.secure,
-  originalUrl: (ctx) => ctx.originalUrl,
-  query: (ctx, name) => ctx.query[name],
-  cookie: (ctx, name) => ctx.cookies.get(name),
-};
 
 /** Middleware that authenticates the request's API key and sets `ctx.state.apiKey`, or answers 400/401/403/429/503. */
 export function apiKeyAuth(options: ApiKeyAuthOptions): Middleware {

@@ -8,8 +8,10 @@ import {
   type ManagementResponse,
   NOT_JSON,
   readJsonBody,
+  requestContext,
 } from '@keygate/core';
 import type { Context, Middleware } from 'koa';
+import { accessors } from './accessors.js';
 
 /** Options of {@link keyManagementRoutes}: `ManagementOptions` from @keygate/core, plus where the routes live. */
 export interface KeyManagementRoutesOptions extends ManagementOptions {
@@ -46,11 +48,7 @@ export function keyManagementRoutes(options: KeyManagementRoutesOptions): Middle
       if (hasBody(ctx.req.headers) && !isJsonContentType(ctx.req.headers['content-type'])) return send(ctx, NOT_JSON);
       body = parsed;
     }
-    const context = {
-      route: `${ctx.method} ${ctx.path}`,
-      ip: ctx.ip || null,
-      userAgent: ctx.get('user-agent') || null,
-    };
+    const context = requestContext(ctx, accessors);
     send(ctx, await handle({ method: ctx.method, path, body, apiKey: ctx.state.apiKey, context, request: ctx }));
   };
 }

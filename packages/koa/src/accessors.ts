@@ -1,0 +1,13 @@
+// How core reads a Koa request (used by the auth middleware and the management routes).
+import type { RequestAccessors } from '@keygate/core';
+import type { Context } from 'koa';
+
+/** Request accessors for core, built once: the framework resolves IP and TLS under its trusted-proxy setting. */
+export const accessors: RequestAccessors<Context> = {
+  raw: (ctx) => ctx.req,
+  ip: (ctx) => ctx.ip,
+  secure: (ctx) => ctx.secure,
+  originalUrl: (ctx) => ctx.originalUrl,
+  query: (ctx, name) => ctx.query[name],
+  cookie: (ctx, name) => ctx.cookies.get(name),
+};
