@@ -28,8 +28,7 @@ const PACKAGES: readonly PackageSpec[] = [
       'KeyManager',
       'hmacSha256Hasher',
       'scryptHasher',
-      'createAuthenticator',
-      'createScopeGuard',
+      'MemoryRateLimiter',
       'DEFAULT_KEY_SOURCES',
       'KeygateError',
       'isKeygateError',
@@ -50,7 +49,7 @@ const PACKAGES: readonly PackageSpec[] = [
   },
 ];
 
-const SUBPATHS = ['@keygate/core/redis', '@keygate/core/postgres'] as const;
+const SUBPATHS = ['@keygate/core/adapter', '@keygate/core/redis', '@keygate/core/postgres'] as const;
 
 type PackageJson = {
   name: string;
@@ -184,5 +183,33 @@ describe('@keygate/core: optional peers', () => {
       expect(pkg.peerDependencies?.[peer], peer).toEqual(expect.any(String));
       expect(pkg.peerDependenciesMeta?.[peer]?.optional, peer).toBe(true);
     }
+  });
+});
+
+describe('@keygate/core entries share one copy of core', () => {
+  it('throws KeygateErrors from a subpath that the main entry recognises, with import()', async () => {
+    const core = await import('@keygate/core');
+    const redis = await import('@keygate/core/redis');
+    const thrown = (() => {
+      try {
+        new redis.RedisStore({} as never);
+      } catch (error) {
+        return error;
+      }
+    })();
+    expect(core.isKeygateError(thrown, 'invalid_options')).toBe(true);
+  });
+
+  it('throws KeygateErrors from a subpath that the main entry recognises, with require()', () => {
+    const core = require('@keygate/core') as typeof import('@keygate/core');
+    const redis = require('@keygate/core/redis') as typeof import('@keygate/core/redis');
+    const thrown = (() => {
+      try {
+        new redis.RedisStore({} as never);
+      } catch (error) {
+        return error;
+      }
+    })();
+    expect(core.isKeygateError(thrown, 'invalid_options')).toBe(true);
   });
 });

@@ -1,15 +1,13 @@
 /**
  * @keygate/core: framework-agnostic API-key authentication.
- * Key format and parsing, hashing, verification with a cache, scopes, stores, and the HTTP
- * mapping every adapter shares.
+ * Key format and parsing, hashing, verification with a cache, scopes, stores, key management
+ * and rate limiting. Redis and PostgreSQL live in `@keygate/core/redis` and `@keygate/core/postgres`;
+ * what framework adapters build on, in `@keygate/core/adapter`.
  */
 
-/** Audit context of a request read through adapter accessors (route without query, client IP, capped user agent). */
-export { MAX_ROUTE_PATH_LENGTH, MAX_USER_AGENT_LENGTH, requestContext } from './auth-context.js';
-export type { Authenticate, AuthOptions, AuthOutcome } from './authenticate.js';
-export { createAuthenticator } from './authenticate.js';
-export type { KeySource, RawRequest, RequestAccessors } from './credentials.js';
-/** The HTTP layer adapters share: credential sources, authentication, scope guards, problem responses. */
+/** Options of every adapter's authentication middleware, and where keys may come from. */
+export type { AuthOptions } from './authenticate.js';
+export type { KeySource } from './credentials.js';
 export { DEFAULT_KEY_SOURCES } from './credentials.js';
 export type { KeygateErrorCode } from './errors.js';
 /** Errors. */
@@ -17,8 +15,8 @@ export { isKeygateError, KeygateError } from './errors.js';
 export type { AuditEvent, AuditEventType, AuditListener, RequestContext } from './events.js';
 /** Audit events: the context of an event raised outside any request. */
 export { NO_REQUEST } from './events.js';
-export type { ScopeGuard, ScopeGuardOptions } from './guard.js';
-export { createScopeGuard } from './guard.js';
+/** Options of every adapter's `requireScopes`. */
+export type { ScopeGuardOptions } from './guard.js';
 export type { Hasher } from './hash.js';
 export type { HmacHasherOptions } from './hash-hmac.js';
 export { hmacSha256Hasher } from './hash-hmac.js';
@@ -27,8 +25,7 @@ export type { ScryptHasherOptions } from './hash-scrypt.js';
 export { scryptHasher } from './hash-scrypt.js';
 /** Cross-instance cache invalidation: the bus contract of the `invalidation` option (see RedisInvalidationBus). */
 export type { CacheInvalidation, InvalidationHandlers } from './invalidation.js';
-/** Per-key IP allowlists: whether a client address may use a key (IPv4, IPv6, CIDR; IPv4-mapped IPv6 as IPv4). */
-export { ipAllowed } from './ip-allowlist.js';
+
 export type { KeyParseError, KeyParseResult, ParsedKey } from './key-format.js';
 /** Key format: generation, parsing and scanner patterns. */
 export {
@@ -51,46 +48,20 @@ export type { Keygate, KeygateOptions } from './keygate.js';
 export { createKeygate } from './keygate.js';
 /** The `lastUsed` option of createKeygate: `false`, or `{ intervalMs?, maxEntries? }`. */
 export type { LastUsedOptions } from './last-used.js';
-/** Key-management HTTP routes, framework-agnostic: each adapter mounts them. */
-export {
-  bodyTooLarge,
-  createManagementApi,
-  DEFAULT_MANAGEMENT_BODY_LIMIT,
-  hasBody,
-  INVALID_JSON,
-  isJsonContentType,
-  isManagementPath,
-  type JsonBodyResult,
-  type ManagementAuthorize,
-  type ManagementCaller,
-  type ManagementHandler,
-  type ManagementOptions,
-  type ManagementRequest,
-  type ManagementResponse,
-  NOT_JSON,
-  parseJsonText,
-  readJsonBody,
-} from './management/index.js';
+/** Options of every adapter's key-management routes. */
+export type { ManagementAuthorize, ManagementCaller, ManagementOptions } from './management/index.js';
 export type { CreatedKey, KeyManagerConfig, RotatedKey, RotateOptions } from './manager.js';
 /** Key management. */
 export { KeyManager } from './manager.js';
 /** Stores and records. */
 export { MemoryStore } from './memory-store.js';
-export type { ProblemCode, ProblemDetails, ProblemResponse } from './problem.js';
-/** The 403 responses of per-key access restrictions: `ip_not_allowed` and `tls_required`. */
-export { IP_NOT_ALLOWED, TLS_REQUIRED } from './problem.js';
-/** Rate limiting: GCRA limiters, named policies, RateLimit headers and the step adapters run around verification. */
-export {
-  formatRateLimit,
-  formatRateLimitPolicy,
-  type RateLimitHeaderOptions,
-  rateLimitHeaders,
-} from './rate-limit/headers.js';
-export type { MaybePromise, PolicyState, RateLimitDecision, RateLimiter } from './rate-limit/limiter.js';
+/** The stable `code` and body of keygate's problem+json responses. */
+export type { ProblemCode, ProblemDetails } from './problem.js';
+/** Rate limiting: GCRA limiters and named policies (the `rateLimit` option of the adapters). */
+export type { PolicyState, RateLimitDecision, RateLimiter } from './rate-limit/limiter.js';
 export { MemoryRateLimiter, type MemoryRateLimiterOptions } from './rate-limit/memory-limiter.js';
 export type { FailedAuthLimitOptions, RateLimitOptions, StoreErrorPolicy } from './rate-limit/options.js';
-export { QUOTA_EXCEEDED_TYPE, quotaExceededProblem } from './rate-limit/problem.js';
-export { createRateLimitStep, type RateLimitResult, type RateLimitStep } from './rate-limit/step.js';
+
 export type { ApiKey, JsonValue, KeyRecord, KeyRecordPatch, RateLimitPolicy } from './record.js';
 export type { ScopeMatch } from './scopes.js';
 /** Scopes. */

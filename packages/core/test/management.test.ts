@@ -3,7 +3,8 @@ import { Readable } from 'node:stream';
 import { describe, expect, it, vi } from 'vitest';
 import { KeygateError } from '../src/errors.js';
 import type { AuditEvent } from '../src/events.js';
-import { createManagementApi, type ManagementOptions, type ManagementResponse, readJsonBody } from '../src/index.js';
+import { createManagementApi, type ManagementResponse, readJsonBody } from '../src/adapter.js';
+import type { ManagementOptions } from '../src/index.js';
 import type { ApiKey } from '../src/record.js';
 import { START, setup } from './helpers.js';
 

@@ -1,5 +1,5 @@
 // How core reads a Express request (used by the auth middleware and the management routes).
-import type { RequestAccessors } from '@keygate/core';
+import type { RequestAccessors } from '@keygate/core/adapter';
 import type { Request } from 'express';
 
 /** Request accessors for core, built once: the framework resolves IP and TLS under its trusted-proxy setting. */

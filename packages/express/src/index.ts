@@ -3,15 +3,8 @@
  * `app.use(apiKeyAuth({ keygate }))` attaches `req.apiKey`; `requireScopes(...)` guards a route.
  */
 
-import {
-  type ApiKey,
-  type AuthOptions,
-  type AuthOutcome,
-  createAuthenticator,
-  createScopeGuard,
-  type ProblemResponse,
-  type ScopeGuardOptions,
-} from '@keygate/core';
+import type { ApiKey, AuthOptions, ScopeGuardOptions } from '@keygate/core';
+import { type AuthOutcome, createAuthenticator, createScopeGuard, type ProblemResponse } from '@keygate/core/adapter';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { accessors } from './accessors.js';
 

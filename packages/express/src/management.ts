@@ -1,15 +1,15 @@
 import type { IncomingMessage } from 'node:http';
+import type { ManagementOptions } from '@keygate/core';
 import {
   bodyTooLarge,
   createManagementApi,
   hasBody,
   INVALID_JSON,
   isJsonContentType,
-  type ManagementOptions,
   type ManagementResponse,
   NOT_JSON,
   requestContext,
-} from '@keygate/core';
+} from '@keygate/core/adapter';
 import express, { type ErrorRequestHandler, type Response, Router } from 'express';
 import { accessors } from './accessors.js';
 

@@ -5,15 +5,8 @@
  * context to protect only that context's routes.
  */
 
-import {
-  type ApiKey,
-  type AuthOptions,
-  type AuthOutcome,
-  createAuthenticator,
-  createScopeGuard,
-  type ProblemResponse,
-  type ScopeGuardOptions,
-} from '@keygate/core';
+import type { ApiKey, AuthOptions, ScopeGuardOptions } from '@keygate/core';
+import { type AuthOutcome, createAuthenticator, createScopeGuard, type ProblemResponse } from '@keygate/core/adapter';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
 import fp from 'fastify-plugin';
 import { accessors } from './accessors.js';

@@ -1,14 +1,14 @@
+import type { ManagementOptions } from '@keygate/core';
 import {
   bodyTooLarge,
   createManagementApi,
   hasBody,
   INVALID_JSON,
   isJsonContentType,
-  type ManagementOptions,
   type ManagementResponse,
   NOT_JSON,
   requestContext,
-} from '@keygate/core';
+} from '@keygate/core/adapter';
 import type { FastifyError, FastifyPluginAsync, FastifyReply } from 'fastify';
 import { accessors } from './accessors.js';
 

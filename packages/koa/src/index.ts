@@ -3,14 +3,8 @@
  * `app.use(apiKeyAuth({ keygate }))` sets `ctx.state.apiKey`; `requireScopes(...)` guards a route.
  */
 
-import {
-  type ApiKey,
-  type AuthOptions,
-  createAuthenticator,
-  createScopeGuard,
-  type ProblemResponse,
-  type ScopeGuardOptions,
-} from '@keygate/core';
+import type { ApiKey, AuthOptions, ScopeGuardOptions } from '@keygate/core';
+import { createAuthenticator, createScopeGuard, type ProblemResponse } from '@keygate/core/adapter';
 import type { Context, Middleware } from 'koa';
 import { accessors } from './accessors.js';
 

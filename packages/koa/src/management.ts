@@ -1,15 +1,14 @@
+import { KeygateError, type ManagementOptions } from '@keygate/core';
 import {
   createManagementApi,
   hasBody,
   isJsonContentType,
   isManagementPath,
-  KeygateError,
-  type ManagementOptions,
   type ManagementResponse,
   NOT_JSON,
   readJsonBody,
   requestContext,
-} from '@keygate/core';
+} from '@keygate/core/adapter';
 import type { Context, Middleware } from 'koa';
 import { accessors } from './accessors.js';
 

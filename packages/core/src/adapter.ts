@@ -1,0 +1,49 @@
+/**
+ * @keygate/core/adapter: what a framework adapter builds on. Applications do not need it: they
+ * use `@keygate/core` and an adapter package. An adapter reads the request through
+ * `RequestAccessors`, calls the authenticator, guard or management handler, and writes the
+ * response they return — nothing more.
+ */
+
+/** Authentication of one request: credential sources, TLS, verification, allowlists, rate limits, events. */
+export { createAuthenticator } from './authenticate.js';
+export type { Authenticate, AuthOutcome } from './authenticate.js';
+/** How core reads a framework's request. */
+export type { RawRequest, RequestAccessors } from './credentials.js';
+/** Audit context of a request read through the accessors (route without query, client IP, capped user agent). */
+export { MAX_ROUTE_PATH_LENGTH, MAX_USER_AGENT_LENGTH, requestContext } from './auth-context.js';
+/** Scope guards: the response for a key lacking scopes, or none. */
+export { createScopeGuard } from './guard.js';
+export type { ScopeGuard } from './guard.js';
+/** Complete HTTP error responses (status, headers, problem+json body). */
+export type { ProblemResponse } from './problem.js';
+export { IP_NOT_ALLOWED, TLS_REQUIRED } from './problem.js';
+/** Per-key IP allowlists: whether a client address may use a key. */
+export { ipAllowed } from './ip-allowlist.js';
+/** The key-management handler set and the body helpers its mounts use. */
+export {
+  bodyTooLarge,
+  createManagementApi,
+  DEFAULT_MANAGEMENT_BODY_LIMIT,
+  hasBody,
+  INVALID_JSON,
+  isJsonContentType,
+  isManagementPath,
+  type JsonBodyResult,
+  type ManagementHandler,
+  type ManagementRequest,
+  type ManagementResponse,
+  NOT_JSON,
+  parseJsonText,
+  readJsonBody,
+} from './management/index.js';
+/** Rate limiting as the authenticator runs it, and its headers and 429 body. */
+export {
+  formatRateLimit,
+  formatRateLimitPolicy,
+  type RateLimitHeaderOptions,
+  rateLimitHeaders,
+} from './rate-limit/headers.js';
+export type { MaybePromise } from './rate-limit/limiter.js';
+export { QUOTA_EXCEEDED_TYPE, quotaExceededProblem } from './rate-limit/problem.js';
+export { createRateLimitStep, type RateLimitResult, type RateLimitStep } from './rate-limit/step.js';
