@@ -1,0 +1,514 @@
+// HTTP overhead benchmark: keygate vs no authentication vs a peer library, per framework.
+//
+//   pnpm bench                       (from the repository root: builds the packages, then runs this)
+//   BENCH_DURATION=5 BENCH_ROUNDS=3 node bench/run.mjs   (from test/, packages already built)
+//
+// Every server is a child process on a free loopback port. Rounds are interleaved: in each round,
+// every scenario of every framework is loaded once (warm-up, then a measured run), so slow drift of
+// a noisy machine hits all scenarios alike; figures are medians over rounds. See docs/benchmarks.md.
+import { fork } from 'node:child_process';
+import { once } from 'node:events';
+import { writeFileSync } from 'node:fs';
+import { cpus, loadavg, totalmem } from 'node:os';
+import { dirname, join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { createKeygate, hmacSha256Hasher, MemoryStore, scryptHasher } from '@keygate/core';
+import autocannon from 'autocannon';
+
+const here = dirname(fileURLToPath(import.meta.url));
+
+const config = Object.freeze({
+  duration: envInt('BENCH_DURATION', 5, 1, 120),
+  rounds: envInt('BENCH_ROUNDS', 3, 1, 20),
+  warmup: envInt('BENCH_WARMUP', 1, 0, 30),
+  connections: envInt('BENCH_CONNECTIONS', 10, 1, 1000),
+  pipelining: 1,
+  coldIterations: envInt('BENCH_COLD_N', 20, 1, 10_000),
+  only: process.env.BENCH_ONLY?.split(',').filter(Boolean), // e.g. BENCH_ONLY=fastify
+  floor: process.env.BENCH_FLOOR === '1', // also run the 'floor' scenarios (a hook that does nothing)
+  json: process.env.BENCH_JSON, // path: also write the raw per-round results there
+});
+
+/**
+ * Frameworks: how the load presents a key (one header shape per framework, sent to every server of
+ * that framework, the bare one included) and the targets, as minimum throughput ratios vs bare.
+ */
+const frameworks = {
+  fastify: { headers: (key) => ({ authorization: `Bearer ${key}` }), targets: { keygate: 0.93 } },
+  express: { headers: (key) => ({ 'x-api-key': key }), targets: { keygate: 0.95 } },
+};
+
+// The keygate server with 10,000 other keys in its verified-key cache (a server with many clients),
+// loaded with one key: no target, a reference for the cache's behaviour when full.
+const manyKeys = { env: { BENCH_CACHED_KEYS: '10000' }, target: null };
+
+/**
+ * What is measured. To add a comparison (e.g. rate limiters), add a server in servers/ and an entry
+ * here: `role` is 'bare' (the framework's baseline; one per framework), 'keygate', 'peer', or
+ * 'floor' (a hook or middleware that does nothing: the price of any auth step; run with BENCH_FLOOR=1).
+ * Optional: `env` (extra environment for the server), `target` (minimum ratio vs bare, overriding
+ * the framework's target for the role; null for none).
+ */
+const scenarios = [
+  { framework: 'fastify', label: 'bare', server: 'fastify-bare.mjs', role: 'bare' },
+  { framework: 'fastify', label: '@keygate/fastify', server: 'fastify-keygate.mjs', role: 'keygate' },
+  { framework: 'fastify', label: '@fastify/bearer-auth', server: 'fastify-bearer-auth.mjs', role: 'peer' },
+  {
+    framework: 'fastify',
+    label: '@keygate/fastify, 10k cached',
+    server: 'fastify-keygate.mjs',
+    role: 'keygate',
+    ...manyKeys,
+  },
+  { framework: 'express', label: 'bare', server: 'express-bare.mjs', role: 'bare' },
+  { framework: 'express', label: '@keygate/express', server: 'express-keygate.mjs', role: 'keygate' },
+  { framework: 'express', label: 'passport-headerapikey', server: 'express-passport.mjs', role: 'peer' },
+  {
+    framework: 'express',
+    label: '@keygate/express, 10k cached',
+    server: 'express-keygate.mjs',
+    role: 'keygate',
+    ...manyKeys,
+  },
+  { framework: 'fastify', label: 'no-op onRequest hook', server: 'fastify-noop-hook.mjs', role: 'floor' },
+  { framework: 'express', label: 'no-op middleware', server: 'express-noop-middleware.mjs', role: 'floor' },
+]
+  .filter((s) => !config.only || config.only.includes(s.framework))
+  .filter((s) => s.role !== 'floor' || config.floor);
+
+const children = new Set();
+let stopping = false; // set once the servers are being stopped on purpose
+let failed = false;
+process.on('exit', killChildren);
+for (const signal of ['SIGINT', 'SIGTERM']) {
+  process.on(signal, () => {
+    killChildren();
+    process.exit(130);
+  });
+}
+
+try {
+  await main();
+} catch (error) {
+  console.error(`\nbench: FAILED: ${error instanceof Error ? (error.stack ?? error.message) : error}`);
+  failed = true;
+} finally {
+  await stopChildren();
+}
+process.exit(failed ? 1 : 0);
+
+async function main() {
+  const machine = describeMachine();
+  console.log('keygate benchmark');
+  console.log(`machine: ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB RAM, Node ${machine.node}`);
+  console.log(`date:    ${machine.date}`);
+  console.log(`load average at start (1/5/15 min): ${machine.loadavg}`);
+  console.log(
+    `load:    autocannon, ${config.connections} connections, pipelining ${config.pipelining}, ` +
+      `${config.warmup} s warm-up + ${config.duration} s measured, ${config.rounds} interleaved rounds\n`,
+  );
+  checkScenarios();
+
+  const servers = new Map();
+  for (const scenario of scenarios) {
+    const server = await startServer(scenario);
+    await sanityCheck(scenario, server);
+    servers.set(scenario, server);
+  }
+
+  const runs = new Map(scenarios.map((s) => [s, []]));
+  const groups = Object.keys(frameworks)
+    .map((name) => scenarios.filter((s) => s.framework === name))
+    .filter((g) => g.length > 0);
+  const started = performance.now();
+  for (let round = 0; round < config.rounds; round++) {
+    for (const group of groups) {
+      // Rotate the order every round so no scenario always runs first (or right after another).
+      for (let i = 0; i < group.length; i++) {
+        const scenario = group[(i + round) % group.length];
+        const run = await measure(scenario, servers.get(scenario));
+        runs.get(scenario).push(run);
+        console.log(
+          `round ${round + 1}/${config.rounds}  ${scenario.framework.padEnd(8)} ${scenario.label.padEnd(30)} ` +
+            `${fmtInt(run.rps).padStart(7)} req/s  p99 ${run.p99} ms  ${run.cpuPerReqUs.toFixed(1)} µs CPU/req`,
+        );
+      }
+    }
+  }
+  machine.loadavgAfter = fmtLoad();
+  console.log(
+    `\nload phase: ${((performance.now() - started) / 1000).toFixed(0)} s; load average after: ${machine.loadavgAfter}\n`,
+  );
+
+  const summary = summarise(runs);
+  printTable(summary);
+  const verdicts = printTargets(summary);
+
+  await stopChildren(); // the in-process measurements below get the machine to themselves
+  const cold = await measureVerification();
+  printVerification(cold);
+
+  if (config.json) {
+    const raw = { machine, config, summary, verdicts, cold, runs: [...runs].map(([s, r]) => ({ ...s, runs: r })) };
+    writeFileSync(config.json, `${JSON.stringify(raw, null, 2)}\n`);
+    console.log(`\nraw results: ${config.json}`);
+  }
+}
+
+function checkScenarios() {
+  for (const name of new Set(scenarios.map((s) => s.framework))) {
+    if (!frameworks[name]) throw new Error(`unknown framework ${name}`);
+    const bare = scenarios.filter((s) => s.framework === name && s.role === 'bare');
+    if (bare.length !== 1) throw new Error(`${name}: needs exactly one 'bare' scenario, found ${bare.length}`);
+  }
+  for (const s of scenarios) {
+    if (!['bare', 'keygate', 'peer', 'floor'].includes(s.role)) throw new Error(`${s.label}: unknown role ${s.role}`);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Servers
+
+async function startServer(scenario) {
+  const child = fork(join(here, 'servers', scenario.server), [], {
+    stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
+    env: { ...process.env, NODE_ENV: 'production', ...scenario.env },
+  });
+  children.add(child);
+  child.once('exit', () => children.delete(child));
+  const lines = createInterface({ input: child.stdout });
+  const announced = new Promise((resolve, reject) => {
+    lines.once('line', (line) => {
+      try {
+        resolve(JSON.parse(line));
+      } catch {
+        reject(new Error(`${scenario.server}: expected a JSON line on stdout, got ${line}`));
+      }
+    });
+    child.once('exit', (code, signal) =>
+      reject(new Error(`${scenario.server} exited (${signal ?? code}) before announcing its port`)),
+    );
+  });
+  const info = await withTimeout(announced, 30_000, `${scenario.server} did not announce its port within 30 s`);
+  if (!Number.isInteger(info.port) || typeof info.key !== 'string') {
+    throw new Error(`${scenario.server}: bad announcement ${JSON.stringify(info)}`);
+  }
+  // Keep draining stdout so a chatty server can never block on a full pipe.
+  lines.on('line', () => {});
+  child.once('exit', (code, signal) => {
+    if (!stopping) {
+      failed = true;
+      console.error(`bench: ${scenario.server} died during the run (${signal ?? code})`);
+    }
+  });
+  const url = `http://127.0.0.1:${info.port}/hello`;
+  return { child, url, headers: frameworks[scenario.framework].headers(info.key) };
+}
+
+async function stopChildren() {
+  stopping = true;
+  const exits = [...children].map((child) => once(child, 'exit'));
+  killChildren();
+  await withTimeout(Promise.all(exits), 5_000, 'servers did not exit').catch(() => {
+    for (const child of children) child.kill('SIGKILL');
+  });
+}
+
+function killChildren() {
+  stopping = true;
+  for (const child of children) {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+  }
+}
+
+/** The protected servers must refuse a request without a key and with a wrong key, and accept the key. */
+async function sanityCheck(scenario, server) {
+  const ok = await fetch(server.url, { headers: server.headers });
+  const body = await ok.text();
+  if (ok.status !== 200 || JSON.parse(body).hello !== 'world') {
+    throw new Error(`${scenario.label} (${scenario.framework}): expected 200 with the key, got ${ok.status} ${body}`);
+  }
+  if (scenario.role === 'bare' || scenario.role === 'floor') return;
+  const wrongKey = frameworks[scenario.framework].headers(`kg_${'A'.repeat(12)}_${'B'.repeat(49)}`);
+  for (const headers of [{}, wrongKey]) {
+    const refused = await fetch(server.url, { headers });
+    await refused.arrayBuffer();
+    if (refused.status < 400) {
+      throw new Error(`${scenario.label} (${scenario.framework}): a request without a valid key got ${refused.status}`);
+    }
+  }
+}
+
+async function cpuTime(child) {
+  const reply = new Promise((resolve) => {
+    const onMessage = (message) => {
+      if (message?.cpu) {
+        child.off('message', onMessage);
+        resolve(message.cpu.user + message.cpu.system);
+      }
+    };
+    child.on('message', onMessage);
+  });
+  child.send('cpu');
+  return withTimeout(reply, 5_000, 'a server did not report its CPU time');
+}
+
+// ---------------------------------------------------------------------------------------------
+// Load
+
+async function measure(scenario, server) {
+  const load = (duration) =>
+    autocannon({
+      url: server.url,
+      headers: server.headers,
+      connections: config.connections,
+      pipelining: config.pipelining,
+      duration,
+    });
+  if (config.warmup > 0) checkResult(scenario, await load(config.warmup), 'warm-up');
+  const cpuBefore = await cpuTime(server.child);
+  const result = await load(config.duration);
+  const cpuUs = (await cpuTime(server.child)) - cpuBefore;
+  checkResult(scenario, result, 'measured run');
+  const ok = result['2xx'];
+  return {
+    rps: ok / result.duration,
+    requests: ok,
+    duration: result.duration,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    cpuPerReqUs: cpuUs / ok,
+  };
+}
+
+function checkResult(scenario, result, what) {
+  const problems = [];
+  if (result.non2xx > 0) problems.push(`${result.non2xx} non-2xx responses`);
+  if (result.errors > 0) problems.push(`${result.errors} errors`);
+  if (result.timeouts > 0) problems.push(`${result.timeouts} timeouts`);
+  if (result['2xx'] === 0) problems.push('no 2xx response');
+  if (problems.length > 0) {
+    throw new Error(`${scenario.framework} ${scenario.label}, ${what}: ${problems.join(', ')}`);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Report
+
+function summarise(runs) {
+  return scenarios.map((scenario) => {
+    const r = runs.get(scenario);
+    const bare = scenarios.find((s) => s.framework === scenario.framework && s.role === 'bare');
+    const rps = median(r.map((x) => x.rps));
+    const bareRps = median(runs.get(bare).map((x) => x.rps));
+    return {
+      framework: scenario.framework,
+      label: scenario.label,
+      role: scenario.role,
+      rps,
+      ratio: rps / bareRps,
+      p99: median(r.map((x) => x.p99)),
+      cpuPerReqUs: median(r.map((x) => x.cpuPerReqUs)),
+      overheadUs: median(r.map((x) => x.cpuPerReqUs)) - median(runs.get(bare).map((x) => x.cpuPerReqUs)),
+      // What the ratio would be if the server were the only bottleneck: bare CPU/request over this one's.
+      cpuRatio: median(runs.get(bare).map((x) => x.cpuPerReqUs)) / median(r.map((x) => x.cpuPerReqUs)),
+      rounds: r.map((x) => Math.round(x.rps)),
+      target: 'target' in scenario ? scenario.target : frameworks[scenario.framework].targets[scenario.role],
+    };
+  });
+}
+
+function printTable(summary) {
+  console.log(`Throughput (median of ${config.rounds} interleaved rounds; ratio = median / median of bare)`);
+  console.log('CPU ratio: bare server CPU time per request / this server’s (medians; 1.00 = no overhead)\n');
+  const header = [
+    'Framework',
+    'Setup',
+    'Role',
+    'req/s',
+    'vs bare',
+    'p99 (ms)',
+    'server CPU/req (µs)',
+    'overhead (µs)',
+    'CPU ratio',
+    'req/s per round',
+  ];
+  const rows = summary.map((s) => [
+    s.framework,
+    s.label,
+    s.role,
+    fmtInt(s.rps),
+    s.role === 'bare' ? '1.00' : s.ratio.toFixed(3),
+    String(s.p99),
+    s.cpuPerReqUs.toFixed(1),
+    s.role === 'bare' ? '–' : `${s.overheadUs >= 0 ? '+' : ''}${s.overheadUs.toFixed(1)}`,
+    s.role === 'bare' ? '1.00' : s.cpuRatio.toFixed(3),
+    s.rounds.map(fmtInt).join(' / '),
+  ]);
+  printMarkdownTable(header, rows);
+}
+
+function printTargets(summary) {
+  const verdicts = summary
+    .filter((s) => s.target != null)
+    .map((s) => ({
+      framework: s.framework,
+      label: s.label,
+      ratio: s.ratio,
+      target: s.target,
+      pass: s.ratio >= s.target,
+    }));
+  console.log('\nTargets (throughput ratio vs bare; a miss is reported, not fatal: the machine is noisy)');
+  for (const v of verdicts) {
+    console.log(
+      `  ${v.pass ? 'PASS' : 'MISS'}  ${v.framework} ${v.label}: ${v.ratio.toFixed(3)} (target ≥ ${v.target.toFixed(2)})`,
+    );
+  }
+  for (const s of summary.filter((x) => x.role !== 'bare' && x.target == null)) {
+    console.log(`  ref   ${s.framework} ${s.label}: ${s.ratio.toFixed(3)}`);
+  }
+  return verdicts;
+}
+
+// ---------------------------------------------------------------------------------------------
+// In-process verification cost
+
+async function measureVerification() {
+  const scrypt = await coldCost('scrypt', scryptHasher(), config.coldIterations, 0);
+  // HMAC is ~1000× cheaper: run it for at least 200 ms as well, for a stable figure.
+  const hmac = await coldCost('hmac-sha256', hmacSha256Hasher(), config.coldIterations, 200);
+
+  const keygate = createKeygate({ store: new MemoryStore() });
+  const { key } = await keygate.keys.create({ name: 'bench', owner: 'bench' });
+  if (!(await keygate.verify(key)).ok) throw new Error('warm verify: the key did not verify');
+  const warmVerify = await opsPerSecond(async () => {
+    if (!(await keygate.verify(key)).ok) throw new Error('warm verify failed');
+  });
+  const warmPeek = await opsPerSecond(() => {
+    if (keygate.peek(key)?.ok !== true) throw new Error('peek missed');
+  });
+  return { scrypt, hmac, warmVerify, warmPeek };
+}
+
+async function coldCost(name, hasher, minIterations, minMs) {
+  const keygate = createKeygate({ store: new MemoryStore(), hasher, cache: false });
+  const { key } = await keygate.keys.create({ name: 'bench', owner: 'bench' });
+  const check = async () => {
+    const result = await keygate.verify(key);
+    if (!result.ok) throw new Error(`${name}: the key did not verify (${result.reason})`);
+  };
+  await check(); // first call: module and JIT warm-up, not counted
+  const times = [];
+  const start = performance.now();
+  while (times.length < minIterations || performance.now() - start < minMs) {
+    const t = performance.now();
+    await check();
+    times.push(performance.now() - t);
+  }
+  return { name, iterations: times.length, meanMs: mean(times), medianMs: median(times) };
+}
+
+async function opsPerSecond(fn, ms = 500) {
+  for (let i = 0; i < 10_000; i++) await fn(); // warm-up
+  let n = 0;
+  const start = performance.now();
+  let elapsed = 0;
+  while (elapsed < ms) {
+    for (let i = 0; i < 1000; i++) await fn();
+    n += 1000;
+    elapsed = performance.now() - start;
+  }
+  return n / (elapsed / 1000);
+}
+
+function printVerification({ scrypt, hmac, warmVerify, warmPeek }) {
+  console.log('\nCost of one verification (in process, sequential, MemoryStore)\n');
+  printMarkdownTable(
+    ['Verification', 'ms / verification (median)', 'mean', 'iterations'],
+    [
+      [
+        `cold, ${scrypt.name} (scryptHasher() defaults: logN 15, r 8, p 1)`,
+        fmtMs(scrypt.medianMs),
+        fmtMs(scrypt.meanMs),
+        String(scrypt.iterations),
+      ],
+      [
+        `cold, ${hmac.name} (hmacSha256Hasher(), no pepper)`,
+        fmtMs(hmac.medianMs),
+        fmtMs(hmac.meanMs),
+        String(hmac.iterations),
+      ],
+      ['warm, keygate.verify() (cache hit)', fmtMs(1000 / warmVerify), '–', `${fmtInt(warmVerify)} ops/s`],
+      ['warm, keygate.peek() (the adapters’ cache-hit path)', fmtMs(1000 / warmPeek), '–', `${fmtInt(warmPeek)} ops/s`],
+    ],
+  );
+  console.log(`\ncold scrypt / cold hmac: ${fmtInt(scrypt.medianMs / hmac.medianMs)}×`);
+  console.log(`cold scrypt / warm verify: ${fmtInt(scrypt.medianMs / (1000 / warmVerify))}×`);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Helpers
+
+function describeMachine() {
+  const cpu = cpus();
+  return {
+    cpu: cpu[0]?.model.trim() ?? 'unknown CPU',
+    cores: cpu.length,
+    memoryGiB: (totalmem() / 2 ** 30).toFixed(1),
+    node: process.version,
+    date: new Date().toISOString(),
+    loadavg: fmtLoad(),
+  };
+}
+
+function fmtLoad() {
+  return loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' / ');
+}
+
+function printMarkdownTable(header, rows) {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const line = (cells) => `| ${cells.map((c, i) => c.padEnd(widths[i])).join(' | ')} |`;
+  console.log(line(header));
+  console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
+  for (const row of rows) console.log(line(row));
+}
+
+function median(values) {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+function mean(values) {
+  return values.reduce((a, b) => a + b, 0) / values.length;
+}
+
+function fmtInt(n) {
+  return Math.round(n).toLocaleString('en-US');
+}
+
+function fmtMs(ms) {
+  return ms >= 1 ? ms.toFixed(1) : ms >= 0.01 ? ms.toFixed(3) : ms.toPrecision(2);
+}
+
+function envInt(name, fallback, min, max) {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new Error(`${name} must be an integer from ${min} to ${max} (got ${raw})`);
+  }
+  return value;
+}
+
+function withTimeout(promise, ms, message) {
+  let timer;
+  const timeout = new Promise((_, reject) => {
+    timer = setTimeout(() => reject(new Error(message)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}

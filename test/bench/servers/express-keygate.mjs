@@ -1,0 +1,13 @@
+// Express + @keygate/express: default options (scrypt hasher, 10k/60 s verified-key cache),
+// MemoryStore, warm cache (see keygate-instance.mjs).
+import { apiKeyAuth } from '@keygate/express';
+import express from 'express';
+import { announce, HELLO, HOST } from './common.mjs';
+import { createBenchKeygate } from './keygate-instance.mjs';
+
+const { keygate, key } = await createBenchKeygate();
+
+const app = express();
+app.use(apiKeyAuth({ keygate }));
+app.get('/hello', (_req, res) => res.json(HELLO));
+const server = app.listen(0, HOST, () => announce({ port: server.address().port, key }));
