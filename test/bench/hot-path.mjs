@@ -4,7 +4,8 @@
 // shared machine. It shows where the per-request time of the adapters' authentication step goes.
 import * as crypto from 'node:crypto';
 import { performance } from 'node:perf_hooks';
-import { createAuthenticator, createKeygate, hmacSha256Hasher, MemoryStore } from '@keygate/core';
+import { createKeygate, hmacSha256Hasher, MemoryStore } from '@keygate/core';
+import { createAuthenticator } from '@keygate/core/adapter';
 
 const keygate = createKeygate({ store: new MemoryStore() });
 const { key } = await keygate.keys.create({ name: 'bench', owner: 'bench' });

@@ -51,7 +51,8 @@ export type Credential =
 const NONE: Credential = Object.freeze({ kind: 'none' });
 const MALFORMED: Credential = Object.freeze({ kind: 'malformed' });
 const AMBIGUOUS: Credential = Object.freeze({ kind: 'ambiguous' });
-const BEARER_RE = /^bearer(?: +|$)/i;
+const BEARER = 'bearer';
+const SPACE = 32;
 const HEADER_NAME_RE = /^[!#$%&'*+.^_`|~0-9a-z-]+$/;
 
 /** Validates and freezes configured sources (header names lower-cased). Throws `invalid_options`. */
@@ -80,7 +81,8 @@ export function resolveKeySources(sources: readonly KeySource[] = DEFAULT_KEY_SO
 /**
  * Builds the reader that finds the key in a request. Every source is read: the same key twice is
  * fine, two different keys are `ambiguous`; an empty, oversized or non-string value is `malformed`
- * (its content is judged later, by the key parser).
+ * (its content is judged later, by the key parser). Header sources are read in one pass over
+ * `rawHeaders`, which keeps duplicated headers that Node's `headers` merges or drops.
  */
 export function createCredentialReader<Req>(
   sources: readonly KeySource[],
@@ -90,42 +92,59 @@ export function createCredentialReader<Req>(
     if (source.in === 'query' && !accessors.query) throw unsupported('query');
     if (source.in === 'cookie' && !accessors.cookie) throw unsupported('cookie');
   }
+  // Lower-case header name → whether its value is an `Authorization: Bearer` credential.
+  const headers = new Map<string, boolean>();
+  for (const source of sources) {
+    if (source.in === 'header') headers.set(source.name, headers.get(source.name) ?? false);
+    if (source.in === 'bearer') headers.set('authorization', true);
+  }
+  const lengths = [...new Set([...headers.keys()].map((name) => name.length))];
+  const others = sources.filter((source) => source.in === 'query' || source.in === 'cookie');
+
   return (req) => {
     let found: string | undefined;
-    for (const source of sources) {
-      const values = readSource(req, source, accessors);
-      if (values === undefined) continue;
-      for (const value of values) {
-        if (typeof value !== 'string' || value.length === 0 || value.length > MAX_KEY_LENGTH) return MALFORMED;
-        if (found === undefined) found = value;
-        else if (found !== value) return AMBIGUOUS;
+    const raw = accessors.raw(req).rawHeaders;
+    for (let i = 0; i < raw.length; i += 2) {
+      const name = raw[i] as string;
+      if (!lengths.includes(name.length)) continue;
+      const bearer = headers.get(name.toLowerCase());
+      if (bearer === undefined) continue;
+      // Other Authorization schemes (Basic, Digest…) are not ours to judge: skip them.
+      const value = bearer ? bearerToken(raw[i + 1] as string) : raw[i + 1];
+      if (value === undefined) continue;
+      const next = accept(found, value);
+      if (typeof next !== 'string') return next;
+      found = next;
+    }
+    for (const source of others) {
+      const value = source.in === 'query' ? accessors.query?.(req, source.name) : accessors.cookie?.(req, source.name);
+      if (value === undefined) continue;
+      for (const each of Array.isArray(value) ? value : [value]) {
+        const next = accept(found, each);
+        if (typeof next !== 'string') return next;
+        found = next;
       }
     }
     return found === undefined ? NONE : { kind: 'key', key: found };
   };
 }
 
-// Values a source holds: undefined when absent, else each value (a non-string marks bad input).
-function readSource<Req>(req: Req, source: KeySource, accessors: RequestAccessors<Req>): unknown[] | undefined {
-  switch (source.in) {
-    case 'header':
-      return headerValues(accessors.raw(req).rawHeaders, source.name);
-    case 'bearer': {
-      const values = headerValues(accessors.raw(req).rawHeaders, 'authorization');
-      if (values === undefined) return undefined;
-      // Other schemes (Basic, Digest…) are not ours to judge: ignore them.
-      const bearer = values.filter((v) => BEARER_RE.test(v)).map((v) => v.replace(BEARER_RE, ''));
-      return bearer.length === 0 ? undefined : bearer;
-    }
-    case 'query': {
-      const value = accessors.query?.(req, source.name);
-      return value === undefined ? undefined : Array.isArray(value) ? value : [value];
-    }
-    case 'cookie': {
-      const value = accessors.cookie?.(req, source.name);
-      return value === undefined ? undefined : [value];
-    }
-  }
+// One more value for the request: the key found so far, or why the request is refused.
+function accept(found: string | undefined, value: unknown): string | Credential {
+  if (typeof value !== 'string' || value.length === 0 || value.length > MAX_KEY_LENGTH) return MALFORMED;
+  if (found !== undefined && found !== value) return AMBIGUOUS;
+  return value;
+}
+
+// The token of `Bearer <token>` (scheme case-insensitive, '' when missing), or undefined for another scheme.
+function bearerToken(value: string): string | undefined {
+  if (value.length < 6) return undefined;
+  for (let i = 0; i < 6; i++) if ((value.charCodeAt(i) | 0x20) !== BEARER.charCodeAt(i)) return undefined;
+  if (value.length === 6) return '';
+  if (value.charCodeAt(6) !== SPACE) return undefined;
+  let start = 7;
+  while (start < value.length && value.charCodeAt(start) === SPACE) start++;
+  return value.slice(start);
 }
 
 /** Every value of one header (lower-case name). Scans rawHeaders rather than `headers`, where Node joins duplicates with ", " or drops a duplicated Authorization. */

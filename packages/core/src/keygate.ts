@@ -160,8 +160,9 @@ export function createKeygate(options: KeygateOptions): Keygate {
       tracker === undefined
         ? (key: string) => verifier.peek(key)
         : (key: string) => {
-            const result = verifier.peek(key);
-            if (result?.ok) tracker.touch(result.key);
+            const at = now();
+            const result = verifier.peek(key, at);
+            if (result?.ok) tracker.touch(result.key, at);
             return result;
           },
     evict: (id?: string) => (id === undefined ? verifier.evictAll() : verifier.evict(id)),

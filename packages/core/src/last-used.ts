@@ -1,6 +1,5 @@
 // Last-used tracking: at most one `lastUsedAt` write per key per interval, off the request path.
 import { KeygateError } from './errors.js';
-import { LruCache } from './lru.js';
 import type { ApiKey } from './record.js';
 import type { KeyStore } from './store.js';
 
@@ -18,28 +17,39 @@ export interface LastUsedConfig {
 
 /**
  * Records that keys were used. `touch` never waits for the store: a due write is started and left
- * to run, its failure reported to `onError`. The last write time of each key lives in a bounded
- * LRU whose entries expire after the interval, so a key used again within it costs no write.
+ * to run, its failure reported to `onError`. The time of each key's last write lives in a plain
+ * map updated in place (one lookup per request); past `maxEntries` it drops the entries whose
+ * interval has run out, then the oldest.
  */
 export class LastUsedTracker {
   readonly #config: LastUsedConfig;
-  readonly #written: LruCache<string, true>;
+  readonly #writtenAt = new Map<string, number>();
 
   constructor(config: LastUsedConfig) {
     this.#config = config;
-    this.#written = new LruCache(config.maxEntries, config.now);
   }
 
-  /** Notes one use of `key`; starts a store write when none was started for it within the interval. */
-  touch(key: ApiKey): void {
-    if (this.#written.get(key.id) !== undefined) return;
-    const { store, intervalMs, now, onError } = this.#config;
-    const at = now();
+  /** Notes one use of `key` at `at` (default: now); starts a store write when none was started for it within the interval. */
+  touch(key: ApiKey, at: number = this.#config.now()): void {
+    const { store, intervalMs, onError } = this.#config;
+    const last = this.#writtenAt.get(key.id);
+    if (last !== undefined && at - last < intervalMs) return;
     // Marked before writing: concurrent requests (and a failing store) still cost one write per interval.
-    this.#written.set(key.id, true, intervalMs);
+    if (last === undefined && this.#writtenAt.size >= this.#config.maxEntries) this.#prune(at);
+    this.#writtenAt.set(key.id, at);
     Promise.resolve()
       .then(() => store.update(key.id, { lastUsedAt: new Date(at) }))
       .catch(onError);
+  }
+
+  // Forgets keys whose interval has run out (they would be written anyway), then the oldest ones.
+  #prune(at: number): void {
+    const { intervalMs, maxEntries } = this.#config;
+    for (const [id, written] of this.#writtenAt) if (at - written >= intervalMs) this.#writtenAt.delete(id);
+    for (const id of this.#writtenAt.keys()) {
+      if (this.#writtenAt.size < maxEntries) break;
+      this.#writtenAt.delete(id);
+    }
   }
 }
 

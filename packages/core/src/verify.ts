@@ -40,43 +40,36 @@ export interface VerifierConfig {
  */
 export class Verifier {
   readonly #config: VerifierConfig;
-  readonly #cache: LruCache<string, ApiKey>;
-  readonly #digestById: LruCache<string, string>;
+  // digest of a valid key → its (frozen) success result, so a cache hit allocates nothing.
+  readonly #cache: LruCache<string, VerifiedResult>;
+  // key id → digest of its cached entry, kept in step with the cache through its removal callback.
+  readonly #digestById = new Map<string, string>();
   readonly #inflight = new Map<string, Promise<VerifyResult>>();
   // Bumped by every eviction: a verification that started before one does not cache its result.
   #epoch = 0;
 
   constructor(config: VerifierConfig) {
     this.#config = config;
-    this.#cache = new LruCache(config.cache.max, config.now);
-    this.#digestById = new LruCache(config.cache.max, config.now);
+    this.#cache = new LruCache(config.cache.max, config.now, (digest, result) => {
+      if (this.#digestById.get(result.key.id) === digest) this.#digestById.delete(result.key.id);
+    });
   }
 
-  /** The cached outcome for a key verified recently, without any I/O; undefined when not cached. */
-  peek(presented: string): VerifyResult | undefined {
+  /**
+   * The cached outcome for a key verified recently, without any I/O; undefined when not cached.
+   * `now` (default: the configured clock) lets a caller that already read the clock share it.
+   */
+  peek(presented: string, now: number = this.#config.now()): VerifyResult | undefined {
     if (typeof presented !== 'string' || presented.length > MAX_KEY_LENGTH) return undefined;
-    const digest = keyDigest(presented);
-    const key = this.#cache.get(digest);
-    if (key === undefined) return undefined;
-    // Trust an entry only while its id still maps to it: evict(id) finds entries through that map,
-    // so an entry whose mapping the LRU dropped could otherwise outlive a revocation.
-    if (this.#digestById.get(key.id) !== digest) {
-      this.#cache.delete(digest);
-      return undefined;
-    }
-    if (key.expiresAt !== null && key.expiresAt.getTime() <= this.#config.now()) {
-      this.#cache.delete(digest);
-      return { ok: false, reason: 'expired', keyId: key.id };
-    }
-    return { ok: true, key };
+    return this.#lookup(keyDigest(presented), now);
   }
 
   /** Verifies a presented key. Never throws for bad input; store errors propagate. */
   verify(presented: string): Promise<VerifyResult> {
-    const cached = this.peek(presented);
-    if (cached !== undefined) return Promise.resolve(cached);
     if (typeof presented !== 'string' || presented.length > MAX_KEY_LENGTH) return Promise.resolve(MALFORMED);
     const digest = keyDigest(presented);
+    const cached = this.#lookup(digest, this.#config.now());
+    if (cached !== undefined) return Promise.resolve(cached);
     const shared = this.#inflight.get(digest);
     if (shared !== undefined) return shared;
     const pending: Promise<VerifyResult> = this.#verifyUncached(presented, digest).finally(() => {
@@ -92,10 +85,7 @@ export class Verifier {
     // Verifications begun before this point read the key as it was: later ones must not join them.
     this.#inflight.clear();
     const digest = this.#digestById.get(id);
-    if (digest !== undefined) {
-      this.#cache.delete(digest);
-      this.#digestById.delete(id);
-    }
+    if (digest !== undefined) this.#cache.delete(digest);
   }
 
   /** Drops every cached key (e.g. when cross-instance invalidation may have been missed). */
@@ -104,6 +94,18 @@ export class Verifier {
     this.#inflight.clear();
     this.#cache.clear();
     this.#digestById.clear();
+  }
+
+  // A cache hit: the stored success, or `expired` once the key's own expiry has passed.
+  #lookup(digest: string, now: number): VerifyResult | undefined {
+    const hit = this.#cache.get(digest, now);
+    if (hit === undefined) return undefined;
+    const { expiresAt, id } = hit.key;
+    if (expiresAt !== null && expiresAt.getTime() <= now) {
+      this.#cache.delete(digest);
+      return { ok: false, reason: 'expired', keyId: id };
+    }
+    return hit;
   }
 
   async #verifyUncached(presented: string, digest: string): Promise<VerifyResult> {
@@ -153,8 +155,8 @@ export class Verifier {
     // A key that expires before the TTL is cached only until it expires.
     const ttl = key.expiresAt === null ? ttlMs : Math.min(ttlMs, key.expiresAt.getTime() - this.#config.now());
     if (ttl <= 0) return;
-    this.#cache.set(digest, key, ttl);
-    this.#digestById.set(key.id, digest, ttl);
+    this.#cache.set(digest, Object.freeze({ ok: true, key }), ttl);
+    this.#digestById.set(key.id, digest);
   }
 
   #hasherFor(stored: string): Hasher {
@@ -173,6 +175,8 @@ export class Verifier {
       });
   }
 }
+
+type VerifiedResult = Extract<VerifyResult, { ok: true }>;
 
 const MALFORMED: VerifyResult = Object.freeze({ ok: false, reason: 'malformed' });
 const INVALID: VerifyResult = Object.freeze({ ok: false, reason: 'invalid' });
