@@ -5,19 +5,16 @@
  * response they return — nothing more.
  */
 
-/** Authentication of one request: credential sources, TLS, verification, allowlists, rate limits, events. */
-export { createAuthenticator } from './authenticate.js';
-export type { Authenticate, AuthOutcome } from './authenticate.js';
-/** How core reads a framework's request. */
-export type { RawRequest, RequestAccessors } from './credentials.js';
 /** Audit context of a request read through the accessors (route without query, client IP, capped user agent). */
 export { MAX_ROUTE_PATH_LENGTH, MAX_USER_AGENT_LENGTH, requestContext } from './auth-context.js';
+export type { Authenticate, AuthOutcome } from './authenticate.js';
+/** Authentication of one request: credential sources, TLS, verification, allowlists, rate limits, events. */
+export { createAuthenticator } from './authenticate.js';
+/** How core reads a framework's request. */
+export type { RawRequest, RequestAccessors } from './credentials.js';
+export type { ScopeGuard } from './guard.js';
 /** Scope guards: the response for a key lacking scopes, or none. */
 export { createScopeGuard } from './guard.js';
-export type { ScopeGuard } from './guard.js';
-/** Complete HTTP error responses (status, headers, problem+json body). */
-export type { ProblemResponse } from './problem.js';
-export { IP_NOT_ALLOWED, TLS_REQUIRED } from './problem.js';
 /** Per-key IP allowlists: whether a client address may use a key. */
 export { ipAllowed } from './ip-allowlist.js';
 /** The key-management handler set and the body helpers its mounts use. */
@@ -37,6 +34,9 @@ export {
   parseJsonText,
   readJsonBody,
 } from './management/index.js';
+/** Complete HTTP error responses (status, headers, problem+json body). */
+export type { ProblemResponse } from './problem.js';
+export { IP_NOT_ALLOWED, TLS_REQUIRED } from './problem.js';
 /** Rate limiting as the authenticator runs it, and its headers and 429 body. */
 export {
   formatRateLimit,

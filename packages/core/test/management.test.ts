@@ -1,9 +1,9 @@
 import type { IncomingMessage } from 'node:http';
 import { Readable } from 'node:stream';
 import { describe, expect, it, vi } from 'vitest';
+import { createManagementApi, type ManagementResponse, readJsonBody } from '../src/adapter.js';
 import { KeygateError } from '../src/errors.js';
 import type { AuditEvent } from '../src/events.js';
-import { createManagementApi, type ManagementResponse, readJsonBody } from '../src/adapter.js';
 import type { ManagementOptions } from '../src/index.js';
 import type { ApiKey } from '../src/record.js';
 import { START, setup } from './helpers.js';
