@@ -16,6 +16,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { createKeygate, hmacSha256Hasher, MemoryStore, scryptHasher } from '@keygate/core';
 import autocannon from 'autocannon';
+import { splitCommands, startRedis } from './redis.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
@@ -26,7 +27,11 @@ const config = Object.freeze({
   connections: envInt('BENCH_CONNECTIONS', 10, 1, 1000),
   pipelining: 1,
   coldIterations: envInt('BENCH_COLD_N', 20, 1, 10_000),
-  only: process.env.BENCH_ONLY?.split(',').filter(Boolean), // e.g. BENCH_ONLY=fastify
+  // e.g. BENCH_ONLY=fastify, or BENCH_ONLY=rate: a framework, or part of a label (case-insensitive);
+  // the bare baseline of each framework with a selected setup always runs.
+  only: process.env.BENCH_ONLY?.split(',')
+    .map((o) => o.trim())
+    .filter(Boolean),
   floor: process.env.BENCH_FLOOR === '1', // also run the 'floor' scenarios (a hook that does nothing)
   json: process.env.BENCH_JSON, // path: also write the raw per-round results there
 });
@@ -72,13 +77,81 @@ const scenarios = [
     role: 'keygate',
     ...manyKeys,
   },
+  // Rate limiting (`rateLimit: true`: their own table): keygate's `rateLimit` option with core's
+  // in-memory and Redis limiters, and each framework's peer authentication plus a peer rate limiter.
+  // One policy per key that no run reaches (servers/rate-limit-common.mjs), so every request is
+  // counted and none is limited. `redis: true`: the server gets REDIS_URL and a key prefix of its
+  // own, and its Redis commands per request are counted (see redis.mjs).
+  ...[
+    {
+      label: '@keygate/fastify, rateLimit memory',
+      server: 'fastify-keygate-rl-memory.mjs',
+      role: 'keygate',
+      target: 0.85,
+    },
+    {
+      label: '@keygate/fastify, rateLimit Redis',
+      server: 'fastify-keygate-rl-redis.mjs',
+      role: 'keygate',
+      target: 0.6,
+      redis: true,
+    },
+    { label: 'bearer-auth + @fastify/rate-limit memory', server: 'fastify-rate-limit-memory.mjs', role: 'peer' },
+    {
+      label: 'bearer-auth + @fastify/rate-limit Redis',
+      server: 'fastify-rate-limit-redis.mjs',
+      role: 'peer',
+      redis: true,
+    },
+    { label: 'bearer-auth + rate-limiter-flexible memory', server: 'fastify-rlflex-memory.mjs', role: 'peer' },
+    {
+      label: 'bearer-auth + rate-limiter-flexible Redis',
+      server: 'fastify-rlflex-redis.mjs',
+      role: 'peer',
+      redis: true,
+    },
+  ].map((s) => ({ framework: 'fastify', rateLimit: true, ...s })),
+  ...[
+    {
+      label: '@keygate/express, rateLimit memory',
+      server: 'express-keygate-rl-memory.mjs',
+      role: 'keygate',
+      target: null,
+    },
+    {
+      label: '@keygate/express, rateLimit Redis',
+      server: 'express-keygate-rl-redis.mjs',
+      role: 'keygate',
+      target: null,
+      redis: true,
+    },
+    { label: 'passport + express-rate-limit memory', server: 'express-rate-limit-memory.mjs', role: 'peer' },
+    {
+      label: 'passport + express-rate-limit + rate-limit-redis',
+      server: 'express-rate-limit-redis.mjs',
+      role: 'peer',
+      redis: true,
+    },
+    { label: 'passport + rate-limiter-flexible Redis', server: 'express-rlflex-redis.mjs', role: 'peer', redis: true },
+  ].map((s) => ({ framework: 'express', rateLimit: true, ...s })),
   { framework: 'fastify', label: 'no-op onRequest hook', server: 'fastify-noop-hook.mjs', role: 'floor' },
   { framework: 'express', label: 'no-op middleware', server: 'express-noop-middleware.mjs', role: 'floor' },
 ]
-  .filter((s) => !config.only || config.only.includes(s.framework))
-  .filter((s) => s.role !== 'floor' || config.floor);
+  .filter((s) => s.role !== 'floor' || config.floor)
+  .filter(
+    (s, _, all) => selected(s) || (s.role === 'bare' && all.some((t) => t.framework === s.framework && selected(t))),
+  );
+
+function selected(s) {
+  if (!config.only) return true;
+  return config.only.some((o) => o === s.framework || s.label.toLowerCase().includes(o.toLowerCase()));
+}
 
 const children = new Set();
+let redis; // the run's Redis (redis.mjs), when a scenario needs one
+const redisSamples = new Map(); // scenario → its MONITOR sample (commands per request, by name)
+const REDIS_SAMPLE_REQUESTS = 2000;
+const REDIS_TOLERANCE = 0.01; // keygate must send 1 ± this many Redis commands per request
 let stopping = false; // set once the servers are being stopped on purpose
 let failed = false;
 process.on('exit', killChildren);
@@ -96,6 +169,10 @@ try {
   failed = true;
 } finally {
   await stopChildren();
+  await redis?.close().catch((error) => {
+    console.error(`bench: could not clean up Redis: ${error instanceof Error ? error.message : error}`);
+    failed = true;
+  });
 }
 process.exit(failed ? 1 : 0);
 
@@ -110,12 +187,23 @@ async function main() {
       `${config.warmup} s warm-up + ${config.duration} s measured, ${config.rounds} interleaved rounds\n`,
   );
   checkScenarios();
+  if (scenarios.some((s) => s.redis)) {
+    redis = await startRedis();
+    machine.redis = redis.description;
+    console.log(`redis:   ${redis.description}; each Redis setup writes under a key prefix of its own\n`);
+    for (const s of scenarios.filter((x) => x.redis)) {
+      s.env = { ...s.env, REDIS_URL: redis.url, BENCH_REDIS_PREFIX: redis.prefix(s.server.replace(/\.mjs$/, '')) };
+    }
+  }
 
   const servers = new Map();
   for (const scenario of scenarios) {
     const server = await startServer(scenario);
     await sanityCheck(scenario, server);
     servers.set(scenario, server);
+  }
+  for (const scenario of scenarios.filter((s) => s.redis)) {
+    redisSamples.set(scenario, await sampleRedis(scenario, servers.get(scenario)));
   }
 
   const runs = new Map(scenarios.map((s) => [s, []]));
@@ -132,7 +220,8 @@ async function main() {
         runs.get(scenario).push(run);
         console.log(
           `round ${round + 1}/${config.rounds}  ${scenario.framework.padEnd(8)} ${scenario.label.padEnd(30)} ` +
-            `${fmtInt(run.rps).padStart(7)} req/s  p99 ${run.p99} ms  ${run.cpuPerReqUs.toFixed(1)} µs CPU/req`,
+            `${fmtInt(run.rps).padStart(7)} req/s  p99 ${run.p99} ms  ${run.cpuPerReqUs.toFixed(1)} µs CPU/req` +
+            (run.redis ? `  ${run.redis.sent.toFixed(3)} Redis cmd/req` : ''),
         );
       }
     }
@@ -143,10 +232,13 @@ async function main() {
   );
 
   const summary = summarise(runs);
-  printTable(summary);
+  printTable(summary.filter((s) => !s.rateLimit));
+  printRateLimit(summary);
   const verdicts = printTargets(summary);
+  checkRedisRoundTrips(summary);
 
   await stopChildren(); // the in-process measurements below get the machine to themselves
+  await redis?.close();
   const cold = await measureVerification();
   printVerification(cold);
 
@@ -269,7 +361,9 @@ async function measure(scenario, server) {
     });
   if (config.warmup > 0) checkResult(scenario, await load(config.warmup), 'warm-up');
   const cpuBefore = await cpuTime(server.child);
+  const redisBefore = scenario.redis ? await redis.stats() : undefined;
   const result = await load(config.duration);
+  const redisAfter = scenario.redis ? await redis.stats() : undefined;
   const cpuUs = (await cpuTime(server.child)) - cpuBefore;
   checkResult(scenario, result, 'measured run');
   const ok = result['2xx'];
@@ -280,6 +374,7 @@ async function measure(scenario, server) {
     p50: result.latency.p50,
     p99: result.latency.p99,
     cpuPerReqUs: cpuUs / ok,
+    redis: scenario.redis ? redisPerRequest(redisBefore, redisAfter, redisSamples.get(scenario), ok) : undefined,
   };
 }
 
@@ -315,6 +410,8 @@ function summarise(runs) {
       // What the ratio would be if the server were the only bottleneck: bare CPU/request over this one's.
       cpuRatio: median(runs.get(bare).map((x) => x.cpuPerReqUs)) / median(r.map((x) => x.cpuPerReqUs)),
       rounds: r.map((x) => Math.round(x.rps)),
+      rateLimit: scenario.rateLimit === true,
+      redis: scenario.redis ? summariseRedis(redisSamples.get(scenario), r) : undefined,
       target: 'target' in scenario ? scenario.target : frameworks[scenario.framework].targets[scenario.role],
     };
   });
@@ -370,6 +467,139 @@ function printTargets(summary) {
     console.log(`  ref   ${s.framework} ${s.label}: ${s.ratio.toFixed(3)}`);
   }
   return verdicts;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Rate limiting: its table, and Redis commands per request
+
+/** Loads a Redis server with a burst under MONITOR: the commands it sends per request, and those its scripts run. */
+async function sampleRedis(scenario, server) {
+  const { result, sent, scripted } = await redis.sample(() =>
+    autocannon({
+      url: server.url,
+      headers: server.headers,
+      connections: config.connections,
+      pipelining: config.pipelining,
+      amount: REDIS_SAMPLE_REQUESTS,
+    }),
+  );
+  checkResult(scenario, result, 'MONITOR sample');
+  return { requests: result['2xx'], sent, scripted };
+}
+
+/** Commands per request of one measured run, from the commandstats readings around it. */
+function redisPerRequest(before, after, sample, requests) {
+  const { sent, scripted, byName } = splitCommands(before, after, sample);
+  const perName = Object.fromEntries(Object.entries(byName).map(([name, n]) => [name, n / requests]));
+  const cpuPerReqUs = (after.cpuUs - before.cpuUs) / requests;
+  return { sent: sent / requests, scripted: scripted / requests, byName: perName, cpuPerReqUs };
+}
+
+function summariseRedis(sample, runs) {
+  const perRequest = (counts) => Object.fromEntries([...counts].map(([name, n]) => [name, n / sample.requests]));
+  const total = (counts) => [...counts.values()].reduce((a, b) => a + b, 0) / sample.requests;
+  const sent = runs.map((x) => x.redis.sent);
+  return {
+    sample: {
+      requests: sample.requests,
+      sent: total(sample.sent),
+      scripted: total(sample.scripted),
+      sentByName: perRequest(sample.sent),
+      scriptedByName: perRequest(sample.scripted),
+    },
+    sent: median(sent),
+    sentMin: Math.min(...sent),
+    sentMax: Math.max(...sent),
+    scripted: median(runs.map((x) => x.redis.scripted)),
+    cpuPerReqUs: median(runs.map((x) => x.redis.cpuPerReqUs)),
+  };
+}
+
+function printRateLimit(summary) {
+  const limited = summary.filter((s) => s.rateLimit);
+  if (limited.length === 0) return;
+  const shown = summary.filter(
+    (s) => s.rateLimit || (s.role === 'bare' && limited.some((l) => l.framework === s.framework)),
+  );
+  const rows = Object.keys(frameworks).flatMap((name) => shown.filter((s) => s.framework === name));
+  console.log(`\nRate limiting (median of ${config.rounds} interleaved rounds; ratio = median / median of bare)`);
+  console.log('Redis cmds/req: commands the server sent to Redis per request (measured runs, median), and commands');
+  console.log('its Lua scripts ran there (details below). Redis CPU/req: the Redis server’s CPU time per request');
+  console.log('(INFO cpu), on the same CPUs as the server and autocannon.\n');
+  const header = [
+    'Framework',
+    'Setup',
+    'Role',
+    'req/s',
+    'vs bare',
+    'p99 (ms)',
+    'server CPU/req (µs)',
+    'overhead (µs)',
+    'Redis cmds/req sent',
+    'in scripts',
+    'Redis CPU/req (µs)',
+    'req/s per round',
+  ];
+  printMarkdownTable(
+    header,
+    rows.map((s) => [
+      s.framework,
+      s.label,
+      s.role,
+      fmtInt(s.rps),
+      s.role === 'bare' ? '1.00' : s.ratio.toFixed(3),
+      String(s.p99),
+      s.cpuPerReqUs.toFixed(1),
+      s.role === 'bare' ? '–' : `${s.overheadUs >= 0 ? '+' : ''}${s.overheadUs.toFixed(1)}`,
+      s.redis ? s.redis.sent.toFixed(3) : '–',
+      s.redis ? s.redis.scripted.toFixed(3) : '–',
+      s.redis ? s.redis.cpuPerReqUs.toFixed(1) : '–',
+      s.rounds.map(fmtInt).join(' / '),
+    ]),
+  );
+  const withRedis = rows.filter((s) => s.redis);
+  if (withRedis.length === 0) return;
+  console.log(`\nRedis commands per request (${redis.description})`);
+  console.log(
+    `  sample: ${fmtInt(REDIS_SAMPLE_REQUESTS)} requests under MONITOR before the rounds, which shows each command's source`,
+  );
+  console.log(
+    '  runs:   INFO commandstats before and after each measured run, split by the sample; min–max over rounds',
+  );
+  const byName = (counts) =>
+    Object.entries(counts)
+      .map(([name, n]) => `${name} ${n.toFixed(3)}`)
+      .join(', ') || 'none';
+  for (const s of withRedis) {
+    const r = s.redis;
+    console.log(`  ${s.framework} ${s.label}`);
+    console.log(
+      `    sample: sent ${r.sample.sent.toFixed(3)} (${byName(r.sample.sentByName)}); ` +
+        `in scripts ${r.sample.scripted.toFixed(3)} (${byName(r.sample.scriptedByName)})`,
+    );
+    console.log(
+      `    runs:   sent ${r.sentMin.toFixed(3)}–${r.sentMax.toFixed(3)}, in scripts ${r.scripted.toFixed(3)} (median)`,
+    );
+  }
+}
+
+/** keygate's Redis limiter makes one round trip per request: a failure of the run otherwise. */
+function checkRedisRoundTrips(summary) {
+  const checked = summary.filter((s) => s.role === 'keygate' && s.redis);
+  if (checked.length === 0) return;
+  console.log(`\nRedis round trips of keygate (must be 1 ± ${REDIS_TOLERANCE} commands sent per request)`);
+  for (const s of checked) {
+    const { sample, sentMin, sentMax } = s.redis;
+    const ok = [sample.sent, sentMin, sentMax].every((x) => Math.abs(x - 1) <= REDIS_TOLERANCE);
+    const figures = `sample ${sample.sent.toFixed(3)}, measured runs ${sentMin.toFixed(3)}–${sentMax.toFixed(3)}`;
+    if (ok) {
+      console.log(`  PASS  ${s.framework} ${s.label}: ${figures}`);
+    } else {
+      console.error(`  FAIL  ${s.framework} ${s.label}: ${figures}`);
+      console.error(`bench: FAILED: ${s.label} does not make exactly one Redis round trip per request`);
+      failed = true;
+    }
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
