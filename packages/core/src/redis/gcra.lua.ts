@@ -8,12 +8,11 @@
  * then per policy i: ARGV[1+2i] emission interval T, ARGV[2+2i] tolerance τ = limit·T.
  * Returns { allowed (1 or 0), then per policy: untilFull (TAT after the decision minus now), wait (0 when it admits) }.
  *
- * Time comes from Redis `TIME`, never from an application server, so every instance shares one clock.
+ * Time comes from Redis `TIME`, never from an application server, so every instance shares one clock
+ * (writing after `TIME` needs effects replication: the default from Redis 5 on, which keygate requires).
  * Each key stores its TAT as an integer and expires (PX) when the TAT passes: idle keys vanish.
  */
 export const GCRA_LUA = `
--- Redis 3.2 and 4 need effects replication to write after TIME; 5 and later always do it.
-if redis.replicate_commands then redis.replicate_commands() end
 local time = redis.call('TIME')
 local now = tonumber(time[1]) * 1000000 + tonumber(time[2])
 local cost = tonumber(ARGV[1])
@@ -43,7 +42,8 @@ for i = 1, count do
   if allowed == 1 then
     if consume and cost > 0 then
       tat = tat + cost * interval
-      redis.call('SET', KEYS[i], string.format('%.0f', tat), 'PX', string.format('%.0f', math.ceil((tat - now) / 1000)))
+      -- %.0f: a TAT in microseconds has 16 digits, which tostring would write in exponent form.
+      redis.call('SET', KEYS[i], string.format('%.0f', tat), 'PX', math.ceil((tat - now) / 1000))
     end
   else
     wait = math.max(tat + cost * interval - tolerance - now, 0)
