@@ -19,19 +19,16 @@ export { createScopeGuard } from './guard.js';
 export { ipAllowed } from './ip-allowlist.js';
 /** The key-management handler set and the body helpers its mounts use. */
 export {
-  bodyTooLarge,
+  bodyParseFailure,
   createManagementApi,
   DEFAULT_MANAGEMENT_BODY_LIMIT,
-  hasBody,
-  INVALID_JSON,
   isJsonContentType,
   isManagementPath,
   type JsonBodyResult,
   type ManagementHandler,
   type ManagementRequest,
   type ManagementResponse,
-  NOT_JSON,
-  parseJsonText,
+  nonJsonBody,
   readJsonBody,
 } from './management/index.js';
 /** Complete HTTP error responses (status, headers, problem+json body). */

@@ -466,3 +466,20 @@ describe('readJsonBody', () => {
     expect(result).toMatchObject({ ok: false, response: { status: 400 } });
   });
 });
+
+describe('body helpers the adapters share', () => {
+  it('answers 415 for a body that is not JSON, and nothing for JSON or no body', async () => {
+    const { nonJsonBody } = await import('../src/adapter.js');
+    expect(nonJsonBody({ 'content-length': '2', 'content-type': 'text/plain' })?.status).toBe(415);
+    expect(nonJsonBody({ 'content-length': '2', 'content-type': 'application/json' })).toBeUndefined();
+    expect(nonJsonBody({})).toBeUndefined();
+  });
+
+  it('maps a body parser failure to 413, 415 or 400 by its status', async () => {
+    const { bodyParseFailure } = await import('../src/adapter.js');
+    expect(bodyParseFailure(413, 1024)).toMatchObject({ status: 413 });
+    expect(bodyParseFailure(415, 1024)).toMatchObject({ status: 415 });
+    expect(bodyParseFailure(400, 1024)).toMatchObject({ status: 400 });
+    expect(bodyParseFailure(undefined, 1024)).toMatchObject({ status: 400 });
+  });
+});

@@ -1,13 +1,11 @@
 import type { IncomingMessage } from 'node:http';
 import type { ManagementOptions } from '@keygate/core';
 import {
-  bodyTooLarge,
+  bodyParseFailure,
   createManagementApi,
-  hasBody,
-  INVALID_JSON,
   isJsonContentType,
   type ManagementResponse,
-  NOT_JSON,
+  nonJsonBody,
   requestContext,
 } from '@keygate/core/adapter';
 import express, { type ErrorRequestHandler, type Response, Router } from 'express';
@@ -28,7 +26,8 @@ export function keyManagementRouter(options: KeyManagementRouterOptions): Router
   const router = Router();
   const isJson = (req: IncomingMessage) => isJsonContentType(req.headers['content-type']);
   router.all(PATHS, express.json({ limit: handle.bodyLimit, type: isJson }), (req, res, next) => {
-    if (hasBody(req.headers) && !isJson(req)) return send(res, NOT_JSON);
+    const notJson = nonJsonBody(req.headers);
+    if (notJson) return send(res, notJson);
     const context = requestContext(req, accessors);
     handle({ method: req.method, path: req.path, body: req.body, apiKey: req.apiKey, context, request: req }).then(
       (response) => send(res, response),
@@ -42,10 +41,9 @@ export function keyManagementRouter(options: KeyManagementRouterOptions): Router
 // Errors of express.json as problem+json; anything else goes on to the app's error handler.
 function bodyErrors(limit: number): ErrorRequestHandler {
   return (error, _req, res, next) => {
-    const status = (error as { status?: unknown })?.status;
     const type = (error as { type?: unknown })?.type;
     if (typeof type !== 'string' || !/^(?:entity|encoding|charset|request)\./.test(type)) return next(error);
-    send(res, status === 413 ? bodyTooLarge(limit) : status === 415 ? NOT_JSON : INVALID_JSON);
+    send(res, bodyParseFailure((error as { status?: unknown }).status, limit));
   };
 }
 

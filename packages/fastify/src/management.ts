@@ -1,12 +1,9 @@
 import type { ManagementOptions } from '@keygate/core';
 import {
-  bodyTooLarge,
+  bodyParseFailure,
   createManagementApi,
-  hasBody,
-  INVALID_JSON,
-  isJsonContentType,
   type ManagementResponse,
-  NOT_JSON,
+  nonJsonBody,
   requestContext,
 } from '@keygate/core/adapter';
 import type { FastifyError, FastifyPluginAsync, FastifyReply } from 'fastify';
@@ -33,8 +30,7 @@ export const keyManagementPlugin: FastifyPluginAsync<KeyManagementPluginOptions>
   );
   fastify.setErrorHandler((error: FastifyError, _request, reply) => {
     if (!error.code?.startsWith('FST_ERR_CTP_')) throw error;
-    const status = error.statusCode;
-    send(reply, status === 413 ? bodyTooLarge(bodyLimit) : status === 415 ? NOT_JSON : INVALID_JSON);
+    send(reply, bodyParseFailure(error.statusCode, bodyLimit));
   });
   for (const url of ['/keys', '/keys/*']) {
     fastify.route({
@@ -42,8 +38,8 @@ export const keyManagementPlugin: FastifyPluginAsync<KeyManagementPluginOptions>
       url,
       bodyLimit,
       handler: async (request, reply) => {
-        if (hasBody(request.headers) && !isJsonContentType(request.headers['content-type']))
-          return send(reply, NOT_JSON);
+        const notJson = nonJsonBody(request.headers);
+        if (notJson) return send(reply, notJson);
         const path = (request.url.split('?')[0] ?? '').slice(fastify.prefix.length);
         const context = requestContext(request, accessors);
         const apiKey = request.apiKey ?? undefined;

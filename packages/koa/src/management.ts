@@ -1,11 +1,9 @@
 import { KeygateError, type ManagementOptions } from '@keygate/core';
 import {
   createManagementApi,
-  hasBody,
-  isJsonContentType,
   isManagementPath,
   type ManagementResponse,
-  NOT_JSON,
+  nonJsonBody,
   readJsonBody,
   requestContext,
 } from '@keygate/core/adapter';
@@ -44,7 +42,8 @@ export function keyManagementRoutes(options: KeyManagementRoutesOptions): Middle
       if (!read.ok) return send(ctx, read.response);
       body = read.body;
     } else {
-      if (hasBody(ctx.req.headers) && !isJsonContentType(ctx.req.headers['content-type'])) return send(ctx, NOT_JSON);
+      const notJson = nonJsonBody(ctx.req.headers);
+      if (notJson) return send(ctx, notJson);
       body = parsed;
     }
     const context = requestContext(ctx, accessors);

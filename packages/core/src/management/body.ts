@@ -23,6 +23,16 @@ export function hasBody(headers: IncomingMessage['headers']): boolean {
   return headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
 }
 
+/** The 415 to send when the request carries a body that is not JSON, else undefined. */
+export function nonJsonBody(headers: IncomingMessage['headers']): ManagementResponse | undefined {
+  return hasBody(headers) && !isJsonContentType(headers['content-type']) ? NOT_JSON : undefined;
+}
+
+/** The response for a framework body parser's failure, by its HTTP status: 413, 415, else 400. */
+export function bodyParseFailure(status: unknown, limit: number): ManagementResponse {
+  return status === 413 ? bodyTooLarge(limit) : status === 415 ? NOT_JSON : INVALID_JSON;
+}
+
 /**
  * Reads and parses a JSON body of at most `limit` bytes: 415 for another media type, 413 when over
  * the limit (at once when Content-Length says so; else keeping no more than `limit` bytes), 400 for
@@ -31,7 +41,8 @@ export function hasBody(headers: IncomingMessage['headers']): boolean {
 export async function readJsonBody(req: IncomingMessage, limit: number): Promise<JsonBodyResult> {
   // Nothing to read when there is no body, or when something upstream already consumed it.
   if (!hasBody(req.headers) || req.readableEnded) return { ok: true, body: undefined };
-  if (!isJsonContentType(req.headers['content-type'])) return { ok: false, response: NOT_JSON };
+  const notJson = nonJsonBody(req.headers);
+  if (notJson !== undefined) return { ok: false, response: notJson };
   const declared = Number(req.headers['content-length']);
   if (declared > limit) return { ok: false, response: bodyTooLarge(limit) };
   return new Promise((resolve) => {
