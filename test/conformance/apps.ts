@@ -78,8 +78,9 @@ function view(key: ApiKey | null | undefined): { key: KeyView | null } {
   return { key: { id, owner, name, scopes, fields: propertyPaths(key) } };
 }
 
-async function listen(server: Server): Promise<RunningApp> {
-  server.listen(0, '127.0.0.1');
+/** Starts a server on a free port of `host` and gives back how to reach and close it. */
+export async function listen(server: Server, host = '127.0.0.1'): Promise<RunningApp> {
+  server.listen(0, host);
   await once(server, 'listening');
   return {
     server,

@@ -1,7 +1,3 @@
-// Request-time key restrictions over HTTP, identical on every adapter: per-key IP allowlists and
-// `requireTls`, each with and without the framework's trusted-proxy setting (Express `trust proxy`,
-// Koa `app.proxy`, Fastify `trustProxy`), plus the request context of audit events.
-import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { AuditEvent, AuthOptions } from '@keygate/core';
@@ -13,6 +9,7 @@ import Fastify from 'fastify';
 import Koa from 'koa';
 import request from 'supertest';
 import { afterEach, describe, expect, it } from 'vitest';
+import { listen } from './apps.js';
 import { createFixture, expectProblem, type Fixture } from './helpers.js';
 
 /** Every app serves `GET /api/me` behind authentication, answering the attached key's id. */
@@ -35,20 +32,6 @@ interface AppSettings {
 interface AppFactory {
   readonly name: 'express' | 'koa' | 'fastify';
   start(settings: AppSettings): Promise<LifecycleApp>;
-}
-
-async function listen(server: Server, host: string): Promise<LifecycleApp> {
-  server.listen(0, host);
-  await once(server, 'listening');
-  return {
-    server,
-    port: (server.address() as AddressInfo).port,
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        server.close((error) => (error ? reject(error) : resolve()));
-        server.closeAllConnections();
-      }),
-  };
 }
 
 const factories: readonly AppFactory[] = [

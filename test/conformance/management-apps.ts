@@ -1,7 +1,3 @@
-// The apps of the key-management conformance tests: each adapter mounts the management routes
-// under /admin behind its authentication middleware, plus one app route of its own (/admin/ping)
-// to show that other paths fall through to the app.
-import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import { createKeygate, hmacSha256Hasher, type Keygate, type ManagementOptions, MemoryStore } from '@keygate/core';
 import * as expressAdapter from '@keygate/express';
@@ -10,6 +6,7 @@ import * as koaAdapter from '@keygate/koa';
 import express from 'express';
 import Fastify from 'fastify';
 import Koa from 'koa';
+import { listen } from './apps.js';
 
 /** What a test chooses about the management routes (keygate is the fixture's). */
 export type MountOptions = Omit<ManagementOptions, 'keygate'>;
@@ -36,19 +33,6 @@ export function managementKeygate(options: { maxKeysPerOwner?: number } = {}) {
     ...options,
   });
   return { keygate, advance: (ms: number) => (offset += ms) };
-}
-
-async function listen(server: Server): Promise<ManagementApp> {
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  return {
-    server,
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        server.close((error) => (error ? reject(error) : resolve()));
-        server.closeAllConnections();
-      }),
-  };
 }
 
 const expressApp: ManagementAdapter = {
