@@ -12,10 +12,14 @@ const { key } = await keygate.keys.create({ name: 'bench', owner: 'bench' });
 if (!(await keygate.verify(key)).ok) throw new Error('the key did not verify');
 
 // What autocannon sends (Node's IncomingMessage.rawHeaders), one request per key source.
+// `socket`: the connection, as on a keep-alive request (a repeated key skips its digest).
+const socket = {};
 const bearerReq = {
   rawHeaders: ['Host', '127.0.0.1:3000', 'Connection', 'keep-alive', 'authorization', `Bearer ${key}`],
+  socket,
 };
-const headerReq = { rawHeaders: ['Host', '127.0.0.1:3000', 'Connection', 'keep-alive', 'x-api-key', key] };
+const bearerNoSocket = { rawHeaders: bearerReq.rawHeaders };
+const headerReq = { rawHeaders: ['Host', '127.0.0.1:3000', 'Connection', 'keep-alive', 'x-api-key', key], socket };
 const accessors = { raw: (req) => req, ip: () => '127.0.0.1', secure: () => false };
 const authenticate = createAuthenticator({ keygate }, accessors);
 const headerOnly = createAuthenticator({ keygate, sources: [{ in: 'header', name: 'x-api-key' }] }, accessors);
@@ -30,6 +34,7 @@ for (let i = 0; i < 10_000; i++) {
 if (!(await full.verify(hot)).ok) throw new Error('the hot key did not verify');
 const fullReq = {
   rawHeaders: ['Host', '127.0.0.1:3000', 'Connection', 'keep-alive', 'authorization', `Bearer ${hot}`],
+  socket: {},
 };
 const authenticateFull = createAuthenticator({ keygate: full }, accessors);
 
@@ -40,9 +45,11 @@ const BEARER_RE = /^bearer(?: +|$)/i;
 let sink;
 const cases = [
   ['authenticate(): Authorization: Bearer (default sources)', () => authenticate(bearerReq)],
+  ['authenticate(): Bearer, no connection (digest every time)', () => authenticate(bearerNoSocket)],
   ['authenticate(): X-API-Key (default sources)', () => authenticate(headerReq)],
   ['authenticate(): X-API-Key (sources: X-API-Key only)', () => headerOnly(headerReq)],
   ['keygate.peek(key)', () => keygate.peek(key)],
+  ['keygate.peek(key, socket)', () => keygate.peek(key, socket)],
   ['authenticate(), Bearer, 10k other keys cached', () => authenticateFull(fullReq)],
   ['keygate.peek(key), 10k other keys cached', () => full.peek(hot)],
   ['  crypto.hash(sha256, key, base64)', () => crypto.hash('sha256', key, 'base64')],

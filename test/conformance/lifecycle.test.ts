@@ -1,4 +1,4 @@
-import { createServer, type Server } from 'node:http';
+import { Agent, createServer, get, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { AuditEvent, AuthOptions } from '@keygate/core';
 import * as expressAdapter from '@keygate/express';
@@ -151,6 +151,43 @@ describe.each(factories)('$name', (factory) => {
         .set('X-API-Key', local.key)
         .set('X-Forwarded-For', '198.51.100.1');
       expect(ignored.status).toBe(200);
+    });
+  });
+
+  describe('keep-alive connections', () => {
+    // One request on the agent's single connection: status, body, and whether the connection was reused.
+    const getOn = (agent: Agent, port: number, key: string) =>
+      new Promise<{ status: number; body: string; reused: boolean }>((resolve, reject) => {
+        const req = get({ host: '127.0.0.1', port, path: PATH, agent, headers: { 'x-api-key': key } }, (res) => {
+          let body = '';
+          res.setEncoding('utf8');
+          res.on('data', (chunk: string) => {
+            body += chunk;
+          });
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, body, reused: req.reusedSocket }));
+        });
+        req.on('error', reject);
+      });
+
+    it('answers each key as itself on one connection, and refuses a key revoked while the connection stays open', async () => {
+      const app = await start();
+      const first = await fixture.issue();
+      const second = await fixture.issue();
+      const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+      try {
+        expect(await getOn(agent, app.port, first.key)).toMatchObject({ status: 200, reused: false });
+        expect(await getOn(agent, app.port, first.key)).toMatchObject({ status: 200, reused: true });
+        const other = await getOn(agent, app.port, second.key);
+        expect(other).toMatchObject({ status: 200, reused: true });
+        expect(JSON.parse(other.body)).toEqual({ id: second.apiKey.id });
+        expect(JSON.parse((await getOn(agent, app.port, first.key)).body)).toEqual({ id: first.apiKey.id });
+        await fixture.keygate.keys.revoke(first.apiKey.id);
+        const refused = await getOn(agent, app.port, first.key);
+        expect(refused).toMatchObject({ status: 401, reused: true });
+        expect(JSON.parse(refused.body)).toMatchObject({ code: 'revoked' });
+      } finally {
+        agent.destroy();
+      }
     });
   });
 

@@ -116,7 +116,7 @@ export function createAuthenticator<Req>(options: AuthOptions, accessors: Reques
       events?.failed(req, credential.kind);
       return refuse(problems[credential.kind]);
     }
-    const cached = keygate.peek(credential.key);
+    const cached = keygate.peek(credential.key, accessors.raw(req).socket ?? undefined);
     if (cached !== undefined) return afterVerify(req, cached);
     return limits === undefined ? verify(req, credential.key) : guardThenVerify(req, credential.key);
   };

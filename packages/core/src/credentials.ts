@@ -23,6 +23,8 @@ export interface RawRequest {
   readonly rawHeaders: readonly string[];
   readonly method?: string | undefined;
   readonly url?: string | undefined;
+  /** The connection (Node's socket): lets a key presented again on it skip its digest. */
+  readonly socket?: object | null | undefined;
 }
 
 /** How core reads one framework's request; adapters pass these once, so nothing is allocated per request. */

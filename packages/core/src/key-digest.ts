@@ -6,7 +6,7 @@ const oneShot = (crypto as { hash?: OneShotHash }).hash;
 
 /**
  * SHA-256 of a presented key, base64: the only form in which keys are used as cache keys, so the
- * plaintext is never held longer than one request.
+ * cache never holds a plaintext key (see ConnectionMemo for the one place a key outlives its request).
  */
 export const keyDigest: (key: string) => string = oneShot
   ? (key) => oneShot('sha256', key, 'base64')

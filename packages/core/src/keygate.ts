@@ -24,8 +24,12 @@ export interface KeygateOptions {
   hasher?: Hasher;
   /** Further hashers able to verify older stored hashes (e.g. after switching algorithm). Default none. */
   legacyHashers?: readonly Hasher[];
-  /** The verified-key cache; `false` turns it off. Default `{ max: 10_000, ttlMs: 60_000 }`. */
-  cache?: false | { max?: number; ttlMs?: number };
+  /**
+   * The verified-key cache; `false` turns it off. `connections`: remember per client connection the
+   * digest of the key it last presented with success, so keep-alive requests skip SHA-256 (the key
+   * then stays in memory while its connection is open). Default `{ max: 10_000, ttlMs: 60_000, connections: true }`.
+   */
+  cache?: false | { max?: number; ttlMs?: number; connections?: boolean };
   /** Bounds on hashing caused by wrong keys. Defaults: `{ rememberMs: 60_000, maxPerId: 10, windowMs: 60_000, maxEntries: 10_000 }`. */
   failures?: { rememberMs?: number; maxPerId?: number; windowMs?: number; maxEntries?: number };
   /** Bounds on concurrent hashing. Defaults: `{ maxConcurrent: os.availableParallelism(), maxQueue: 100 }`. */
@@ -63,8 +67,12 @@ export interface Keygate {
   readonly prefix: string;
   /** Verifies a presented key (see {@link Verifier.verify}). */
   verify(key: string): Promise<VerifyResult>;
-  /** The cached outcome for a recently verified key, without waiting on I/O (a due `lastUsedAt` write starts in the background); undefined when not cached. */
-  peek(key: string): VerifyResult | undefined;
+  /**
+   * The cached outcome for a recently verified key, without waiting on I/O (a due `lastUsedAt` write
+   * starts in the background); undefined when not cached. `connection`: an object living as long as
+   * the client's connection (adapters pass the socket), which lets a repeated key skip its digest.
+   */
+  peek(key: string, connection?: object): VerifyResult | undefined;
   /** Drops one key id (or, without an id, every key) from this instance's verified-key cache (this instance only). */
   evict(id?: string): void;
   /** Stops listening to the `invalidation` bus (its clients stay open: they are the caller's). */
@@ -103,6 +111,7 @@ export function createKeygate(options: KeygateOptions): Keygate {
     cache: Object.freeze({
       max: count('cache.max', cache?.max ?? 10_000, 0),
       ttlMs: count('cache.ttlMs', cache?.ttlMs ?? 60_000, 0),
+      connections: flag('cache.connections', cache?.connections ?? true),
     }),
     failures: new FailureTracker(
       Object.freeze({
@@ -158,10 +167,10 @@ export function createKeygate(options: KeygateOptions): Keygate {
             }),
     peek:
       tracker === undefined
-        ? (key: string) => verifier.peek(key)
-        : (key: string) => {
+        ? (key: string, connection?: object) => verifier.peek(key, now(), connection)
+        : (key: string, connection?: object) => {
             const at = now();
-            const result = verifier.peek(key, at);
+            const result = verifier.peek(key, at, connection);
             if (result?.ok) tracker.touch(result.key, at);
             return result;
           },
@@ -178,6 +187,11 @@ function count(name: string, value: unknown, min: number): number {
       `\`${name}\` must be an integer of at least ${min} (received ${typeof value === 'number' ? value : typeof value}).`,
     );
   }
+  return value;
+}
+
+function flag(name: string, value: unknown): boolean {
+  if (typeof value !== 'boolean') fail(`\`${name}\` must be a boolean (received ${typeof value}).`);
   return value;
 }
 

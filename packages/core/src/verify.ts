@@ -1,3 +1,4 @@
+import { ConnectionMemo } from './connection-memo.js';
 import type { FailureTracker } from './failure-tracker.js';
 import { type Hasher, hashAlgorithm } from './hash.js';
 import { KdfBusyError, type KdfLimiter } from './kdf-limiter.js';
@@ -26,7 +27,8 @@ export interface VerifierConfig {
   readonly prefixes: ReadonlySet<string>;
   readonly hasher: Hasher;
   readonly hashers: readonly Hasher[];
-  readonly cache: { readonly max: number; readonly ttlMs: number };
+  /** `connections`: remember per connection the digest of the key it presented last (see ConnectionMemo). */
+  readonly cache: { readonly max: number; readonly ttlMs: number; readonly connections: boolean };
   readonly failures: FailureTracker;
   readonly kdf: KdfLimiter;
   readonly now: () => number;
@@ -45,6 +47,7 @@ export class Verifier {
   // key id → digest of its cached entry, kept in step with the cache through its removal callback.
   readonly #digestById = new Map<string, string>();
   readonly #inflight = new Map<string, Promise<VerifyResult>>();
+  readonly #connections: ConnectionMemo | undefined;
   // Bumped by every eviction: a verification that started before one does not cache its result.
   #epoch = 0;
 
@@ -53,15 +56,27 @@ export class Verifier {
     this.#cache = new LruCache(config.cache.max, config.now, (digest, result) => {
       if (this.#digestById.get(result.key.id) === digest) this.#digestById.delete(result.key.id);
     });
+    const { max, ttlMs, connections } = config.cache;
+    this.#connections = connections && max > 0 && ttlMs > 0 ? new ConnectionMemo() : undefined;
   }
 
   /**
    * The cached outcome for a key verified recently, without any I/O; undefined when not cached.
    * `now` (default: the configured clock) lets a caller that already read the clock share it.
+   * `connection` (e.g. the request's socket): a key this connection presented with success last
+   * time is looked up without hashing it again.
    */
-  peek(presented: string, now: number = this.#config.now()): VerifyResult | undefined {
+  peek(presented: string, now: number = this.#config.now(), connection?: object): VerifyResult | undefined {
     if (typeof presented !== 'string' || presented.length > MAX_KEY_LENGTH) return undefined;
-    return this.#lookup(keyDigest(presented), now);
+    const memo = this.#connections;
+    if (memo === undefined || typeof connection !== 'object' || connection === null) {
+      return this.#lookup(keyDigest(presented), now);
+    }
+    const digest = memo.digest(connection, presented);
+    const result = this.#lookup(digest, now);
+    if (result?.ok === true) memo.remember(connection, presented, digest);
+    else memo.forget(connection);
+    return result;
   }
 
   /** Verifies a presented key. Never throws for bad input; store errors propagate. */
