@@ -94,6 +94,18 @@ describe('RedisRateLimiter when Redis fails', () => {
     expect(ms).toBeLessThan(FAULT_BOUND_MS);
   });
 
+  it('rejects within the timeout when Redis stops answering, on a client without a commandTimeout', async () => {
+    const server = await privateRedis();
+    const client = await ready(new Redis(server.url, { maxRetriesPerRequest: 0 }));
+    client.on('error', () => {});
+    const admin = await ready(new Redis(server.url));
+    const limiter = new RedisRateLimiter({ client, keyPrefix: prefix(), timeoutMs: 100 });
+    await admin.call('CLIENT', 'PAUSE', '2000', 'ALL');
+    const { value, ms } = await timed(() => limiter.consume('key_1', [hourly]).catch((error: unknown) => error));
+    expect(isKeygateError(value, 'store_unavailable')).toBe(true);
+    expect(ms).toBeLessThan(FAULT_BOUND_MS);
+  });
+
   it('never queues a call on a disconnected user-supplied client with default ioredis settings', async () => {
     const server = await privateRedis();
     const client = await ready(new Redis(server.url, { retryStrategy: () => 50 }));

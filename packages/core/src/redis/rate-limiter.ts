@@ -41,6 +41,8 @@ export class RedisRateLimiter implements RateLimiter {
   readonly #prefix: string;
   readonly #timeoutMs: number;
   readonly #timeoutError: KeygateError;
+  // The client itself fails a command after at most timeoutMs (ioredis `commandTimeout`): no timer of ours needed.
+  readonly #clientTimesOut: boolean;
   #ready: Promise<void> | undefined;
 
   constructor(options: RedisRateLimiterOptions) {
@@ -62,6 +64,8 @@ export class RedisRateLimiter implements RateLimiter {
     this.#prefix = prefix;
     this.#timeoutMs = timeoutMs;
     this.#timeoutError = new KeygateError('store_unavailable', `keygate: Redis did not answer within ${timeoutMs} ms.`);
+    const commandTimeout = client.isCluster ? undefined : (client as Redis).options.commandTimeout;
+    this.#clientTimesOut = typeof commandTimeout === 'number' && commandTimeout > 0 && commandTimeout <= timeoutMs;
     if (typeof (client as unknown as Partial<GcraClient>)[COMMAND] !== 'function') {
       client.defineCommand(COMMAND, { lua: GCRA_LUA });
     }
@@ -97,8 +101,19 @@ export class RedisRateLimiter implements RateLimiter {
       const interval = emissionInterval(policy);
       args.push(interval, burstTolerance(policy, interval));
     }
-    return this.#send(args).then((reply) => toDecision(reply, policies));
+    const decide = (reply: unknown) => toDecision(reply, policies);
+    const client = this.#client;
+    if (this.#clientTimesOut && client.status === 'ready') {
+      // The common case, kept to one promise: the client's own commandTimeout bounds the wait.
+      return (client as unknown as GcraClient)[COMMAND](...args).then(decide, this.#timedOut);
+    }
+    return this.#send(args).then(decide);
   }
+
+  // ioredis' `Command timed out` becomes the same `store_unavailable` as a timeout of ours.
+  readonly #timedOut = (error: unknown): never => {
+    throw error instanceof Error && error.message === 'Command timed out' ? this.#timeoutError : error;
+  };
 
   // Sends the script, bounded by the timeout; never queues behind a connection that is down.
   #send(args: (string | number)[]): Promise<unknown> {
