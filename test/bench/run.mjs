@@ -3,9 +3,10 @@
 //   pnpm bench                       (from the repository root: builds the packages, then runs this)
 //   BENCH_DURATION=5 BENCH_ROUNDS=3 node bench/run.mjs   (from test/, packages already built)
 //
-// Every server is a child process on a free loopback port. Rounds are interleaved: in each round,
-// every scenario of every framework is loaded once (warm-up, then a measured run), so slow drift of
-// a noisy machine hits all scenarios alike; figures are medians over rounds. See docs/benchmarks.md.
+// Every server is a child process on a free loopback port, started fresh for each measurement and
+// the only server running while it is loaded. Rounds are interleaved: in each round, every scenario
+// of every framework is loaded once (warm-up, then a measured run), so slow drift of a noisy machine
+// hits all scenarios alike; figures are medians over rounds. See docs/benchmarks.md.
 import { fork } from 'node:child_process';
 import { once } from 'node:events';
 import { writeFileSync } from 'node:fs';
@@ -144,7 +145,12 @@ const scenarios = [
 
 function selected(s) {
   if (!config.only) return true;
-  return config.only.some((o) => o === s.framework || s.label.toLowerCase().includes(o.toLowerCase()));
+  const label = s.label.toLowerCase();
+  return config.only.some((o) => {
+    const want = o.toLowerCase();
+    if (want.startsWith('=')) return label === want.slice(1); // '=label': exactly that setup
+    return o === s.framework || label.includes(want);
+  });
 }
 
 const children = new Set();
@@ -196,16 +202,6 @@ async function main() {
     }
   }
 
-  const servers = new Map();
-  for (const scenario of scenarios) {
-    const server = await startServer(scenario);
-    await sanityCheck(scenario, server);
-    servers.set(scenario, server);
-  }
-  for (const scenario of scenarios.filter((s) => s.redis)) {
-    redisSamples.set(scenario, await sampleRedis(scenario, servers.get(scenario)));
-  }
-
   const runs = new Map(scenarios.map((s) => [s, []]));
   const groups = Object.keys(frameworks)
     .map((name) => scenarios.filter((s) => s.framework === name))
@@ -216,7 +212,15 @@ async function main() {
       // Rotate the order every round so no scenario always runs first (or right after another).
       for (let i = 0; i < group.length; i++) {
         const scenario = group[(i + round) % group.length];
-        const run = await measure(scenario, servers.get(scenario));
+        // A fresh server process for every measurement, alone on the machine: see "One server at a
+        // time" in docs/benchmarks.md (idle servers left running made others up to 30 % slower).
+        const server = await startServer(scenario);
+        await sanityCheck(scenario, server);
+        if (scenario.redis && !redisSamples.has(scenario)) {
+          redisSamples.set(scenario, await sampleRedis(scenario, server));
+        }
+        const run = await measure(scenario, server);
+        await stopServer(server);
         runs.get(scenario).push(run);
         console.log(
           `round ${round + 1}/${config.rounds}  ${scenario.framework.padEnd(8)} ${scenario.label.padEnd(30)} ` +
@@ -237,8 +241,7 @@ async function main() {
   const verdicts = printTargets(summary);
   checkRedisRoundTrips(summary);
 
-  await stopChildren(); // the in-process measurements below get the machine to themselves
-  await redis?.close();
+  await redis?.close(); // the in-process measurements below get the machine to themselves
   const cold = await measureVerification();
   printVerification(cold);
 
@@ -290,13 +293,22 @@ async function startServer(scenario) {
   // Keep draining stdout so a chatty server can never block on a full pipe.
   lines.on('line', () => {});
   child.once('exit', (code, signal) => {
-    if (!stopping) {
+    if (!stopping && !child.stopping) {
       failed = true;
       console.error(`bench: ${scenario.server} died during the run (${signal ?? code})`);
     }
   });
   const url = `http://127.0.0.1:${info.port}/hello`;
   return { child, url, headers: frameworks[scenario.framework].headers(info.key) };
+}
+
+/** Stops one server and waits for it to exit (SIGKILL after 5 s). */
+async function stopServer({ child }) {
+  child.stopping = true;
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = once(child, 'exit');
+  child.kill('SIGTERM');
+  await withTimeout(exited, 5_000, 'a server did not exit').catch(() => child.kill('SIGKILL'));
 }
 
 async function stopChildren() {
