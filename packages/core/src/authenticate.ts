@@ -9,6 +9,8 @@ import { createRateLimitStep, type RateLimitResult } from './rate-limit/step.js'
 import type { ApiKey } from './record.js';
 import type { VerifyResult } from './verify.js';
 
+type VerifiedResult = Extract<VerifyResult, { ok: true }>;
+
 export { type AuthOptions, resolveRealm } from './auth-options.js';
 
 /**
@@ -60,19 +62,20 @@ export function createAuthenticator<Req>(options: AuthOptions, accessors: Reques
     return counted.headers === undefined ? { ok: true, key } : { ok: true, key, headers: counted.headers };
   };
   // A verified key: its IP allowlist first (a refused address spends none of the key's quota), then its limits.
-  const admit = (req: Req, key: ApiKey): MaybePromise<AuthOutcome> => {
+  const admit = (req: Req, verified: VerifiedResult): MaybePromise<AuthOutcome> => {
+    const { key } = verified;
     if (key.allowedIps !== null && !ipAllowed(key, accessors.ip(req))) {
       return refuseCounted(req, 'ip_not_allowed', IP_NOT_ALLOWED, key);
     }
     if (limits === undefined) {
       events?.verified(req, key);
-      return { ok: true, key };
+      return verified; // `{ ok: true, key }` already (frozen when cached): nothing to allocate
     }
     const counted = limits.consume(key);
     return counted instanceof Promise ? counted.then((c) => admitted(req, key, c)) : admitted(req, key, counted);
   };
   const afterVerify = (req: Req, result: VerifyResult): MaybePromise<AuthOutcome> => {
-    if (result.ok) return admit(req, result.key);
+    if (result.ok) return admit(req, result);
     if (result.reason === 'busy') {
       events?.failed(req, 'busy', result.keyId);
       return refuse(unavailableProblem(Math.ceil((result.retryAfterMs ?? 1000) / 1000)));

@@ -1,4 +1,3 @@
-import { keyDigest } from './key-digest.js';
 import { MAX_KEY_LENGTH } from './key-format.js';
 
 /** A key as 32-bit words (UTF-8 bytes, zero-padded): compared a word at a time, in constant time. */
@@ -28,18 +27,15 @@ const scratchWords = new Int32Array(scratch.buffer);
 export class ConnectionMemo {
   readonly #entries = new WeakMap<object, Remembered>();
 
-  /** The digest of `presented`: the remembered one when this connection presented the same key last, else computed. */
-  digest(connection: object, presented: string): string {
+  /** The digest remembered for this connection when `presented` is the key it presented last; else undefined. */
+  recall(connection: object, presented: string): string | undefined {
     const entry = this.#entries.get(connection);
-    if (entry !== undefined && presented.length === entry.length && sameKey(presented, entry)) {
-      return entry.digest;
-    }
-    return keyDigest(presented);
+    if (entry === undefined || presented.length !== entry.length || !sameKey(presented, entry)) return undefined;
+    return entry.digest;
   }
 
-  /** Remembers a key that this connection just presented and that was found valid. */
+  /** Remembers a key that this connection just presented and that was found valid, with its digest. */
   remember(connection: object, presented: string, digest: string): void {
-    if (this.#entries.get(connection)?.digest === digest) return;
     const bytes = encoder.encode(presented);
     const words = new Int32Array(Math.ceil(bytes.length / 4));
     new Uint8Array(words.buffer).set(bytes);

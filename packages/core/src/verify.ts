@@ -72,10 +72,15 @@ export class Verifier {
     if (memo === undefined || typeof connection !== 'object' || connection === null) {
       return this.#lookup(keyDigest(presented), now);
     }
-    const digest = memo.digest(connection, presented);
+    const recalled = memo.recall(connection, presented);
+    if (recalled !== undefined) {
+      const result = this.#lookup(recalled, now);
+      if (result?.ok !== true) memo.forget(connection);
+      return result;
+    }
+    const digest = keyDigest(presented);
     const result = this.#lookup(digest, now);
     if (result?.ok === true) memo.remember(connection, presented, digest);
-    else memo.forget(connection);
     return result;
   }
 
