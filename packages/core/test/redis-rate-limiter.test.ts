@@ -95,6 +95,17 @@ describe('RedisRateLimiter', () => {
     }
   });
 
+  it('makes the same decisions as the in-memory limiter with one policy (the script’s single-policy path)', async () => {
+    const rl = limiter();
+    const memory = new MemoryRateLimiter({ now: () => 0 });
+    for (let i = 0; i < 16; i++) {
+      const cost = 1 + (i % 3);
+      if (i % 4 === 3) expect(await rl.check('key_1', [hourly], cost)).toEqual(memory.check('key_1', [hourly], cost));
+      expect(await rl.consume('key_1', [hourly], cost)).toEqual(memory.consume('key_1', [hourly], cost));
+    }
+    expect(await rl.consume('key_1', [hourly], 0)).toEqual(memory.consume('key_1', [hourly], 0));
+  });
+
   it("ignores the application server's clock", async () => {
     const rl = limiter();
     vi.spyOn(Date, 'now').mockReturnValue(Date.UTC(2099, 0, 1));
