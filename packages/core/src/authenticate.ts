@@ -7,9 +7,7 @@ import { authProblems, IP_NOT_ALLOWED, type ProblemResponse, TLS_REQUIRED, unava
 import type { MaybePromise } from './rate-limit/limiter.js';
 import { createRateLimitStep, type RateLimitResult } from './rate-limit/step.js';
 import type { ApiKey } from './record.js';
-import type { VerifyResult } from './verify.js';
-
-type VerifiedResult = Extract<VerifyResult, { ok: true }>;
+import type { VerifiedResult, VerifyResult } from './verify.js';
 
 export { type AuthOptions, resolveRealm } from './auth-options.js';
 

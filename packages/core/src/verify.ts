@@ -196,7 +196,8 @@ export class Verifier {
   }
 }
 
-type VerifiedResult = Extract<VerifyResult, { ok: true }>;
+/** A successful {@link VerifyResult}. */
+export type VerifiedResult = Extract<VerifyResult, { ok: true }>;
 
 const MALFORMED: VerifyResult = Object.freeze({ ok: false, reason: 'malformed' });
 const INVALID: VerifyResult = Object.freeze({ ok: false, reason: 'invalid' });
