@@ -7,6 +7,7 @@ import type { ApiKey, AuthOptions, ScopeGuardOptions } from '@keygate/core';
 import { type AuthOutcome, createAuthenticator, createScopeGuard, type ProblemResponse } from '@keygate/core/adapter';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { accessors } from './accessors.js';
+import { attachKey } from './attach.js';
 
 declare global {
   namespace Express {
@@ -46,7 +47,7 @@ function finish(outcome: AuthOutcome, req: Request, res: Response, next: NextFun
     return;
   }
   if (outcome.headers) res.set(outcome.headers);
-  if (outcome.key) req.apiKey = outcome.key;
+  if (outcome.key) attachKey(req, outcome.key);
   next();
 }
 

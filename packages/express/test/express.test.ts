@@ -51,4 +51,49 @@ describe('@keygate/express', () => {
     expect(res.status).toBe(503);
     expect(seen).toHaveLength(1);
   });
+
+  describe('req.apiKey', () => {
+    it('is attached without adding a property to the request object (an accessor on Express’s request prototype)', async () => {
+      const { key, apiKey } = await keygate.keys.create({ name: 'k', owner: 'o' });
+      const app = express().use(apiKeyAuth({ keygate }));
+      app.get('/', (req, res) => {
+        res.json({ own: Object.hasOwn(req, 'apiKey'), id: req.apiKey?.id ?? null });
+      });
+      const res = await request(app).get('/').set('X-API-Key', key).expect(200);
+      expect(res.body).toEqual({ own: false, id: apiKey.id });
+    });
+
+    it('is seen by a mounted sub-app, whose requests have another prototype', async () => {
+      const { key, apiKey } = await keygate.keys.create({ name: 'k', owner: 'o', scopes: ['users:read'] });
+      const sub = express();
+      sub.get('/me', requireScopes('users:read'), (req, res) => {
+        res.json({ id: req.apiKey?.id ?? null });
+      });
+      const app = express().use(apiKeyAuth({ keygate })).use('/sub', sub);
+      const res = await request(app).get('/sub/me').set('X-API-Key', key).expect(200);
+      expect(res.body).toEqual({ id: apiKey.id });
+    });
+
+    it('stays undefined on a request whose optional key was not sent, after other requests were authenticated', async () => {
+      const { key } = await keygate.keys.create({ name: 'k', owner: 'o' });
+      const app = express().use(apiKeyAuth({ keygate, optional: true }));
+      app.get('/', (req, res) => {
+        res.json({ has: req.apiKey !== undefined });
+      });
+      expect((await request(app).get('/').set('X-API-Key', key)).body).toEqual({ has: true });
+      expect((await request(app).get('/')).body).toEqual({ has: false });
+    });
+
+    it('can still be set and cleared by application code', async () => {
+      const { apiKey } = await keygate.keys.create({ name: 'k', owner: 'o' });
+      const app = express().use(apiKeyAuth({ keygate, optional: true }));
+      app.get('/', (req, res) => {
+        req.apiKey = apiKey;
+        const set = req.apiKey?.id;
+        req.apiKey = undefined;
+        res.json({ set, cleared: req.apiKey === undefined });
+      });
+      expect((await request(app).get('/')).body).toEqual({ set: apiKey.id, cleared: true });
+    });
+  });
 });
