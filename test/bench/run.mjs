@@ -46,6 +46,18 @@ const frameworks = {
   express: { headers: (key) => ({ 'x-api-key': key }), targets: { keygate: 0.95 } },
 };
 
+// The columns both throughput tables (authentication and rate limiting) start with, and their cells.
+const THROUGHPUT_COLUMNS = [
+  'Framework',
+  'Setup',
+  'Role',
+  'req/s',
+  'vs bare',
+  'p99 (ms)',
+  'server CPU/req (µs)',
+  'overhead (µs)',
+];
+
 // The keygate server with 10,000 other keys in its verified-key cache (a server with many clients),
 // loaded with one key: no target, a reference for the cache's behaviour when full.
 const manyKeys = { env: { BENCH_CACHED_KEYS: '10000' }, target: null };
@@ -429,22 +441,9 @@ function summarise(runs) {
   });
 }
 
-function printTable(summary) {
-  console.log(`Throughput (median of ${config.rounds} interleaved rounds; ratio = median / median of bare)`);
-  console.log('CPU ratio: bare server CPU time per request / this server’s (medians; 1.00 = no overhead)\n');
-  const header = [
-    'Framework',
-    'Setup',
-    'Role',
-    'req/s',
-    'vs bare',
-    'p99 (ms)',
-    'server CPU/req (µs)',
-    'overhead (µs)',
-    'CPU ratio',
-    'req/s per round',
-  ];
-  const rows = summary.map((s) => [
+// The cells of THROUGHPUT_COLUMNS for one summary row.
+function throughputCells(s) {
+  return [
     s.framework,
     s.label,
     s.role,
@@ -453,6 +452,15 @@ function printTable(summary) {
     String(s.p99),
     s.cpuPerReqUs.toFixed(1),
     s.role === 'bare' ? '–' : `${s.overheadUs >= 0 ? '+' : ''}${s.overheadUs.toFixed(1)}`,
+  ];
+}
+
+function printTable(summary) {
+  console.log(`Throughput (median of ${config.rounds} interleaved rounds; ratio = median / median of bare)`);
+  console.log('CPU ratio: bare server CPU time per request / this server’s (medians; 1.00 = no overhead)\n');
+  const header = [...THROUGHPUT_COLUMNS, 'CPU ratio', 'req/s per round'];
+  const rows = summary.map((s) => [
+    ...throughputCells(s),
     s.role === 'bare' ? '1.00' : s.cpuRatio.toFixed(3),
     s.rounds.map(fmtInt).join(' / '),
   ]);
@@ -538,31 +546,11 @@ function printRateLimit(summary) {
   console.log('Redis cmds/req: commands the server sent to Redis per request (measured runs, median), and commands');
   console.log('its Lua scripts ran there (details below). Redis CPU/req: the Redis server’s CPU time per request');
   console.log('(INFO cpu), on the same CPUs as the server and autocannon.\n');
-  const header = [
-    'Framework',
-    'Setup',
-    'Role',
-    'req/s',
-    'vs bare',
-    'p99 (ms)',
-    'server CPU/req (µs)',
-    'overhead (µs)',
-    'Redis cmds/req sent',
-    'in scripts',
-    'Redis CPU/req (µs)',
-    'req/s per round',
-  ];
+  const header = [...THROUGHPUT_COLUMNS, 'Redis cmds/req sent', 'in scripts', 'Redis CPU/req (µs)', 'req/s per round'];
   printMarkdownTable(
     header,
     rows.map((s) => [
-      s.framework,
-      s.label,
-      s.role,
-      fmtInt(s.rps),
-      s.role === 'bare' ? '1.00' : s.ratio.toFixed(3),
-      String(s.p99),
-      s.cpuPerReqUs.toFixed(1),
-      s.role === 'bare' ? '–' : `${s.overheadUs >= 0 ? '+' : ''}${s.overheadUs.toFixed(1)}`,
+      ...throughputCells(s),
       s.redis ? s.redis.sent.toFixed(3) : '–',
       s.redis ? s.redis.scripted.toFixed(3) : '–',
       s.redis ? s.redis.cpuPerReqUs.toFixed(1) : '–',
