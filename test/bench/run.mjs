@@ -5,8 +5,9 @@
 //
 // Every server is a child process on a free loopback port, started fresh for each measurement and
 // the only server running while it is loaded. Rounds are interleaved: in each round, every scenario
-// of every framework is loaded once (warm-up, then a measured run), so slow drift of a noisy machine
-// hits all scenarios alike; figures are medians over rounds. See docs/benchmarks.md.
+// of every framework is loaded once (warm-up, then a measured run), with the framework's bare server
+// loaded before, between and after them; each run is compared with the bare runs on either side of
+// it, so slow drift of a noisy machine cancels out. Figures are medians over rounds. See docs/benchmarks.md.
 import { fork } from 'node:child_process';
 import { once } from 'node:events';
 import { writeFileSync } from 'node:fs';
@@ -28,6 +29,9 @@ const config = Object.freeze({
   connections: envInt('BENCH_CONNECTIONS', 10, 1, 1000),
   pipelining: 1,
   coldIterations: envInt('BENCH_COLD_N', 20, 1, 10_000),
+  // A run counts towards its setup's ratios only when the bare runs around it differ by at most this
+  // many percent (the machine held still); see summarise().
+  steadyPct: envInt('BENCH_STEADY_PCT', 10, 1, 1000),
   // e.g. BENCH_ONLY=fastify, or BENCH_ONLY=rate: a framework, or part of a label (case-insensitive);
   // the bare baseline of each framework with a selected setup always runs.
   only: process.env.BENCH_ONLY?.split(',')
@@ -46,6 +50,11 @@ const frameworks = {
   express: { headers: (key) => ({ 'x-api-key': key }), targets: { keygate: 0.95 } },
 };
 
+// How the ratio columns of both tables are computed (see summarise).
+const RATIO_NOTE =
+  'vs bare: each run’s req/s over the geometric mean of the bare runs just before and after it, median over its ' +
+  `steady runs (the two bare runs within ${config.steadyPct} % of each other); overhead: CPU/req over the same two bare runs`;
+
 // The columns both throughput tables (authentication and rate limiting) start with, and their cells.
 const THROUGHPUT_COLUMNS = [
   'Framework',
@@ -56,6 +65,7 @@ const THROUGHPUT_COLUMNS = [
   'p99 (ms)',
   'server CPU/req (µs)',
   'overhead (µs)',
+  'steady runs',
 ];
 
 // The keygate server with 10,000 other keys in its verified-key cache (a server with many clients),
@@ -221,24 +231,20 @@ async function main() {
   const started = performance.now();
   for (let round = 0; round < config.rounds; round++) {
     for (const group of groups) {
-      // Rotate the order every round so no scenario always runs first (or right after another).
-      for (let i = 0; i < group.length; i++) {
-        const scenario = group[(i + round) % group.length];
-        // A fresh server process for every measurement, alone on the machine: see "One server at a
-        // time" in docs/benchmarks.md (idle servers left running made others up to 30 % slower).
-        const server = await startServer(scenario);
-        await sanityCheck(scenario, server);
-        if (scenario.redis && !redisSamples.has(scenario)) {
-          redisSamples.set(scenario, await sampleRedis(scenario, server));
-        }
-        const run = await measure(scenario, server);
-        await stopServer(server);
-        runs.get(scenario).push(run);
-        console.log(
-          `round ${round + 1}/${config.rounds}  ${scenario.framework.padEnd(8)} ${scenario.label.padEnd(30)} ` +
-            `${fmtInt(run.rps).padStart(7)} req/s  p99 ${run.p99} ms  ${run.cpuPerReqUs.toFixed(1)} µs CPU/req` +
-            (run.redis ? `  ${run.redis.sent.toFixed(3)} Redis cmd/req` : ''),
-        );
+      const bare = group.find((s) => s.role === 'bare');
+      const others = group.filter((s) => s !== bare);
+      // Bare runs before, between and after the others (bare, A, bare, B, …, bare): each setup is
+      // compared with the bare runs on either side of it, so drift of the machine over a round
+      // cancels out. The order rotates every round so no setup always runs first.
+      let before = await measureOnce(bare, round, runs);
+      for (let i = 0; i < others.length; i++) {
+        const run = await measureOnce(others[(i + round) % others.length], round, runs);
+        const after = await measureOnce(bare, round, runs);
+        run.bareRpsAround = [before.rps, after.rps];
+        run.bareRps = Math.sqrt(before.rps * after.rps);
+        run.bareCpuPerReqUs = Math.sqrt(before.cpuPerReqUs * after.cpuPerReqUs);
+        run.steady = Math.max(before.rps, after.rps) <= Math.min(before.rps, after.rps) * (1 + config.steadyPct / 100);
+        before = after;
       }
     }
   }
@@ -262,6 +268,28 @@ async function main() {
     writeFileSync(config.json, `${JSON.stringify(raw, null, 2)}\n`);
     console.log(`\nraw results: ${config.json}`);
   }
+}
+
+/**
+ * One measurement of one setup: a fresh server process, alone on the machine (see "One server at a
+ * time" in docs/benchmarks.md: idle servers left running made others up to 30 % slower), checked,
+ * loaded, stopped. The run is recorded under its scenario and returned.
+ */
+async function measureOnce(scenario, round, runs) {
+  const server = await startServer(scenario);
+  await sanityCheck(scenario, server);
+  if (scenario.redis && !redisSamples.has(scenario)) {
+    redisSamples.set(scenario, await sampleRedis(scenario, server));
+  }
+  const run = { round, ...(await measure(scenario, server)) };
+  await stopServer(server);
+  runs.get(scenario).push(run);
+  console.log(
+    `round ${round + 1}/${config.rounds}  ${scenario.framework.padEnd(8)} ${scenario.label.padEnd(30)} ` +
+      `${fmtInt(run.rps).padStart(7)} req/s  p99 ${run.p99} ms  ${run.cpuPerReqUs.toFixed(1)} µs CPU/req` +
+      (run.redis ? `  ${run.redis.sent.toFixed(3)} Redis cmd/req` : ''),
+  );
+  return run;
 }
 
 function checkScenarios() {
@@ -416,24 +444,32 @@ function checkResult(scenario, result, what) {
 // ---------------------------------------------------------------------------------------------
 // Report
 
+// Per setup: medians over its runs. Ratios are per run, against the bare runs on either side of it
+// (geometric mean of the two), then the median over the steady runs: those whose two bare runs
+// agree within steadyPct, i.e. the machine did not change speed around them. When no run of a
+// setup was steady, its ratios are the median over all its runs, flagged in the tables.
 function summarise(runs) {
   return scenarios.map((scenario) => {
     const r = runs.get(scenario);
-    const bare = scenarios.find((s) => s.framework === scenario.framework && s.role === 'bare');
-    const rps = median(r.map((x) => x.rps));
-    const bareRps = median(runs.get(bare).map((x) => x.rps));
+    const isBare = scenario.role === 'bare';
+    const steady = r.filter((x) => x.steady);
+    const counted = steady.length > 0 ? steady : r;
     return {
       framework: scenario.framework,
       label: scenario.label,
       role: scenario.role,
-      rps,
-      ratio: rps / bareRps,
+      rps: median(r.map((x) => x.rps)),
+      ratio: isBare ? 1 : median(counted.map((x) => x.rps / x.bareRps)),
       p99: median(r.map((x) => x.p99)),
       cpuPerReqUs: median(r.map((x) => x.cpuPerReqUs)),
-      overheadUs: median(r.map((x) => x.cpuPerReqUs)) - median(runs.get(bare).map((x) => x.cpuPerReqUs)),
+      overheadUs: isBare ? 0 : median(counted.map((x) => x.cpuPerReqUs - x.bareCpuPerReqUs)),
       // What the ratio would be if the server were the only bottleneck: bare CPU/request over this one's.
-      cpuRatio: median(runs.get(bare).map((x) => x.cpuPerReqUs)) / median(r.map((x) => x.cpuPerReqUs)),
-      rounds: r.map((x) => Math.round(x.rps)),
+      cpuRatio: isBare ? 1 : median(counted.map((x) => x.bareCpuPerReqUs / x.cpuPerReqUs)),
+      steadyRuns: isBare ? undefined : `${steady.length}/${r.length}`,
+      // req/s per round (for bare, the median of its runs in that round).
+      rounds: [...new Set(r.map((x) => x.round))].map((round) =>
+        Math.round(median(r.filter((x) => x.round === round).map((x) => x.rps))),
+      ),
       rateLimit: scenario.rateLimit === true,
       redis: scenario.redis ? summariseRedis(redisSamples.get(scenario), r) : undefined,
       target: 'target' in scenario ? scenario.target : frameworks[scenario.framework].targets[scenario.role],
@@ -452,12 +488,14 @@ function throughputCells(s) {
     String(s.p99),
     s.cpuPerReqUs.toFixed(1),
     s.role === 'bare' ? '–' : `${s.overheadUs >= 0 ? '+' : ''}${s.overheadUs.toFixed(1)}`,
+    s.steadyRuns ?? '–',
   ];
 }
 
 function printTable(summary) {
-  console.log(`Throughput (median of ${config.rounds} interleaved rounds; ratio = median / median of bare)`);
-  console.log('CPU ratio: bare server CPU time per request / this server’s (medians; 1.00 = no overhead)\n');
+  console.log(`Throughput (median of ${config.rounds} interleaved rounds)`);
+  console.log(RATIO_NOTE);
+  console.log('CPU ratio: likewise, bare server CPU time per request / this server’s (1.00 = no overhead)\n');
   const header = [...THROUGHPUT_COLUMNS, 'CPU ratio', 'req/s per round'];
   const rows = summary.map((s) => [
     ...throughputCells(s),
@@ -476,11 +514,13 @@ function printTargets(summary) {
       ratio: s.ratio,
       target: s.target,
       pass: s.ratio >= s.target,
+      steadyRuns: s.steadyRuns,
     }));
   console.log('\nTargets (throughput ratio vs bare; a miss is reported, not fatal: the machine is noisy)');
   for (const v of verdicts) {
     console.log(
-      `  ${v.pass ? 'PASS' : 'MISS'}  ${v.framework} ${v.label}: ${v.ratio.toFixed(3)} (target ≥ ${v.target.toFixed(2)})`,
+      `  ${v.pass ? 'PASS' : 'MISS'}  ${v.framework} ${v.label}: ${v.ratio.toFixed(3)} (target ≥ ${v.target.toFixed(2)}; ` +
+        `${v.steadyRuns} runs steady)`,
     );
   }
   for (const s of summary.filter((x) => x.role !== 'bare' && x.target == null)) {
@@ -542,7 +582,8 @@ function printRateLimit(summary) {
     (s) => s.rateLimit || (s.role === 'bare' && limited.some((l) => l.framework === s.framework)),
   );
   const rows = Object.keys(frameworks).flatMap((name) => shown.filter((s) => s.framework === name));
-  console.log(`\nRate limiting (median of ${config.rounds} interleaved rounds; ratio = median / median of bare)`);
+  console.log(`\nRate limiting (median of ${config.rounds} interleaved rounds)`);
+  console.log(RATIO_NOTE);
   console.log('Redis cmds/req: commands the server sent to Redis per request (measured runs, median), and commands');
   console.log('its Lua scripts ran there (details below). Redis CPU/req: the Redis server’s CPU time per request');
   console.log('(INFO cpu), on the same CPUs as the server and autocannon.\n');
