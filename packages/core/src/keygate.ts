@@ -18,7 +18,7 @@ export interface KeygateOptions {
   store: KeyStore;
   /** Prefix of new keys, e.g. `sk_live`. Default `kg`. */
   prefix?: string;
-  /** Prefixes accepted at verification. Default: `[prefix]`. */
+  /** Prefixes accepted at verification; must include `prefix`. Default: `[prefix]`. */
   acceptedPrefixes?: readonly string[];
   /** Hashes new secrets. Default `scryptHasher()`. */
   hasher?: Hasher;
@@ -96,7 +96,11 @@ export function createKeygate(options: KeygateOptions): Keygate {
   const prefix = options.prefix ?? 'kg';
   assertPrefix(prefix);
   const accepted = options.acceptedPrefixes ?? [prefix];
+  if (!Array.isArray(accepted)) fail('`acceptedPrefixes` must be an array of prefixes, e.g. ["sk_live", "sk_old"].');
   for (const p of accepted) assertPrefix(p);
+  if (!accepted.includes(prefix)) {
+    fail(`\`acceptedPrefixes\` must include \`prefix\` ("${prefix}"): keys this instance creates would never verify.`);
+  }
   const hasher = options.hasher ?? scryptHasher();
   const now = options.now ?? Date.now;
   const cache = options.cache === false ? { max: 0, ttlMs: 0 } : options.cache;

@@ -77,6 +77,9 @@ describe('createKeygate', () => {
     ['a store without findById', { store: {} as never }],
     ['an invalid prefix', { prefix: 'Live' }],
     ['an invalid accepted prefix', { acceptedPrefixes: ['kg', 'KG'] }],
+    ['accepted prefixes given as a string', { acceptedPrefixes: 'kg' as never }],
+    ['accepted prefixes without its own prefix', { prefix: 'sk_new', acceptedPrefixes: ['sk_old'] }],
+    ['an empty list of accepted prefixes', { acceptedPrefixes: [] }],
     ['a negative cache size', { cache: { max: -1 } }],
     ['a fractional cache TTL', { cache: { ttlMs: 1.5 } }],
     ['a zero maxPerId', { failures: { maxPerId: 0 } }],
@@ -93,6 +96,12 @@ describe('createKeygate', () => {
     }
     expect(isKeygateError(thrown)).toBe(true);
     expect((thrown as { code: string }).code).toMatch(/^invalid_(options|prefix)$/);
+  });
+
+  it('names the missing prefix when acceptedPrefixes leaves out its own', () => {
+    expect(() =>
+      createKeygate({ store: new MemoryStore(), hasher, prefix: 'sk_new', acceptedPrefixes: ['sk_old'] }),
+    ).toThrowError(/`acceptedPrefixes` must include `prefix` \("sk_new"\)/);
   });
 
   it('refuses a missing options object', () => {
