@@ -43,13 +43,21 @@ export interface UpdateKeyInput {
 const MAX_SCOPES = 64;
 const MAX_METADATA_BYTES = 8192;
 
-/** Checks text fields: a string of 1..max characters with no control characters. */
+// Control characters, and UTF-16 surrogates not part of a pair (in `u` mode a pair is one code
+// point, so \p{Cs} matches only a lone half): no store can keep them as written.
+// biome-ignore lint/suspicious/noControlCharactersInRegex: rejecting control characters is the point
+const UNSTORABLE_TEXT = /[\u0000-\u001f\u007f\p{Cs}]/u;
+// In metadata strings only NUL and lone surrogates: PostgreSQL's jsonb refuses both, every store
+// keeps the rest.
+// biome-ignore lint/suspicious/noControlCharactersInRegex: rejecting NUL is the point
+const UNSTORABLE_JSON_TEXT = /[\u0000\p{Cs}]/u;
+
+/** Checks text fields: a string of 1..max characters with no control characters and no unpaired surrogates. */
 export function checkText(field: string, value: unknown, max: number): string {
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: rejecting control characters is the point
-  if (typeof value !== 'string' || value.length === 0 || value.length > max || /[\u0000-\u001f\u007f]/.test(value)) {
+  if (typeof value !== 'string' || value.length === 0 || value.length > max || UNSTORABLE_TEXT.test(value)) {
     throw new KeygateError(
       'invalid_input',
-      `${field} must be a string of 1-${max} characters without control characters.`,
+      `${field} must be a string of 1-${max} characters without control characters or unpaired surrogates.`,
       { field },
     );
   }
@@ -74,7 +82,10 @@ export function checkScopes(scopes: unknown): string[] {
   return [...new Set(scopes as string[])];
 }
 
-/** Validates metadata: a plain JSON object, at most 8 KiB once serialised. */
+/**
+ * Validates metadata: a plain JSON object, at most 8 KiB once serialised, with no NUL character or
+ * unpaired surrogate in any key or string (every store can then keep it as given).
+ */
 export function checkMetadata(metadata: unknown): { [key: string]: JsonValue } {
   if (metadata === undefined) return {};
   if (typeof metadata !== 'object' || metadata === null || Array.isArray(metadata)) {
@@ -91,7 +102,21 @@ export function checkMetadata(metadata: unknown): { [key: string]: JsonValue } {
       field: 'metadata',
     });
   }
-  return JSON.parse(json) as { [key: string]: JsonValue };
+  const copy = JSON.parse(json) as { [key: string]: JsonValue };
+  if (hasUnstorableText(copy)) {
+    throw new KeygateError('invalid_input', 'metadata must not contain NUL characters or unpaired surrogates.', {
+      field: 'metadata',
+    });
+  }
+  return copy;
+}
+
+// Walks parsed JSON (at most 8 KiB, so shallow enough to recurse) for keys and strings no store can keep.
+function hasUnstorableText(value: JsonValue): boolean {
+  if (typeof value === 'string') return UNSTORABLE_JSON_TEXT.test(value);
+  if (typeof value !== 'object' || value === null) return false;
+  if (Array.isArray(value)) return value.some(hasUnstorableText);
+  return Object.entries(value).some(([key, inner]) => UNSTORABLE_JSON_TEXT.test(key) || hasUnstorableText(inner));
 }
 
 /** Resolves `expiresAt` / `expiresIn` into one future date, or null. */

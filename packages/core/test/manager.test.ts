@@ -88,6 +88,16 @@ describe('keys.create', () => {
     expect(apiKey.scopes).toEqual(['users:read', 'users:*', '*']);
   });
 
+  it('keeps non-ASCII metadata and text, surrogate pairs included', async () => {
+    const { keygate, createKey } = setup();
+    // 'a\\u0000b' is a backslash and five letters, not a NUL: it is kept.
+    const metadata = { clé: 'naïve café 🎉', list: ['日本語', 'a\\u0000b'] };
+    const { apiKey } = await createKey({ name: 'Zoë 🎉', metadata });
+    const stored = await keygate.keys.get(apiKey.id);
+    expect(stored?.name).toBe('Zoë 🎉');
+    expect(stored?.metadata).toEqual(metadata);
+  });
+
   it('stores a copy of metadata, not the caller’s object', async () => {
     const { keygate, createKey } = setup();
     const metadata = { plan: 'pro', limits: { seats: 3 } };
@@ -114,6 +124,14 @@ describe('keys.create', () => {
     ['metadata that is an array', { name: 'n', owner: 'o', metadata: [] }, 'invalid_input'],
     ['metadata that is not JSON-serialisable', { name: 'n', owner: 'o', metadata: { n: 1n } }, 'invalid_input'],
     ['metadata over 8 KiB', { name: 'n', owner: 'o', metadata: { blob: 'x'.repeat(8192) } }, 'invalid_input'],
+    ['a NUL character in a metadata string', { name: 'n', owner: 'o', metadata: { a: ['x\u0000y'] } }, 'invalid_input'],
+    [
+      'a NUL character in a metadata key',
+      { name: 'n', owner: 'o', metadata: { nested: { 'a\u0000': 1 } } },
+      'invalid_input',
+    ],
+    ['an unpaired surrogate in metadata', { name: 'n', owner: 'o', metadata: { a: 'x\ud800' } }, 'invalid_input'],
+    ['an unpaired surrogate in a name', { name: 'n\udc00', owner: 'o' }, 'invalid_input'],
     ['an expiresAt in the past', { name: 'n', owner: 'o', expiresAt: new Date(START - 1) }, 'invalid_input'],
     ['an expiresAt equal to now', { name: 'n', owner: 'o', expiresAt: new Date(START) }, 'invalid_input'],
     ['an invalid expiresAt', { name: 'n', owner: 'o', expiresAt: new Date(Number.NaN) }, 'invalid_input'],

@@ -2,6 +2,8 @@ import pg from 'pg';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { databaseUrl, freshSchemaName, POSTGRES_HINT } from '../../../test/support/postgres.js';
 import { KeygateError } from '../src/errors.js';
+import { hmacSha256Hasher } from '../src/hash-hmac.js';
+import { createKeygate } from '../src/keygate.js';
 import { POSTGRES_MIGRATION_SQL, PostgresStore, postgresMigration } from '../src/postgres/index.js';
 import { describeKeyStore, makeFullRecord } from './store-conformance.js';
 
@@ -92,5 +94,28 @@ describe('PostgresStore migration and options', () => {
     await expect(store.create(makeFullRecord(), { maxActivePerOwner: -1 })).rejects.toMatchObject({
       code: 'invalid_input',
     });
+  });
+});
+
+describe('keygate on PostgresStore', () => {
+  it('refuses metadata jsonb cannot hold (NUL, unpaired surrogate) with invalid_input before any write', async () => {
+    const keygate = createKeygate({ store, hasher: hmacSha256Hasher() });
+    const owner = `nul-${freshSchemaName()}`;
+    for (const metadata of [{ a: 'x\u0000y' }, { a: 'x\ud800' }]) {
+      await expect(keygate.keys.create({ name: 'n', owner, metadata })).rejects.toMatchObject({
+        code: 'invalid_input',
+        field: 'metadata',
+      });
+    }
+    expect(await store.listByOwner(owner)).toEqual([]);
+  });
+
+  it('stores and returns non-ASCII metadata and names as given', async () => {
+    const keygate = createKeygate({ store, hasher: hmacSha256Hasher() });
+    const metadata = { clé: 'naïve café 🎉', list: ['日本語', 'a\\u0000b'] };
+    const { key, apiKey } = await keygate.keys.create({ name: 'Zoë 🎉', owner: 'o', metadata });
+    const verified = await keygate.verify(key);
+    expect(verified.ok && verified.key).toMatchObject({ name: 'Zoë 🎉', metadata });
+    expect((await store.findById(apiKey.id))?.metadata).toStrictEqual(metadata);
   });
 });
