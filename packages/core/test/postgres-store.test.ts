@@ -1,7 +1,8 @@
 import pg from 'pg';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { databaseUrl, freshSchemaName, POSTGRES_HINT } from '../../../test/support/postgres.js';
-import { KeygateError } from '../src/errors.js';
+import { freePort } from '../../../test/support/redis-server.js';
+import { isKeygateError, KeygateError } from '../src/errors.js';
 import { hmacSha256Hasher } from '../src/hash-hmac.js';
 import { createKeygate } from '../src/keygate.js';
 import { POSTGRES_MIGRATION_SQL, PostgresStore, postgresMigration } from '../src/postgres/index.js';
@@ -117,5 +118,51 @@ describe('keygate on PostgresStore', () => {
     const verified = await keygate.verify(key);
     expect(verified.ok && verified.key).toMatchObject({ name: 'Zoë 🎉', metadata });
     expect((await store.findById(apiKey.id))?.metadata).toStrictEqual(metadata);
+  });
+});
+
+describe('PostgresStore failures', () => {
+  it('rejects with store_unavailable, the pg error as cause, when the server cannot be reached', async () => {
+    const port = await freePort(); // nothing listens there
+    const deadPool = new pg.Pool({ connectionString: `postgres://postgres@127.0.0.1:${port}/test`, max: 1 });
+    deadPool.on('error', () => {});
+    try {
+      const dead = new PostgresStore({ pool: deadPool, schema, table });
+      const error = await dead.findById('abcdefghijkl').catch((e: unknown) => e);
+      expect(isKeygateError(error, 'store_unavailable')).toBe(true);
+      expect((error as Error).cause).toMatchObject({ code: 'ECONNREFUSED' });
+      const keygate = createKeygate({ store: dead, hasher: hmacSha256Hasher() });
+      await expect(keygate.keys.list('o')).rejects.toMatchObject({ code: 'store_unavailable' });
+    } finally {
+      await deadPool.end();
+    }
+  });
+
+  it('rejects with store_unavailable when a query outlives the statement timeout', async () => {
+    const record = makeFullRecord();
+    await store.create(record);
+    const slowPool = new pg.Pool({ connectionString: databaseUrl, max: 1, options: '-c statement_timeout=200' });
+    slowPool.on('error', () => {});
+    const locker = await pool.connect();
+    try {
+      await locker.query('BEGIN');
+      await locker.query(`LOCK TABLE "${schema}"."${table}" IN ACCESS EXCLUSIVE MODE`);
+      const slow = new PostgresStore({ pool: slowPool, schema, table });
+      const error = await slow.findById(record.id).catch((e: unknown) => e);
+      expect(isKeygateError(error, 'store_unavailable')).toBe(true);
+      expect((error as Error).cause).toMatchObject({ code: '57014' }); // query_canceled
+    } finally {
+      await locker.query('ROLLBACK');
+      locker.release();
+      await slowPool.end();
+      await pool.query(`TRUNCATE "${schema}"."${table}"`);
+    }
+  });
+
+  it('passes other pg errors on as they are, e.g. a table that was never migrated', async () => {
+    const unmigrated = new PostgresStore({ pool, schema, table: 'never_migrated' });
+    const error = await unmigrated.findById('abcdefghijkl').catch((e: unknown) => e);
+    expect(error).not.toBeInstanceOf(KeygateError);
+    expect(error).toMatchObject({ code: '42P01' }); // undefined_table
   });
 });

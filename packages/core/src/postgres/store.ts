@@ -2,6 +2,7 @@ import type { Pool, PoolClient } from 'pg';
 import { KeygateError } from '../errors.js';
 import type { KeyRecord, KeyRecordPatch } from '../record.js';
 import type { CreateRecordOptions, KeyStore } from '../store.js';
+import { guarded } from './errors.js';
 import { type TableName, tableName } from './identifiers.js';
 import { migrationSql, type PostgresTableOptions } from './migration.js';
 import { COLUMNS, type KeyRow, PLACEHOLDERS, patchAssignments, recordValues, rowToRecord } from './rows.js';
@@ -15,6 +16,8 @@ export interface PostgresStoreOptions extends PostgresTableOptions {
 /**
  * A {@link KeyStore} on PostgreSQL (pg). Create the table with `migrate()` or the SQL of
  * `postgresMigration()`. Every query is parameterised; schema and table names are validated and quoted.
+ * A server that cannot be reached or cannot serve now makes a call reject with KeygateError
+ * `store_unavailable` (the pg error as `cause`); other pg errors are passed on as they are.
  */
 export class PostgresStore implements KeyStore {
   readonly #pool: Pool;
@@ -33,65 +36,75 @@ export class PostgresStore implements KeyStore {
 
   /** Creates the table and its indexes when missing (idempotent; concurrent calls wait for each other). The schema must exist. */
   async migrate(): Promise<void> {
-    await this.#transaction(async (client) => {
-      await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`keygate:migrate:${this.#name.qualified}`]);
-      await client.query(migrationSql(this.#name));
+    return guarded(async () => {
+      await this.#transaction(async (client) => {
+        await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`keygate:migrate:${this.#name.qualified}`]);
+        await client.query(migrationSql(this.#name));
+      });
     });
   }
 
   async findById(id: string): Promise<KeyRecord | null> {
-    const { rows } = await this.#pool.query<KeyRow>(this.#sql.findById, [id]);
-    return rows[0] ? rowToRecord(rows[0]) : null;
+    return guarded(async () => {
+      const { rows } = await this.#pool.query<KeyRow>(this.#sql.findById, [id]);
+      return rows[0] ? rowToRecord(rows[0]) : null;
+    });
   }
 
   async create(record: KeyRecord, options: CreateRecordOptions = {}): Promise<void> {
-    const cap = options.maxActivePerOwner;
-    const values = recordValues(record);
-    if (cap === undefined) {
-      const { rowCount } = await this.#pool.query(this.#sql.insert, values);
-      if (rowCount === 0) throw conflict();
-      return;
-    }
-    if (!Number.isInteger(cap) || cap < 0) {
-      throw new KeygateError('invalid_input', 'maxActivePerOwner must be a non-negative integer.');
-    }
-    await this.#transaction(async (client) => {
-      // Creates for one owner queue on this lock; under READ COMMITTED each later statement sees
-      // every key committed by those before, so the count below cannot miss a concurrent create.
-      await client.query('SELECT pg_advisory_xact_lock(hashtext($1), hashtext($2))', [
-        this.#name.qualified,
-        record.owner,
-      ]);
-      const { rows } = await client.query<{ taken: boolean; active: number }>(this.#sql.capCheck, [
-        record.id,
-        record.owner,
-        record.createdAt.toISOString(),
-        cap,
-      ]);
-      if (rows[0]?.taken) throw conflict();
-      if ((rows[0]?.active ?? 0) >= cap) {
-        throw new KeygateError('limit_exceeded', `The owner already has ${cap} active keys.`);
+    return guarded(async () => {
+      const cap = options.maxActivePerOwner;
+      const values = recordValues(record);
+      if (cap === undefined) {
+        const { rowCount } = await this.#pool.query(this.#sql.insert, values);
+        if (rowCount === 0) throw conflict();
+        return;
       }
-      const { rowCount } = await client.query(this.#sql.insert, values);
-      if (rowCount === 0) throw conflict();
+      if (!Number.isInteger(cap) || cap < 0) {
+        throw new KeygateError('invalid_input', 'maxActivePerOwner must be a non-negative integer.');
+      }
+      await this.#transaction(async (client) => {
+        // Creates for one owner queue on this lock; under READ COMMITTED each later statement sees
+        // every key committed by those before, so the count below cannot miss a concurrent create.
+        await client.query('SELECT pg_advisory_xact_lock(hashtext($1), hashtext($2))', [
+          this.#name.qualified,
+          record.owner,
+        ]);
+        const { rows } = await client.query<{ taken: boolean; active: number }>(this.#sql.capCheck, [
+          record.id,
+          record.owner,
+          record.createdAt.toISOString(),
+          cap,
+        ]);
+        if (rows[0]?.taken) throw conflict();
+        if ((rows[0]?.active ?? 0) >= cap) {
+          throw new KeygateError('limit_exceeded', `The owner already has ${cap} active keys.`);
+        }
+        const { rowCount } = await client.query(this.#sql.insert, values);
+        if (rowCount === 0) throw conflict();
+      });
     });
   }
 
   async update(id: string, patch: KeyRecordPatch): Promise<KeyRecord | null> {
-    const { sets, values } = patchAssignments(patch ?? {}, 2);
-    const { rows } =
-      sets.length === 0
-        ? await this.#pool.query<KeyRow>(this.#sql.findById, [id])
-        : await this.#pool.query<KeyRow>(
-            `UPDATE ${this.#name.qualified} SET ${sets.join(', ')} WHERE id = $1 RETURNING ${COLUMNS}`,
-            [id, ...values],
-          );
-    return rows[0] ? rowToRecord(rows[0]) : null;
+    return guarded(async () => {
+      const { sets, values } = patchAssignments(patch ?? {}, 2);
+      const { rows } =
+        sets.length === 0
+          ? await this.#pool.query<KeyRow>(this.#sql.findById, [id])
+          : await this.#pool.query<KeyRow>(
+              `UPDATE ${this.#name.qualified} SET ${sets.join(', ')} WHERE id = $1 RETURNING ${COLUMNS}`,
+              [id, ...values],
+            );
+      return rows[0] ? rowToRecord(rows[0]) : null;
+    });
   }
 
   async listByOwner(owner: string): Promise<KeyRecord[]> {
-    const { rows } = await this.#pool.query<KeyRow>(this.#sql.listByOwner, [owner]);
-    return rows.map(rowToRecord);
+    return guarded(async () => {
+      const { rows } = await this.#pool.query<KeyRow>(this.#sql.listByOwner, [owner]);
+      return rows.map(rowToRecord);
+    });
   }
 
   // Runs `work` in a READ COMMITTED transaction on one pooled connection.
