@@ -1,8 +1,9 @@
 import { Cluster, Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type {} from '../../../test/support/redis-global-setup.js';
+import { freePort, startRedisServer } from '../../../test/support/redis-server.js';
 import { randomBase62 } from '../src/base62.js';
-import { KeygateError } from '../src/errors.js';
+import { isKeygateError, KeygateError } from '../src/errors.js';
 import { RedisStore } from '../src/redis/index.js';
 import { type RedisCluster, startRedisCluster } from './redis-cluster.js';
 import { describeKeyStore, makeFullRecord, makeRecord } from './store-conformance.js';
@@ -164,6 +165,63 @@ describe('RedisStore on a 3-master Redis Cluster', () => {
       expect(masters.size).toBeGreaterThan(1);
     } finally {
       await deleteUnder(client, keyPrefix);
+    }
+  });
+});
+
+describe('RedisStore failures', () => {
+  it.each([
+    ['a fail-fast client (no offline queue)', { enableOfflineQueue: false }],
+    ['a client that retries once', { maxRetriesPerRequest: 1 }],
+  ])('rejects with store_unavailable when Redis cannot be reached, on %s', async (_label, options) => {
+    const port = await freePort(); // nothing listens there
+    const dead = new Redis(port, '127.0.0.1', { ...options, retryStrategy: () => 50 });
+    dead.on('error', () => {});
+    try {
+      const error = await new RedisStore({ client: dead, keyPrefix: freshPrefix() })
+        .findById('abcdefghijkl')
+        .catch((e: unknown) => e);
+      expect(isKeygateError(error, 'store_unavailable')).toBe(true);
+      expect((error as Error).cause).toBeInstanceOf(Error);
+    } finally {
+      dead.disconnect();
+    }
+  });
+
+  it('rejects with store_unavailable while Redis is busy running a script (BUSY)', async () => {
+    const server = await startRedisServer(['--busy-reply-threshold', '50']);
+    const blocker = new Redis(server.url);
+    const client = new Redis(server.url);
+    const admin = new Redis(server.url);
+    await Promise.all([client.ping(), admin.ping()]);
+    // A script that never ends by itself: Redis answers BUSY to others once it has run 50 ms.
+    const running = blocker.eval('while true do end', 0).catch(() => undefined);
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 150));
+      const error = await new RedisStore({ client, keyPrefix: freshPrefix() })
+        .findById('abcdefghijkl')
+        .catch((e: unknown) => e);
+      expect(isKeygateError(error, 'store_unavailable')).toBe(true);
+      expect((error as Error).cause).toMatchObject({ message: expect.stringMatching(/^BUSY /) });
+    } finally {
+      await admin.script('KILL');
+      await running;
+      for (const c of [blocker, client, admin]) c.disconnect();
+      await server.stop();
+    }
+  });
+
+  it('passes other Redis errors on as they are, e.g. WRONGTYPE on a key written by someone else', async () => {
+    const client = new Redis(inject('redisUrl'));
+    const keyPrefix = freshPrefix();
+    try {
+      await client.hset(`${keyPrefix}id:abcdefghijkl`, 'not', 'a pointer');
+      const error = await new RedisStore({ client, keyPrefix }).findById('abcdefghijkl').catch((e: unknown) => e);
+      expect(error).not.toBeInstanceOf(KeygateError);
+      expect((error as Error).message).toMatch(/^WRONGTYPE /);
+    } finally {
+      await deleteUnder(client, keyPrefix);
+      await client.quit();
     }
   });
 });

@@ -2,7 +2,8 @@ import type { Pool, PoolClient } from 'pg';
 import { KeygateError } from '../errors.js';
 import type { KeyRecord, KeyRecordPatch } from '../record.js';
 import type { CreateRecordOptions, KeyStore } from '../store.js';
-import { guarded } from './errors.js';
+import { guardOutage } from '../store-outage.js';
+import { isPostgresOutage } from './errors.js';
 import { type TableName, tableName } from './identifiers.js';
 import { migrationSql, type PostgresTableOptions } from './migration.js';
 import { COLUMNS, type KeyRow, PLACEHOLDERS, patchAssignments, recordValues, rowToRecord } from './rows.js';
@@ -36,7 +37,7 @@ export class PostgresStore implements KeyStore {
 
   /** Creates the table and its indexes when missing (idempotent; concurrent calls wait for each other). The schema must exist. */
   async migrate(): Promise<void> {
-    return guarded(async () => {
+    return guard(async () => {
       await this.#transaction(async (client) => {
         await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`keygate:migrate:${this.#name.qualified}`]);
         await client.query(migrationSql(this.#name));
@@ -45,14 +46,14 @@ export class PostgresStore implements KeyStore {
   }
 
   async findById(id: string): Promise<KeyRecord | null> {
-    return guarded(async () => {
+    return guard(async () => {
       const { rows } = await this.#pool.query<KeyRow>(this.#sql.findById, [id]);
       return rows[0] ? rowToRecord(rows[0]) : null;
     });
   }
 
   async create(record: KeyRecord, options: CreateRecordOptions = {}): Promise<void> {
-    return guarded(async () => {
+    return guard(async () => {
       const cap = options.maxActivePerOwner;
       const values = recordValues(record);
       if (cap === undefined) {
@@ -87,7 +88,7 @@ export class PostgresStore implements KeyStore {
   }
 
   async update(id: string, patch: KeyRecordPatch): Promise<KeyRecord | null> {
-    return guarded(async () => {
+    return guard(async () => {
       const { sets, values } = patchAssignments(patch ?? {}, 2);
       const { rows } =
         sets.length === 0
@@ -101,7 +102,7 @@ export class PostgresStore implements KeyStore {
   }
 
   async listByOwner(owner: string): Promise<KeyRecord[]> {
-    return guarded(async () => {
+    return guard(async () => {
       const { rows } = await this.#pool.query<KeyRow>(this.#sql.listByOwner, [owner]);
       return rows.map(rowToRecord);
     });
@@ -137,6 +138,11 @@ function statements(table: string) {
       (SELECT count(*)::int FROM (SELECT 1 FROM ${table} WHERE owner = $2 AND revoked_at IS NULL
         AND (expires_at IS NULL OR expires_at > $3::timestamptz) LIMIT $4) AS active_keys) AS active`,
   });
+}
+
+// One store operation: an outage rejects as `store_unavailable`.
+function guard<T>(operation: () => Promise<T>): Promise<T> {
+  return guardOutage(operation, isPostgresOutage, 'PostgreSQL');
 }
 
 function conflict(): KeygateError {
