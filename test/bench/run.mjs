@@ -466,6 +466,8 @@ function summarise(runs) {
       // What the ratio would be if the server were the only bottleneck: bare CPU/request over this one's.
       cpuRatio: isBare ? 1 : median(counted.map((x) => x.bareCpuPerReqUs / x.cpuPerReqUs)),
       steadyRuns: isBare ? undefined : `${steady.length}/${r.length}`,
+      // Most runs steady: enough for a verdict on a target (see printTargets).
+      steadyMajority: isBare || steady.length * 2 > r.length,
       // req/s per round (for bare, the median of its runs in that round).
       rounds: [...new Set(r.map((x) => x.round))].map((round) =>
         Math.round(median(r.filter((x) => x.round === round).map((x) => x.rps))),
@@ -513,13 +515,16 @@ function printTargets(summary) {
       label: s.label,
       ratio: s.ratio,
       target: s.target,
-      pass: s.ratio >= s.target,
+      // null (no verdict) unless most runs were steady: a ratio from the odd quiet run is no evidence.
+      pass: s.steadyMajority ? s.ratio >= s.target : null,
       steadyRuns: s.steadyRuns,
     }));
-  console.log('\nTargets (throughput ratio vs bare; a miss is reported, not fatal: the machine is noisy)');
+  console.log('\nTargets (throughput ratio vs bare; a miss is reported, not fatal: the machine is noisy;');
+  console.log('NOISY: fewer than half of the runs were steady, so no verdict)');
   for (const v of verdicts) {
+    const verdict = v.pass === null ? 'NOISY' : v.pass ? 'PASS ' : 'MISS ';
     console.log(
-      `  ${v.pass ? 'PASS' : 'MISS'}  ${v.framework} ${v.label}: ${v.ratio.toFixed(3)} (target ≥ ${v.target.toFixed(2)}; ` +
+      `  ${verdict} ${v.framework} ${v.label}: ${v.ratio.toFixed(3)} (target ≥ ${v.target.toFixed(2)}; ` +
         `${v.steadyRuns} runs steady)`,
     );
   }
