@@ -240,7 +240,6 @@ async function main() {
       for (let i = 0; i < others.length; i++) {
         const run = await measureOnce(others[(i + round) % others.length], round, runs);
         const after = await measureOnce(bare, round, runs);
-        run.bareRpsAround = [before.rps, after.rps];
         run.bareRps = Math.sqrt(before.rps * after.rps);
         run.bareCpuPerReqUs = Math.sqrt(before.cpuPerReqUs * after.cpuPerReqUs);
         run.steady = Math.max(before.rps, after.rps) <= Math.min(before.rps, after.rps) * (1 + config.steadyPct / 100);
