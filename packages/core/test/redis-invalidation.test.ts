@@ -1,6 +1,6 @@
 // Cross-instance cache invalidation: the bus contract with fakes, then RedisInvalidationBus on a
 // real Redis (inject('redisUrl')), with a private redis-server for the disconnect/reconnect case.
-import { Redis, type RedisOptions } from 'ioredis';
+import { Cluster, Redis, type RedisOptions } from 'ioredis';
 import { afterEach, describe, expect, inject, it, vi } from 'vitest';
 import type {} from '../../../test/support/redis-global-setup.js';
 import { type RedisServer, startRedisServer } from '../../../test/support/redis-server.js';
@@ -12,6 +12,7 @@ import { MemoryStore } from '../src/memory-store.js';
 import { RedisInvalidationBus } from '../src/redis/invalidation.js';
 import { RedisStore } from '../src/redis/store.js';
 import type { KeyStore } from '../src/store.js';
+import { startRedisCluster } from './redis-cluster.js';
 
 // Everything a test opens, closed after it whatever happens.
 const cleanups: Array<() => unknown> = [];
@@ -256,5 +257,34 @@ describe('RedisInvalidationBus', () => {
       for (const cleanup of cleanups.splice(0).reverse()) await Promise.resolve(cleanup()).catch(() => {});
       await server?.stop();
     }
+  });
+});
+
+describe('RedisInvalidationBus on a 3-master Redis Cluster', () => {
+  it('carries a revocation published through the Cluster client to instances subscribed on other nodes', async () => {
+    const cluster = await startRedisCluster();
+    cleanups.push(() => cluster.stop());
+    const cluster1 = new Cluster([...cluster.nodes], { clusterRetryStrategy: () => 50 });
+    cluster1.on('error', () => {});
+    cleanups.push(() => cluster1.disconnect());
+    const keyPrefix = `keygate-test:inv:${randomBase62(10)}:`;
+    const channel = `keygate-test:invalidate:${randomBase62(10)}`;
+    const nodeUrl = (i: number) => `redis://${cluster.nodes[i]?.host}:${cluster.nodes[i]?.port}`;
+    // Each instance publishes through the Cluster client and listens on a node of its own.
+    const buses = [0, 2].map(
+      (i) => new RedisInvalidationBus({ publisher: cluster1, subscriber: client(nodeUrl(i)), channel }),
+    );
+    const [a, b] = buses.map((bus) => instance(new RedisStore({ client: cluster1, keyPrefix }), bus)) as [
+      Keygate,
+      Keygate,
+    ];
+    await until('both instances are subscribed', () => buses.every((bus) => bus.subscribed));
+
+    const { key, apiKey } = await a.keys.create({ name: 'n', owner: 'acct_c' });
+    expect(await b.verify(key)).toMatchObject({ ok: true });
+    expect(cachedOk(b, key)).toBe(true);
+    await a.keys.revoke(apiKey.id);
+    await until('b, on another node, drops the revoked key', () => b.peek(key) === undefined);
+    expect(await b.verify(key)).toMatchObject({ ok: false, reason: 'revoked' });
   });
 });

@@ -1,12 +1,16 @@
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import { KeygateError } from '../errors.js';
 import type { CacheInvalidation, InvalidationHandlers } from '../invalidation.js';
 
 /** Options of {@link RedisInvalidationBus}. */
 export interface RedisInvalidationBusOptions {
-  /** Sends notices (`PUBLISH`); may be shared, e.g. with RedisStore. The bus never closes it. */
-  publisher: Redis;
-  /** A connection of its own: `SUBSCRIBE` puts it in subscriber mode. The bus never closes it. */
+  /** Sends notices (`PUBLISH`): a `Redis` or a `Cluster`; may be shared, e.g. with RedisStore. The bus never closes it. */
+  publisher: Redis | Cluster;
+  /**
+   * A connection of its own: `SUBSCRIBE` puts it in subscriber mode. On a Redis Cluster, a `Redis`
+   * connection to any one node: a `PUBLISH` on any node reaches the subscribers of every node.
+   * The bus never closes it.
+   */
   subscriber: Redis;
   /** The pub/sub channel; every instance of one app must use the same. Default `keygate:invalidate`. */
   channel?: string;
@@ -24,7 +28,7 @@ const MAX_ID_LENGTH = 64;
  * subscription is confirmed again (first time included) every subscribed cache is flushed.
  */
 export class RedisInvalidationBus implements CacheInvalidation {
-  readonly #publisher: Redis;
+  readonly #publisher: Redis | Cluster;
   readonly #subscriber: Redis;
   readonly #channel: string;
   readonly #onError: (error: unknown) => void;
