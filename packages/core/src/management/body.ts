@@ -41,8 +41,7 @@ export function bodyParseFailure(status: unknown, limit: number): ManagementResp
 export async function readJsonBody(req: IncomingMessage, limit: number): Promise<JsonBodyResult> {
   // Nothing to read when there is no body, or when something upstream already consumed it.
   if (!hasBody(req.headers) || req.readableEnded) return { ok: true, body: undefined };
-  const notJson = nonJsonBody(req.headers);
-  if (notJson !== undefined) return { ok: false, response: notJson };
+  if (!isJsonContentType(req.headers['content-type'])) return { ok: false, response: NOT_JSON };
   const declared = Number(req.headers['content-length']);
   if (declared > limit) return { ok: false, response: bodyTooLarge(limit) };
   return new Promise((resolve) => {
