@@ -94,25 +94,24 @@ export function createCredentialReader<Req>(
     if (source.in === 'query' && !accessors.query) throw unsupported('query');
     if (source.in === 'cookie' && !accessors.cookie) throw unsupported('cookie');
   }
-  // Lower-case header name → whether its value is an `Authorization: Bearer` credential.
+  // The header names to read (lower case), each with whether its value is an `Authorization: Bearer` credential.
   const headers = new Map<string, boolean>();
   for (const source of sources) {
     if (source.in === 'header') headers.set(source.name, headers.get(source.name) ?? false);
     if (source.in === 'bearer') headers.set('authorization', true);
   }
-  const lengths = [...new Set([...headers.keys()].map((name) => name.length))];
+  const names = [...headers.keys()];
+  const bearers = [...headers.values()];
   const others = sources.filter((source) => source.in === 'query' || source.in === 'cookie');
 
   return (req) => {
     let found: string | undefined;
     const raw = accessors.raw(req).rawHeaders;
     for (let i = 0; i < raw.length; i += 2) {
-      const name = raw[i] as string;
-      if (!lengths.includes(name.length)) continue;
-      const bearer = headers.get(name.toLowerCase());
-      if (bearer === undefined) continue;
+      const index = headerIndex(names, raw[i] as string);
+      if (index < 0) continue;
       // Other Authorization schemes (Basic, Digest…) are not ours to judge: skip them.
-      const value = bearer ? bearerToken(raw[i + 1] as string) : raw[i + 1];
+      const value = bearers[index] ? bearerToken(raw[i + 1] as string) : raw[i + 1];
       if (value === undefined) continue;
       const next = accept(found, value);
       if (typeof next !== 'string') return next;
@@ -129,6 +128,25 @@ export function createCredentialReader<Req>(
     }
     return found === undefined ? NONE : { kind: 'key', key: found };
   };
+}
+
+// The index in `names` (lower case) of a received header name, compared without case and without
+// allocating (no toLowerCase per header of every request); -1 when it is not one of them.
+function headerIndex(names: readonly string[], header: string): number {
+  for (let n = 0; n < names.length; n++) {
+    const name = names[n] as string;
+    if (header.length === name.length && sameLowerCase(header, name)) return n;
+  }
+  return -1;
+}
+
+// Whether `header` equals the lower-case `name` once its ASCII capitals are lowered.
+function sameLowerCase(header: string, name: string): boolean {
+  for (let i = 0; i < name.length; i++) {
+    const c = header.charCodeAt(i);
+    if ((c >= 65 && c <= 90 ? c | 32 : c) !== name.charCodeAt(i)) return false;
+  }
+  return true;
 }
 
 // One more value for the request: the key found so far, or why the request is refused.
@@ -154,7 +172,7 @@ export function headerValues(raw: readonly string[], name: string): string[] | u
   let values: string[] | undefined;
   for (let i = 0; i < raw.length; i += 2) {
     const header = raw[i] as string;
-    if (header.length !== name.length || header.toLowerCase() !== name) continue;
+    if (header.length !== name.length || !sameLowerCase(header, name)) continue;
     values ??= [];
     values.push(raw[i + 1] as string);
   }

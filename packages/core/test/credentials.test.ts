@@ -39,6 +39,16 @@ describe('reading the key from a request', () => {
     expect(read()({ rawHeaders: ['X-Api-KEY', key] })).toEqual({ kind: 'key', key });
   });
 
+  it('ignores a header whose name differs from a source in one character, whatever its case', () => {
+    const sources: KeySource[] = [{ in: 'header', name: 'x-key~1' }];
+    for (const name of ['X-API-KEz', 'X-APIXKEY', 'x-api-key0'.slice(1)]) {
+      expect(read()({ rawHeaders: [name, key] })).toEqual({ kind: 'none' });
+    }
+    // Lower-casing folds only A-Z: `^` (0x5E) is not `~` (0x7E) in another case.
+    expect(read(sources)({ rawHeaders: ['X-KEY^1', key] })).toEqual({ kind: 'none' });
+    expect(read(sources)({ rawHeaders: ['X-KEY~1', key] })).toEqual({ kind: 'key', key });
+  });
+
   it('reads an Authorization Bearer token, whatever the scheme’s case', () => {
     expect(read()({ rawHeaders: ['Authorization', `Bearer ${key}`] })).toEqual({ kind: 'key', key });
     expect(read()({ rawHeaders: ['authorization', `bEaReR   ${key}`] })).toEqual({ kind: 'key', key });
