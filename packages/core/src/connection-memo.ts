@@ -1,18 +1,8 @@
-import { MAX_KEY_LENGTH } from './key-format.js';
-
-/** A key as 32-bit words (UTF-8 bytes, zero-padded): compared a word at a time, in constant time. */
+/** The key a connection last presented with success, and its digest. */
 interface Remembered {
-  readonly length: number;
-  readonly bytes: number;
-  readonly words: Int32Array;
+  readonly key: string;
   readonly digest: string;
 }
-
-const encoder = new TextEncoder();
-// Scratch space for a presented key's UTF-8 bytes (at most 3 per character); JavaScript runs one
-// request handler at a time, so one buffer serves them all.
-const scratch = new Uint8Array(Math.ceil((3 * MAX_KEY_LENGTH) / 4) * 4);
-const scratchWords = new Int32Array(scratch.buffer);
 
 /**
  * Remembers, per client connection, the key it last presented with success and that key's digest,
@@ -30,16 +20,12 @@ export class ConnectionMemo {
   /** The digest remembered for this connection when `presented` is the key it presented last; else undefined. */
   recall(connection: object, presented: string): string | undefined {
     const entry = this.#entries.get(connection);
-    if (entry === undefined || presented.length !== entry.length || !sameKey(presented, entry)) return undefined;
-    return entry.digest;
+    return entry !== undefined && sameKey(presented, entry.key) ? entry.digest : undefined;
   }
 
   /** Remembers a key that this connection just presented and that was found valid, with its digest. */
   remember(connection: object, presented: string, digest: string): void {
-    const bytes = encoder.encode(presented);
-    const words = new Int32Array(Math.ceil(bytes.length / 4));
-    new Uint8Array(words.buffer).set(bytes);
-    this.#entries.set(connection, { length: presented.length, bytes: bytes.length, words, digest });
+    this.#entries.set(connection, { key: presented, digest });
   }
 
   /** Forgets what this connection presented (its key is no longer valid here). */
@@ -48,12 +34,12 @@ export class ConnectionMemo {
   }
 }
 
-// Whether `presented` encodes to exactly the remembered bytes, comparing every word whatever the first difference.
-function sameKey(presented: string, remembered: Remembered): boolean {
-  const { words, bytes } = remembered;
-  scratchWords[words.length - 1] = 0; // the remembered key's padding is zeros
-  const { read, written } = encoder.encodeInto(presented, scratch);
-  let difference = read === presented.length && written === bytes ? 0 : 1;
-  for (let i = 0; i < words.length; i++) difference |= (scratchWords[i] as number) ^ (words[i] as number);
+// Whether the presented key is the remembered one. Only the length is compared early (a key's
+// length is public: it follows from the format); every character is then compared whatever the
+// first difference, in plain JavaScript, so the hit path neither encodes nor calls into C++.
+function sameKey(presented: string, remembered: string): boolean {
+  if (presented.length !== remembered.length) return false;
+  let difference = 0;
+  for (let i = 0; i < remembered.length; i++) difference |= presented.charCodeAt(i) ^ remembered.charCodeAt(i);
   return difference === 0;
 }

@@ -58,6 +58,15 @@ describe('peek with a connection', () => {
     }
   });
 
+  it('the remembered key cut short or followed by more characters is not taken for it', async () => {
+    const { keygate, key } = await verifiedKey();
+    const connection = {};
+    keygate.peek(key, connection);
+    expect(keygate.peek(key.slice(0, -1), connection)).toBeUndefined();
+    expect(keygate.peek(`${key}a`, connection)).toBeUndefined();
+    expect(keygate.peek(key, connection)?.ok).toBe(true);
+  });
+
   it('a non-ASCII string of the remembered key’s length is not taken for it', async () => {
     const { keygate, key } = await verifiedKey();
     const connection = {};
