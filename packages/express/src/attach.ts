@@ -5,6 +5,10 @@ import type { Request } from 'express';
 const attached = new WeakMap<object, ApiKey>();
 // The prototypes that received the accessor.
 const declared = new WeakSet<object>();
+// The prototype of the last request attached through the accessor (an app's `app.request`): a
+// request with the same one needs no walk up to `express.request`, whose property loads on
+// Express's ever-changing request objects are the slowest part of attaching.
+let lastAppRequest: object | null = null;
 
 /**
  * Sets `req.apiKey`. Express swaps each request's prototype (`Object.setPrototypeOf`), and adding
@@ -16,9 +20,18 @@ const declared = new WeakSet<object>();
  * Express one, or something else already defines `apiKey` there, it is set as a plain property.
  */
 export function attachKey(req: Request, key: ApiKey): void {
+  const appRequest = Object.getPrototypeOf(req) as object | null;
+  if (appRequest !== null && appRequest === lastAppRequest) {
+    attached.set(req, key);
+    return;
+  }
   const base = expressRequestPrototype(req);
-  if (base !== undefined && declare(base)) attached.set(req, key);
-  else req.apiKey = key;
+  if (base === undefined || !declare(base)) {
+    req.apiKey = key;
+    return;
+  }
+  attached.set(req, key);
+  if (appRequest !== null && Object.getPrototypeOf(appRequest) === base) lastAppRequest = appRequest;
 }
 
 // `express.request`: the prototype of `req.app.request`.

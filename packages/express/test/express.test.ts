@@ -74,6 +74,36 @@ describe('@keygate/express', () => {
       expect(res.body).toEqual({ id: apiKey.id });
     });
 
+    it('is attached to the requests of two apps served in turn, each request getting its own key', async () => {
+      const first = await keygate.keys.create({ name: 'a', owner: 'o' });
+      const second = await keygate.keys.create({ name: 'b', owner: 'o' });
+      const apps = [express(), express()].map((app) =>
+        app.use(apiKeyAuth({ keygate })).get('/', (req, res) => {
+          res.json({ own: Object.hasOwn(req, 'apiKey'), id: req.apiKey?.id ?? null });
+        }),
+      );
+      for (const app of [...apps, ...apps]) {
+        for (const { key, apiKey } of [first, second]) {
+          const res = await request(app).get('/').set('X-API-Key', key).expect(200);
+          expect(res.body).toEqual({ own: false, id: apiKey.id });
+        }
+      }
+    });
+
+    it('is attached by apiKeyAuth mounted inside a sub-app and seen after it returns to the parent app', async () => {
+      const { key, apiKey } = await keygate.keys.create({ name: 'k', owner: 'o' });
+      const sub = express().use(apiKeyAuth({ keygate }));
+      sub.get('/me', (req, res) => {
+        res.json({ id: req.apiKey?.id ?? null });
+      });
+      const app = express().use('/sub', sub);
+      app.get('/sub/after', (req, res) => {
+        res.json({ id: req.apiKey?.id ?? null });
+      });
+      expect((await request(app).get('/sub/me').set('X-API-Key', key).expect(200)).body).toEqual({ id: apiKey.id });
+      expect((await request(app).get('/sub/after').set('X-API-Key', key).expect(200)).body).toEqual({ id: apiKey.id });
+    });
+
     it('stays undefined on a request whose optional key was not sent, after other requests were authenticated', async () => {
       const { key } = await keygate.keys.create({ name: 'k', owner: 'o' });
       const app = express().use(apiKeyAuth({ keygate, optional: true }));
