@@ -1,0 +1,94 @@
+// The cost of keygate's auth step measured inside a loaded server (`servers/in-situ.mjs`), next to
+// a no-op step and to the two timestamps alone, with the server's CPU time per request for scale.
+// Complements run.mjs: throughput ratios carry the machine's noise (a few percent), while this
+// isolates the step itself, in nanoseconds, in the setting where it runs.
+// Knobs: IN_SITU_ROUNDS (default 3), IN_SITU_REQUESTS (measured, default 20000), IN_SITU_ONLY
+// (express or fastify).
+import { fork } from 'node:child_process';
+import { once } from 'node:events';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import autocannon from 'autocannon';
+
+const SERVER = join(dirname(fileURLToPath(import.meta.url)), 'servers', 'in-situ.mjs');
+const ROUNDS = Number(process.env.IN_SITU_ROUNDS ?? 3);
+const REQUESTS = Number(process.env.IN_SITU_REQUESTS ?? 20000);
+const WARMUP = 5000;
+const FRAMEWORKS = ['express', 'fastify'].filter((f) => !process.env.IN_SITU_ONLY || process.env.IN_SITU_ONLY === f);
+const STEPS = ['none', 'noop', 'keygate'];
+
+async function start(framework, step) {
+  const env = { ...process.env, IN_SITU_FRAMEWORK: framework, IN_SITU_STEP: step };
+  const child = fork(SERVER, { env, stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
+  const [line] = await once(child.stdout, 'data');
+  return { child, ...JSON.parse(String(line).split('\n')[0]) };
+}
+
+function ask(child, message, field) {
+  const answer = new Promise((resolve) => {
+    const listen = (reply) => {
+      if (reply?.[field] === undefined) return;
+      child.off('message', listen);
+      resolve(reply[field]);
+    };
+    child.on('message', listen);
+  });
+  child.send(message);
+  return answer;
+}
+
+// The header of run.mjs for each framework.
+const header = (framework, key) =>
+  framework === 'express' ? { 'x-api-key': key } : { authorization: `Bearer ${key}` };
+
+async function load({ port, key }, amount, framework) {
+  const headers = header(framework, key);
+  const result = await autocannon({ url: `http://127.0.0.1:${port}/hello`, connections: 10, amount, headers });
+  if (result.non2xx || result.errors || result.timeouts) throw new Error(`non-2xx or failed responses on port ${port}`);
+  return result['2xx'];
+}
+
+async function measure(framework, step) {
+  const server = await start(framework, step);
+  try {
+    await load(server, WARMUP, framework);
+    await ask(server.child, 'samples', 'samples');
+    const cpuBefore = await ask(server.child, 'cpu', 'cpu');
+    const responses = await load(server, REQUESTS, framework);
+    const cpuAfter = await ask(server.child, 'cpu', 'cpu');
+    const timed = await ask(server.child, 'samples', 'samples');
+    const cpu = cpuAfter.user + cpuAfter.system - cpuBefore.user - cpuBefore.system;
+    return { ...timed, cpuPerRequestNs: (cpu * 1000) / responses };
+  } finally {
+    server.child.kill();
+    await once(server.child, 'exit');
+  }
+}
+
+const median = (values) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+};
+
+console.log(`in-situ: ${ROUNDS} rounds, ${REQUESTS} measured requests per server (after ${WARMUP}), 10 connections`);
+for (const framework of FRAMEWORKS) {
+  const runs = Object.fromEntries(STEPS.map((step) => [step, []]));
+  for (let round = 0; round < ROUNDS; round++) {
+    const order = STEPS.map((_, i) => STEPS[(i + round) % STEPS.length]);
+    for (const step of order) runs[step].push(await measure(framework, step));
+  }
+  const figure = (step, field) => median(runs[step].map((run) => run[field]));
+  const cpu = figure('none', 'cpuPerRequestNs');
+  const µs = (ns) => `${(ns / 1000).toFixed(2)} µs`;
+  console.log(`\n${framework}: server CPU per request ${µs(cpu)} (timestamps only)`);
+  for (const step of STEPS) {
+    const p50 = figure(step, 'p50');
+    const cost = p50 - figure('none', 'p50');
+    const net = step === 'none' ? '' : `  step ${µs(cost)} = ${((100 * cost) / cpu).toFixed(2)} % of a request`;
+    const perRound = runs[step].map((run) => µs(run.p50)).join(' / ');
+    console.log(
+      `  ${step.padEnd(8)} p50 ${µs(p50)}  mean ${µs(figure(step, 'mean'))}${net}   (p50 per round: ${perRound})`,
+    );
+  }
+}
