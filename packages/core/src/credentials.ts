@@ -94,24 +94,23 @@ export function createCredentialReader<Req>(
     if (source.in === 'query' && !accessors.query) throw unsupported('query');
     if (source.in === 'cookie' && !accessors.cookie) throw unsupported('cookie');
   }
-  // The header names to read (lower case), each with whether its value is an `Authorization: Bearer` credential.
-  const headers = new Map<string, boolean>();
+  // Lower-case header name → whether its value is an `Authorization: Bearer` credential.
+  const byName = new Map<string, boolean>();
   for (const source of sources) {
-    if (source.in === 'header') headers.set(source.name, headers.get(source.name) ?? false);
-    if (source.in === 'bearer') headers.set('authorization', true);
+    if (source.in === 'header') byName.set(source.name, byName.get(source.name) ?? false);
+    if (source.in === 'bearer') byName.set('authorization', true);
   }
-  const names = [...headers.keys()];
-  const bearers = [...headers.values()];
+  const headers = [...byName].map(([name, bearer]) => ({ name, bearer }));
   const others = sources.filter((source) => source.in === 'query' || source.in === 'cookie');
 
   return (req) => {
     let found: string | undefined;
     const raw = accessors.raw(req).rawHeaders;
     for (let i = 0; i < raw.length; i += 2) {
-      const index = headerIndex(names, raw[i] as string);
-      if (index < 0) continue;
+      const header = configuredHeader(headers, raw[i] as string);
+      if (header === undefined) continue;
       // Other Authorization schemes (Basic, Digest…) are not ours to judge: skip them.
-      const value = bearers[index] ? bearerToken(raw[i + 1] as string) : raw[i + 1];
+      const value = header.bearer ? bearerToken(raw[i + 1] as string) : raw[i + 1];
       if (value === undefined) continue;
       const next = accept(found, value);
       if (typeof next !== 'string') return next;
@@ -130,21 +129,24 @@ export function createCredentialReader<Req>(
   };
 }
 
-// The index in `names` (lower case) of a received header name, compared without case and without
-// allocating (no toLowerCase per header of every request); -1 when it is not one of them.
-function headerIndex(names: readonly string[], header: string): number {
-  for (let n = 0; n < names.length; n++) {
-    const name = names[n] as string;
-    if (header.length === name.length && sameLowerCase(header, name)) return n;
-  }
-  return -1;
+// The configured header a received header name is, if any (a loop, not `find`: no closure per header).
+function configuredHeader<H extends { readonly name: string }>(headers: readonly H[], name: string): H | undefined {
+  for (const header of headers) if (equalsLowerCase(name, header.name)) return header;
+  return undefined;
 }
 
-// Whether `header` equals the lower-case `name` once its ASCII capitals are lowered.
-function sameLowerCase(header: string, name: string): boolean {
-  for (let i = 0; i < name.length; i++) {
-    const c = header.charCodeAt(i);
-    if ((c >= 65 && c <= 90 ? c | 32 : c) !== name.charCodeAt(i)) return false;
+// Whether `text` equals the lower-case `name` once its ASCII capitals are lowered. Compares in
+// place: no lower-cased copy of every header of every request.
+function equalsLowerCase(text: string, name: string): boolean {
+  return text.length === name.length && startsWithLowerCase(text, name);
+}
+
+// Whether `text` starts with the lower-case `prefix` once its ASCII capitals (A-Z only) are lowered.
+function startsWithLowerCase(text: string, prefix: string): boolean {
+  if (text.length < prefix.length) return false;
+  for (let i = 0; i < prefix.length; i++) {
+    const c = text.charCodeAt(i);
+    if ((c >= 65 && c <= 90 ? c | 32 : c) !== prefix.charCodeAt(i)) return false;
   }
   return true;
 }
@@ -158,11 +160,10 @@ function accept(found: string | undefined, value: unknown): string | Credential 
 
 // The token of `Bearer <token>` (scheme case-insensitive, '' when missing), or undefined for another scheme.
 function bearerToken(value: string): string | undefined {
-  if (value.length < 6) return undefined;
-  for (let i = 0; i < 6; i++) if ((value.charCodeAt(i) | 0x20) !== BEARER.charCodeAt(i)) return undefined;
-  if (value.length === 6) return '';
-  if (value.charCodeAt(6) !== SPACE) return undefined;
-  let start = 7;
+  if (!startsWithLowerCase(value, BEARER)) return undefined;
+  if (value.length === BEARER.length) return '';
+  if (value.charCodeAt(BEARER.length) !== SPACE) return undefined;
+  let start = BEARER.length + 1;
   while (start < value.length && value.charCodeAt(start) === SPACE) start++;
   return value.slice(start);
 }
@@ -172,7 +173,7 @@ export function headerValues(raw: readonly string[], name: string): string[] | u
   let values: string[] | undefined;
   for (let i = 0; i < raw.length; i += 2) {
     const header = raw[i] as string;
-    if (header.length !== name.length || !sameLowerCase(header, name)) continue;
+    if (!equalsLowerCase(header, name)) continue;
     values ??= [];
     values.push(raw[i + 1] as string);
   }
