@@ -5,10 +5,11 @@ import type { Request } from 'express';
 const attached = new WeakMap<object, ApiKey>();
 // The prototypes that received the accessor.
 const declared = new WeakSet<object>();
-// The prototype of the last request attached through the accessor (an app's `app.request`): a
-// request with the same one needs no walk up to `express.request`, whose property loads on
-// Express's ever-changing request objects are the slowest part of attaching.
-let lastAppRequest: object | null = null;
+// The last app request prototype (`app.request`) whose requests were attached through the
+// accessor: a request with the same prototype goes straight to the WeakMap, skipping the
+// `req.app.request` check, whose loads on Express's ever-changing request objects are the
+// slowest part of attaching.
+let lastAppRequest: object | undefined;
 
 /**
  * Sets `req.apiKey`. Express swaps each request's prototype (`Object.setPrototypeOf`), and adding
@@ -20,25 +21,23 @@ let lastAppRequest: object | null = null;
  * Express one, or something else already defines `apiKey` there, it is set as a plain property.
  */
 export function attachKey(req: Request, key: ApiKey): void {
-  const appRequest = Object.getPrototypeOf(req) as object | null;
-  if (appRequest !== null && appRequest === lastAppRequest) {
-    attached.set(req, key);
-    return;
-  }
-  const base = expressRequestPrototype(req);
-  if (base === undefined || !declare(base)) {
+  const appRequest: unknown = Object.getPrototypeOf(req);
+  if (appRequest !== lastAppRequest && !throughAccessor(req, appRequest)) {
     req.apiKey = key;
     return;
   }
   attached.set(req, key);
-  if (appRequest !== null && Object.getPrototypeOf(appRequest) === base) lastAppRequest = appRequest;
 }
 
-// `express.request`: the prototype of `req.app.request`.
-function expressRequestPrototype(req: Request): object | undefined {
-  const appRequest: unknown = (req.app as { request?: unknown } | undefined)?.request;
-  if (typeof appRequest !== 'object' || appRequest === null) return undefined;
-  return Object.getPrototypeOf(appRequest) ?? undefined;
+// Whether the request's prototype is its app's `app.request` and the accessor is (now) declared on
+// `express.request` above it; if so, that prototype is remembered for the next request.
+function throughAccessor(req: Request, appRequest: unknown): appRequest is object {
+  const app = (req as { app?: { request?: unknown } }).app;
+  if (typeof appRequest !== 'object' || appRequest === null || app?.request !== appRequest) return false;
+  const base: unknown = Object.getPrototypeOf(appRequest);
+  if (typeof base !== 'object' || base === null || !declare(base)) return false;
+  lastAppRequest = appRequest;
+  return true;
 }
 
 function declare(base: object): boolean {
