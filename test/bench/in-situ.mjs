@@ -9,6 +9,7 @@ import { once } from 'node:events';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
+import { askChild, cpuTime, KEY_HEADERS, median, withTimeout } from './support.mjs';
 
 const SERVER = join(dirname(fileURLToPath(import.meta.url)), 'servers', 'in-situ.mjs');
 const ROUNDS = Number(process.env.IN_SITU_ROUNDS ?? 3);
@@ -20,29 +21,12 @@ const STEPS = ['none', 'noop', 'keygate'];
 async function start(framework, step) {
   const env = { ...process.env, IN_SITU_FRAMEWORK: framework, IN_SITU_STEP: step };
   const child = fork(SERVER, { env, stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
-  const [line] = await once(child.stdout, 'data');
+  const [line] = await withTimeout(once(child.stdout, 'data'), 30_000, `${step} server did not announce its port`);
   return { child, ...JSON.parse(String(line).split('\n')[0]) };
 }
 
-function ask(child, message, field) {
-  const answer = new Promise((resolve) => {
-    const listen = (reply) => {
-      if (reply?.[field] === undefined) return;
-      child.off('message', listen);
-      resolve(reply[field]);
-    };
-    child.on('message', listen);
-  });
-  child.send(message);
-  return answer;
-}
-
-// The header of run.mjs for each framework.
-const header = (framework, key) =>
-  framework === 'express' ? { 'x-api-key': key } : { authorization: `Bearer ${key}` };
-
 async function load({ port, key }, amount, framework) {
-  const headers = header(framework, key);
+  const headers = KEY_HEADERS[framework](key);
   const result = await autocannon({ url: `http://127.0.0.1:${port}/hello`, connections: 10, amount, headers });
   if (result.non2xx || result.errors || result.timeouts) throw new Error(`non-2xx or failed responses on port ${port}`);
   return result['2xx'];
@@ -52,24 +36,17 @@ async function measure(framework, step) {
   const server = await start(framework, step);
   try {
     await load(server, WARMUP, framework);
-    await ask(server.child, 'samples', 'samples');
-    const cpuBefore = await ask(server.child, 'cpu', 'cpu');
+    await askChild(server.child, 'samples', 'samples');
+    const cpuBefore = await cpuTime(server.child);
     const responses = await load(server, REQUESTS, framework);
-    const cpuAfter = await ask(server.child, 'cpu', 'cpu');
-    const timed = await ask(server.child, 'samples', 'samples');
-    const cpu = cpuAfter.user + cpuAfter.system - cpuBefore.user - cpuBefore.system;
+    const cpu = (await cpuTime(server.child)) - cpuBefore;
+    const timed = await askChild(server.child, 'samples', 'samples');
     return { ...timed, cpuPerRequestNs: (cpu * 1000) / responses };
   } finally {
     server.child.kill();
     await once(server.child, 'exit');
   }
 }
-
-const median = (values) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-};
 
 console.log(`in-situ: ${ROUNDS} rounds, ${REQUESTS} measured requests per server (after ${WARMUP}), 10 connections`);
 for (const framework of FRAMEWORKS) {

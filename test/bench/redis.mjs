@@ -15,6 +15,7 @@ import { createServer, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
+import { withTimeout } from './support.mjs';
 
 const RUN_ID = `${process.pid.toString(36)}${Date.now().toString(36)}`;
 
@@ -200,12 +201,4 @@ function answersPing(port) {
     socket.once('data', (data) => done(data.toString().startsWith('+PONG')));
     socket.connect(port, '127.0.0.1', () => socket.write('PING\r\n'));
   });
-}
-
-function withTimeout(promise, ms, message) {
-  let timer;
-  const timeout = new Promise((_, reject) => {
-    timer = setTimeout(() => reject(new Error(message)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }

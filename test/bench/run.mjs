@@ -19,6 +19,7 @@ import { fileURLToPath } from 'node:url';
 import { createKeygate, hmacSha256Hasher, MemoryStore, scryptHasher } from '@keygate/core';
 import autocannon from 'autocannon';
 import { splitCommands, startRedis } from './redis.mjs';
+import { cpuTime, KEY_HEADERS, median, withTimeout } from './support.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
@@ -46,8 +47,8 @@ const config = Object.freeze({
  * that framework, the bare one included) and the targets, as minimum throughput ratios vs bare.
  */
 const frameworks = {
-  fastify: { headers: (key) => ({ authorization: `Bearer ${key}` }), targets: { keygate: 0.93 } },
-  express: { headers: (key) => ({ 'x-api-key': key }), targets: { keygate: 0.95 } },
+  fastify: { headers: KEY_HEADERS.fastify, targets: { keygate: 0.93 } },
+  express: { headers: KEY_HEADERS.express, targets: { keygate: 0.95 } },
 };
 
 // How the ratio columns of both tables are computed (see summarise).
@@ -382,20 +383,6 @@ async function sanityCheck(scenario, server) {
       throw new Error(`${scenario.label} (${scenario.framework}): a request without a valid key got ${refused.status}`);
     }
   }
-}
-
-async function cpuTime(child) {
-  const reply = new Promise((resolve) => {
-    const onMessage = (message) => {
-      if (message?.cpu) {
-        child.off('message', onMessage);
-        resolve(message.cpu.user + message.cpu.system);
-      }
-    };
-    child.on('message', onMessage);
-  });
-  child.send('cpu');
-  return withTimeout(reply, 5_000, 'a server did not report its CPU time');
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -752,12 +739,6 @@ function printMarkdownTable(header, rows) {
   for (const row of rows) console.log(line(row));
 }
 
-function median(values) {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-}
-
 function mean(values) {
   return values.reduce((a, b) => a + b, 0) / values.length;
 }
@@ -778,12 +759,4 @@ function envInt(name, fallback, min, max) {
     throw new Error(`${name} must be an integer from ${min} to ${max} (got ${raw})`);
   }
   return value;
-}
-
-function withTimeout(promise, ms, message) {
-  let timer;
-  const timeout = new Promise((_, reject) => {
-    timer = setTimeout(() => reject(new Error(message)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
