@@ -110,14 +110,15 @@ export function createAuthenticator<Req>(options: AuthOptions, accessors: Reques
   };
 
   return (req) => {
-    const credential = read(req);
+    const raw = accessors.raw(req);
+    const credential = read(req, raw);
     if (credential.kind === 'none') return optional ? ANONYMOUS : refuse(problems.missing);
     if (requireTls && !accessors.secure(req)) return tlsRequired(req, credential);
     if (credential.kind !== 'key') {
       events?.failed(req, credential.kind);
       return refuse(problems[credential.kind]);
     }
-    const cached = keygate.peek(credential.key, accessors.raw(req).socket ?? undefined);
+    const cached = keygate.peek(credential.key, raw.socket ?? undefined);
     if (cached !== undefined) return afterVerify(req, cached);
     return limits === undefined ? verify(req, credential.key) : guardThenVerify(req, credential.key);
   };

@@ -89,7 +89,7 @@ export function resolveKeySources(sources: readonly KeySource[] = DEFAULT_KEY_SO
 export function createCredentialReader<Req>(
   sources: readonly KeySource[],
   accessors: RequestAccessors<Req>,
-): (req: Req) => Credential {
+): (req: Req, raw?: RawRequest) => Credential {
   for (const source of sources) {
     if (source.in === 'query' && !accessors.query) throw unsupported('query');
     if (source.in === 'cookie' && !accessors.cookie) throw unsupported('cookie');
@@ -103,14 +103,15 @@ export function createCredentialReader<Req>(
   const headers = [...byName].map(([name, bearer]) => ({ name, bearer }));
   const others = sources.filter((source) => source.in === 'query' || source.in === 'cookie');
 
-  return (req) => {
+  // `raw`: the request's Node request when the caller has already read it (default: read here).
+  return (req, raw = accessors.raw(req)) => {
     let found: string | undefined;
-    const raw = accessors.raw(req).rawHeaders;
-    for (let i = 0; i < raw.length; i += 2) {
-      const header = configuredHeader(headers, raw[i] as string);
+    const { rawHeaders } = raw;
+    for (let i = 0; i < rawHeaders.length; i += 2) {
+      const header = configuredHeader(headers, rawHeaders[i] as string);
       if (header === undefined) continue;
       // Other Authorization schemes (Basic, Digest…) are not ours to judge: skip them.
-      const value = header.bearer ? bearerToken(raw[i + 1] as string) : raw[i + 1];
+      const value = header.bearer ? bearerToken(rawHeaders[i + 1] as string) : rawHeaders[i + 1];
       if (value === undefined) continue;
       const next = accept(found, value);
       if (typeof next !== 'string') return next;
