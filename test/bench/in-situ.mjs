@@ -8,12 +8,11 @@ import { fork } from 'node:child_process';
 import { once } from 'node:events';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import autocannon from 'autocannon';
-import { askChild, cpuTime, KEY_HEADERS, median, withTimeout } from './support.mjs';
+import { announcement, askChild, cpuTime, envInt, loadRequests, median } from './support.mjs';
 
 const SERVER = join(dirname(fileURLToPath(import.meta.url)), 'servers', 'in-situ.mjs');
-const ROUNDS = Number(process.env.IN_SITU_ROUNDS ?? 3);
-const REQUESTS = Number(process.env.IN_SITU_REQUESTS ?? 20000);
+const ROUNDS = envInt('IN_SITU_ROUNDS', 3, 1, 20);
+const REQUESTS = envInt('IN_SITU_REQUESTS', 20000, 1, 10_000_000);
 const WARMUP = 5000;
 const FRAMEWORKS = ['express', 'fastify'].filter((f) => !process.env.IN_SITU_ONLY || process.env.IN_SITU_ONLY === f);
 const STEPS = ['none', 'noop', 'keygate'];
@@ -21,24 +20,16 @@ const STEPS = ['none', 'noop', 'keygate'];
 async function start(framework, step) {
   const env = { ...process.env, IN_SITU_FRAMEWORK: framework, IN_SITU_STEP: step };
   const child = fork(SERVER, { env, stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
-  const [line] = await withTimeout(once(child.stdout, 'data'), 30_000, `${step} server did not announce its port`);
-  return { child, ...JSON.parse(String(line).split('\n')[0]) };
-}
-
-async function load({ port, key }, amount, framework) {
-  const headers = KEY_HEADERS[framework](key);
-  const result = await autocannon({ url: `http://127.0.0.1:${port}/hello`, connections: 10, amount, headers });
-  if (result.non2xx || result.errors || result.timeouts) throw new Error(`non-2xx or failed responses on port ${port}`);
-  return result['2xx'];
+  return { child, ...(await announcement(child, 30_000, `${step} server`)) };
 }
 
 async function measure(framework, step) {
   const server = await start(framework, step);
   try {
-    await load(server, WARMUP, framework);
+    await loadRequests(server, framework, WARMUP);
     await askChild(server.child, 'samples', 'samples');
     const cpuBefore = await cpuTime(server.child);
-    const responses = await load(server, REQUESTS, framework);
+    const responses = await loadRequests(server, framework, REQUESTS);
     const cpu = (await cpuTime(server.child)) - cpuBefore;
     const timed = await askChild(server.child, 'samples', 'samples');
     return { ...timed, cpuPerRequestNs: (cpu * 1000) / responses };

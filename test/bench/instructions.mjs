@@ -19,13 +19,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import autocannon from 'autocannon';
-import { KEY_HEADERS, median, withTimeout } from './support.mjs';
+import { announcement, envInt, loadRequests, median, withTimeout } from './support.mjs';
 
 const SERVERS = join(dirname(fileURLToPath(import.meta.url)), 'servers');
-const PASSES = positive('INSTR_PASSES', 3);
-const WARMUP = positive('INSTR_WARMUP', 5000);
-const REQUESTS = positive('INSTR_REQUESTS', 3000);
+const PASSES = envInt('INSTR_PASSES', 3, 1, 20);
+const WARMUP = envInt('INSTR_WARMUP', 5000, 1, 1_000_000);
+const REQUESTS = envInt('INSTR_REQUESTS', 3000, 1, 1_000_000);
 const SETUPS = {
   express: {
     bare: 'express-bare.mjs',
@@ -38,12 +37,6 @@ const CACHE = process.env.INSTR_CACHE === '1';
 // callgrind's events with --cache-sim=yes, in the order of its "Collected" line.
 const CACHE_EVENTS = ['Ir', 'Dr', 'Dw', 'I1mr', 'D1mr', 'D1mw', 'ILmr', 'DLmr', 'DLmw'];
 const FRAMEWORKS = Object.keys(SETUPS).filter((f) => !process.env.INSTR_ONLY || process.env.INSTR_ONLY === f);
-
-function positive(name, fallback) {
-  const value = Number(process.env[name] ?? fallback);
-  if (!Number.isInteger(value) || value < 1) throw new Error(`${name} must be a positive integer`);
-  return value;
-}
 
 function requireValgrind() {
   for (const tool of ['valgrind', 'callgrind_control']) {
@@ -74,18 +67,11 @@ async function start(file, outDir) {
   child.stderr.on('data', (chunk) => {
     stderr += chunk;
   });
-  const [line] = await withTimeout(once(child.stdout, 'data'), 120_000, `${file} did not announce its port`);
-  child.stdout.resume();
-  return { child, stderr: () => stderr, ...JSON.parse(String(line).split('\n')[0]) };
+  return { child, stderr: () => stderr, ...(await announcement(child, 120_000, file)) };
 }
 
-async function load(server, framework, amount) {
-  const headers = KEY_HEADERS[framework](server.key);
-  const url = `http://127.0.0.1:${server.port}/hello`;
-  const result = await autocannon({ url, headers, connections: 10, amount, timeout: 60 });
-  if (result.non2xx || result.errors || result.timeouts) throw new Error(`non-2xx or failed responses from ${url}`);
-  return result['2xx'];
-}
+// Under callgrind a request takes tens of times longer: a generous per-request timeout.
+const load = (server, framework, amount) => loadRequests(server, framework, amount, { timeout: 60 });
 
 // A protected server must refuse a request without its key (else the count is not keygate's).
 async function checkProtected(server, setup) {

@@ -19,7 +19,7 @@ import { fileURLToPath } from 'node:url';
 import { createKeygate, hmacSha256Hasher, MemoryStore, scryptHasher } from '@keygate/core';
 import autocannon from 'autocannon';
 import { splitCommands, startRedis } from './redis.mjs';
-import { cpuTime, KEY_HEADERS, median, withTimeout } from './support.mjs';
+import { cpuTime, envInt, KEY_HEADERS, median, withTimeout } from './support.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
@@ -749,14 +749,4 @@ function fmtInt(n) {
 
 function fmtMs(ms) {
   return ms >= 1 ? ms.toFixed(1) : ms >= 0.01 ? ms.toFixed(3) : ms.toPrecision(2);
-}
-
-function envInt(name, fallback, min, max) {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < min || value > max) {
-    throw new Error(`${name} must be an integer from ${min} to ${max} (got ${raw})`);
-  }
-  return value;
 }

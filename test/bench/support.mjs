@@ -1,4 +1,7 @@
-// Helpers shared by the benchmark runners (run.mjs, in-situ.mjs, redis.mjs).
+// Helpers shared by the benchmark runners (run.mjs, in-situ.mjs, instructions.mjs, redis.mjs).
+import { once } from 'node:events';
+import { createInterface } from 'node:readline';
+import autocannon from 'autocannon';
 
 /** The header each framework's servers get the key in: the one its peer library reads. */
 export const KEY_HEADERS = {
@@ -39,4 +42,31 @@ export function median(values) {
   const sorted = [...values].sort((a, b) => a - b);
   const mid = sorted.length >> 1;
   return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+/** An integer knob from the environment: `fallback` when unset or empty, else it must lie in [min, max]. */
+export function envInt(name, fallback, min, max) {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new Error(`${name} must be an integer from ${min} to ${max} (got ${raw})`);
+  }
+  return value;
+}
+
+/** The `{ port, key, pid }` a server child prints as its first stdout line (servers/common.mjs); later lines are drained. */
+export async function announcement(child, ms, what) {
+  const lines = createInterface({ input: child.stdout });
+  const [line] = await withTimeout(once(lines, 'line'), ms, `${what} did not announce its port`);
+  lines.on('line', () => {});
+  return JSON.parse(line);
+}
+
+/** Sends `amount` GET /hello requests with the framework's key header; throws on any non-2xx or failed one. */
+export async function loadRequests({ port, key }, framework, amount, { connections = 10, timeout = 10 } = {}) {
+  const url = `http://127.0.0.1:${port}/hello`;
+  const result = await autocannon({ url, headers: KEY_HEADERS[framework](key), connections, amount, timeout });
+  if (result.non2xx || result.errors || result.timeouts) throw new Error(`non-2xx or failed responses from ${url}`);
+  return result['2xx'];
 }
