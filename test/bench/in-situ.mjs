@@ -6,15 +6,23 @@
 // (express or fastify).
 import { fork } from 'node:child_process';
 import { once } from 'node:events';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { announcement, askChild, cpuTime, envInt, loadRequests, median } from './support.mjs';
+import { join } from 'node:path';
+import {
+  announcement,
+  askChild,
+  cpuTime,
+  envInt,
+  loadRequests,
+  median,
+  SERVERS_DIR,
+  selectedFrameworks,
+} from './support.mjs';
 
-const SERVER = join(dirname(fileURLToPath(import.meta.url)), 'servers', 'in-situ.mjs');
+const SERVER = join(SERVERS_DIR, 'in-situ.mjs');
 const ROUNDS = envInt('IN_SITU_ROUNDS', 3, 1, 20);
 const REQUESTS = envInt('IN_SITU_REQUESTS', 20000, 1, 10_000_000);
 const WARMUP = 5000;
-const FRAMEWORKS = ['express', 'fastify'].filter((f) => !process.env.IN_SITU_ONLY || process.env.IN_SITU_ONLY === f);
+const FRAMEWORKS = selectedFrameworks('IN_SITU_ONLY');
 const STEPS = ['none', 'noop', 'keygate'];
 
 async function start(framework, step) {

@@ -17,26 +17,26 @@ import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { announcement, envInt, loadRequests, median, withTimeout } from './support.mjs';
+import { join } from 'node:path';
+import {
+  announcement,
+  COMPARED_SETUPS,
+  checkProtected,
+  envInt,
+  loadRequests,
+  median,
+  SERVERS_DIR,
+  selectedFrameworks,
+  withTimeout,
+} from './support.mjs';
 
-const SERVERS = join(dirname(fileURLToPath(import.meta.url)), 'servers');
 const PASSES = envInt('INSTR_PASSES', 3, 1, 20);
 const WARMUP = envInt('INSTR_WARMUP', 5000, 1, 1_000_000);
 const REQUESTS = envInt('INSTR_REQUESTS', 3000, 1, 1_000_000);
-const SETUPS = {
-  express: {
-    bare: 'express-bare.mjs',
-    'no-op middleware': 'express-noop-middleware.mjs',
-    keygate: 'express-keygate.mjs',
-  },
-  fastify: { bare: 'fastify-bare.mjs', 'no-op hook': 'fastify-noop-hook.mjs', keygate: 'fastify-keygate.mjs' },
-};
 const CACHE = process.env.INSTR_CACHE === '1';
 // callgrind's events with --cache-sim=yes, in the order of its "Collected" line.
 const CACHE_EVENTS = ['Ir', 'Dr', 'Dw', 'I1mr', 'D1mr', 'D1mw', 'ILmr', 'DLmr', 'DLmw'];
-const FRAMEWORKS = Object.keys(SETUPS).filter((f) => !process.env.INSTR_ONLY || process.env.INSTR_ONLY === f);
+const FRAMEWORKS = selectedFrameworks('INSTR_ONLY');
 
 function requireValgrind() {
   for (const tool of ['valgrind', 'callgrind_control']) {
@@ -59,7 +59,7 @@ async function start(file, outDir) {
       process.execPath,
       '--single-threaded',
       '--predictable',
-      join(SERVERS, file),
+      join(SERVERS_DIR, file),
     ],
     { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NODE_ENV: 'production' } },
   );
@@ -73,16 +73,9 @@ async function start(file, outDir) {
 // Under callgrind a request takes tens of times longer: a generous per-request timeout.
 const load = (server, framework, amount) => loadRequests(server, framework, amount, { timeout: 60 });
 
-// A protected server must refuse a request without its key (else the count is not keygate's).
-async function checkProtected(server, setup) {
-  const response = await fetch(`http://127.0.0.1:${server.port}/hello`);
-  await response.arrayBuffer();
-  if (setup === 'keygate' && response.status !== 401) throw new Error(`keygate server answered ${response.status}`);
-}
-
 /** Instructions (and, with INSTR_CACHE, misses and cycle estimate) per counted request of one fresh server. */
 async function measure(framework, setup, outDir) {
-  const server = await start(SETUPS[framework][setup], outDir);
+  const server = await start(COMPARED_SETUPS[framework][setup], outDir);
   const control = (...args) =>
     execFileSync('callgrind_control', [...args, String(server.child.pid)], { stdio: 'ignore' });
   try {
@@ -144,7 +137,7 @@ try {
       `10 connections, node --single-threaded --predictable under callgrind${CACHE ? ' with cache simulation' : ''} (${new Date().toISOString()})`,
   );
   for (const framework of FRAMEWORKS) {
-    const setups = Object.keys(SETUPS[framework]);
+    const setups = Object.keys(COMPARED_SETUPS[framework]);
     const counts = Object.fromEntries(setups.map((setup) => [setup, []]));
     for (let pass = 0; pass < PASSES; pass++) {
       const order = setups.map((_, i) => setups[(i + pass) % setups.length]);

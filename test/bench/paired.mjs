@@ -13,28 +13,27 @@
 // Knobs: PAIRED_ROUNDS (default 6), PAIRED_DURATION (measured seconds, default 5), PAIRED_WARMUP
 // (seconds, default 2), PAIRED_CONNECTIONS (per server, default 10), PAIRED_ONLY (express or fastify).
 import { execFileSync, fork, spawnSync } from 'node:child_process';
-import { once } from 'node:events';
 import { availableParallelism } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import autocannon from 'autocannon';
-import { announcement, cpuTime, envInt, KEY_HEADERS, median, withTimeout } from './support.mjs';
+import {
+  announcement,
+  COMPARED_SETUPS,
+  checkProtected,
+  cpuTime,
+  envInt,
+  KEY_HEADERS,
+  median,
+  SERVERS_DIR,
+  selectedFrameworks,
+  stopChild,
+} from './support.mjs';
 
-const SERVERS = join(dirname(fileURLToPath(import.meta.url)), 'servers');
 const ROUNDS = envInt('PAIRED_ROUNDS', 6, 1, 50);
 const DURATION = envInt('PAIRED_DURATION', 5, 1, 60);
 const WARMUP = envInt('PAIRED_WARMUP', 2, 0, 30);
 const CONNECTIONS = envInt('PAIRED_CONNECTIONS', 10, 1, 500);
-// Per framework: the bare server, then the setups each paired with it ('bare' again: the control).
-const SETUPS = {
-  express: {
-    bare: 'express-bare.mjs',
-    'no-op middleware': 'express-noop-middleware.mjs',
-    keygate: 'express-keygate.mjs',
-  },
-  fastify: { bare: 'fastify-bare.mjs', 'no-op hook': 'fastify-noop-hook.mjs', keygate: 'fastify-keygate.mjs' },
-};
-const FRAMEWORKS = Object.keys(SETUPS).filter((f) => !process.env.PAIRED_ONLY || process.env.PAIRED_ONLY === f);
+const FRAMEWORKS = selectedFrameworks('PAIRED_ONLY');
 const RUNNER_CPU = 0;
 const SERVER_CPU = 1;
 
@@ -50,20 +49,13 @@ function requirePinning() {
 const pin = (pid, cpu) => execFileSync('taskset', ['-a', '-pc', String(cpu), String(pid)], { stdio: 'ignore' });
 
 async function start(file) {
-  const child = fork(join(SERVERS, file), [], {
+  const child = fork(join(SERVERS_DIR, file), [], {
     stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
     env: { ...process.env, NODE_ENV: 'production' },
   });
   const server = { child, ...(await announcement(child, 30_000, file)) };
   pin(child.pid, SERVER_CPU);
   return server;
-}
-
-async function stop({ child }) {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = once(child, 'exit');
-  child.kill('SIGTERM');
-  await withTimeout(exited, 5_000, 'a server did not exit').catch(() => child.kill('SIGKILL'));
 }
 
 async function load(server, framework, duration) {
@@ -87,16 +79,9 @@ async function loadBoth(pair, framework, duration, round) {
   return round % 2 === 0 ? counts : [counts[1], counts[0]];
 }
 
-// A protected server must refuse a request without its key (else the pair does not measure keygate).
-async function checkProtected(server, setup) {
-  const response = await fetch(`http://127.0.0.1:${server.port}/hello`);
-  await response.arrayBuffer();
-  if (setup === 'keygate' && response.status !== 401) throw new Error(`keygate server answered ${response.status}`);
-}
-
 /** One round of one setup: fresh bare and setup servers side by side; its throughput and CPU per request vs bare. */
 async function measurePair(framework, setup, round) {
-  const files = SETUPS[framework];
+  const files = COMPARED_SETUPS[framework];
   const pair = await Promise.all([start(files.bare), start(files[setup])]);
   try {
     await checkProtected(pair[1], setup);
@@ -110,7 +95,7 @@ async function measurePair(framework, setup, round) {
     const busy = (cpuAfter[0] - cpuBefore[0] + cpuAfter[1] - cpuBefore[1]) / (DURATION * 1e6);
     return { ratio: other / bare, cpuRatio: bareCpu / otherCpu, busy, rps: [bare / DURATION, other / DURATION] };
   } finally {
-    await Promise.all(pair.map(stop));
+    await Promise.all(pair.map((server) => stopChild(server.child)));
   }
 }
 
@@ -124,7 +109,7 @@ async function main() {
       `servers on CPU ${SERVER_CPU}, autocannon on CPU ${RUNNER_CPU} (${new Date().toISOString()})`,
   );
   for (const framework of FRAMEWORKS) {
-    const setups = Object.keys(SETUPS[framework]);
+    const setups = Object.keys(COMPARED_SETUPS[framework]);
     const results = Object.fromEntries(setups.map((s) => [s, []]));
     for (let round = 0; round < ROUNDS; round++) {
       for (let i = 0; i < setups.length; i++) {

@@ -19,7 +19,7 @@ import { fileURLToPath } from 'node:url';
 import { createKeygate, hmacSha256Hasher, MemoryStore, scryptHasher } from '@keygate/core';
 import autocannon from 'autocannon';
 import { splitCommands, startRedis } from './redis.mjs';
-import { cpuTime, envInt, KEY_HEADERS, median, withTimeout } from './support.mjs';
+import { cpuTime, envInt, KEY_HEADERS, median, stopChild, withTimeout } from './support.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
@@ -345,10 +345,7 @@ async function startServer(scenario) {
 /** Stops one server and waits for it to exit (SIGKILL after 5 s). */
 async function stopServer({ child }) {
   child.stopping = true;
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = once(child, 'exit');
-  child.kill('SIGTERM');
-  await withTimeout(exited, 5_000, 'a server did not exit').catch(() => child.kill('SIGKILL'));
+  await stopChild(child);
 }
 
 async function stopChildren() {

@@ -1,7 +1,26 @@
 // Helpers shared by the benchmark runners (run.mjs, in-situ.mjs, instructions.mjs, redis.mjs).
 import { once } from 'node:events';
+import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
+
+/** The folder of the benchmark servers. */
+export const SERVERS_DIR = join(dirname(fileURLToPath(import.meta.url)), 'servers');
+
+/** Per framework, the servers the side runners compare (instructions.mjs, paired.mjs): bare, a step that does nothing, keygate. */
+export const COMPARED_SETUPS = Object.freeze({
+  express: {
+    bare: 'express-bare.mjs',
+    'no-op middleware': 'express-noop-middleware.mjs',
+    keygate: 'express-keygate.mjs',
+  },
+  fastify: { bare: 'fastify-bare.mjs', 'no-op hook': 'fastify-noop-hook.mjs', keygate: 'fastify-keygate.mjs' },
+});
+
+/** The frameworks a runner measures: the one its `*_ONLY` knob names, else both. */
+export const selectedFrameworks = (knob) =>
+  Object.keys(COMPARED_SETUPS).filter((f) => !process.env[knob] || process.env[knob] === f);
 
 /** The header each framework's servers get the key in: the one its peer library reads. */
 export const KEY_HEADERS = {
@@ -69,4 +88,19 @@ export async function loadRequests({ port, key }, framework, amount, { connectio
   const result = await autocannon({ url, headers: KEY_HEADERS[framework](key), connections, amount, timeout });
   if (result.non2xx || result.errors || result.timeouts) throw new Error(`non-2xx or failed responses from ${url}`);
   return result['2xx'];
+}
+
+/** A protected setup must refuse a request without its key (else the figures are not keygate's). */
+export async function checkProtected({ port }, setup) {
+  const response = await fetch(`http://127.0.0.1:${port}/hello`);
+  await response.arrayBuffer();
+  if (setup === 'keygate' && response.status !== 401) throw new Error(`keygate server answered ${response.status}`);
+}
+
+/** Stops a server child and waits for it to exit (SIGKILL after 5 s). */
+export async function stopChild(child) {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = once(child, 'exit');
+  child.kill('SIGTERM');
+  await withTimeout(exited, 5_000, 'a server did not exit').catch(() => child.kill('SIGKILL'));
 }
