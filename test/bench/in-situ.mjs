@@ -4,46 +4,26 @@
 // isolates the step itself, in nanoseconds, in the setting where it runs.
 // Knobs: IN_SITU_ROUNDS (default 3), IN_SITU_REQUESTS (measured, default 20000), IN_SITU_ONLY
 // (express or fastify).
-import { fork } from 'node:child_process';
-import { once } from 'node:events';
-import { join } from 'node:path';
-import {
-  announcement,
-  askChild,
-  cpuTime,
-  envInt,
-  loadRequests,
-  median,
-  SERVERS_DIR,
-  selectedFrameworks,
-} from './support.mjs';
+import { askChild, cpuTime, envInt, forkServer, loadHello, median, selectedFrameworks, stopChild } from './support.mjs';
 
-const SERVER = join(SERVERS_DIR, 'in-situ.mjs');
 const ROUNDS = envInt('IN_SITU_ROUNDS', 3, 1, 20);
 const REQUESTS = envInt('IN_SITU_REQUESTS', 20000, 1, 10_000_000);
 const WARMUP = 5000;
 const FRAMEWORKS = selectedFrameworks('IN_SITU_ONLY');
 const STEPS = ['none', 'noop', 'keygate'];
 
-async function start(framework, step) {
-  const env = { ...process.env, IN_SITU_FRAMEWORK: framework, IN_SITU_STEP: step };
-  const child = fork(SERVER, { env, stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
-  return { child, ...(await announcement(child, 30_000, `${step} server`)) };
-}
-
 async function measure(framework, step) {
-  const server = await start(framework, step);
+  const server = await forkServer('in-situ.mjs', { IN_SITU_FRAMEWORK: framework, IN_SITU_STEP: step });
   try {
-    await loadRequests(server, framework, WARMUP);
+    await loadHello(server, framework, { amount: WARMUP });
     await askChild(server.child, 'samples', 'samples');
     const cpuBefore = await cpuTime(server.child);
-    const responses = await loadRequests(server, framework, REQUESTS);
+    const responses = await loadHello(server, framework, { amount: REQUESTS });
     const cpu = (await cpuTime(server.child)) - cpuBefore;
     const timed = await askChild(server.child, 'samples', 'samples');
     return { ...timed, cpuPerRequestNs: (cpu * 1000) / responses };
   } finally {
-    server.child.kill();
-    await once(server.child, 'exit');
+    await stopChild(server.child);
   }
 }
 

@@ -23,7 +23,7 @@ import {
   COMPARED_SETUPS,
   checkProtected,
   envInt,
-  loadRequests,
+  loadHello,
   median,
   SERVERS_DIR,
   selectedFrameworks,
@@ -71,7 +71,7 @@ async function start(file, outDir) {
 }
 
 // Under callgrind a request takes tens of times longer: a generous per-request timeout.
-const load = (server, framework, amount) => loadRequests(server, framework, amount, { timeout: 60 });
+const load = (server, framework, amount) => loadHello(server, framework, { amount, timeout: 60 });
 
 /** Instructions (and, with INSTR_CACHE, misses and cycle estimate) per counted request of one fresh server. */
 async function measure(framework, setup, outDir) {

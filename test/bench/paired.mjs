@@ -12,19 +12,16 @@
 //
 // Knobs: PAIRED_ROUNDS (default 6), PAIRED_DURATION (measured seconds, default 5), PAIRED_WARMUP
 // (seconds, default 2), PAIRED_CONNECTIONS (per server, default 10), PAIRED_ONLY (express or fastify).
-import { execFileSync, fork, spawnSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { availableParallelism } from 'node:os';
-import { join } from 'node:path';
-import autocannon from 'autocannon';
 import {
-  announcement,
   COMPARED_SETUPS,
   checkProtected,
   cpuTime,
   envInt,
-  KEY_HEADERS,
+  forkServer,
+  loadHello,
   median,
-  SERVERS_DIR,
   selectedFrameworks,
   stopChild,
 } from './support.mjs';
@@ -49,33 +46,17 @@ function requirePinning() {
 const pin = (pid, cpu) => execFileSync('taskset', ['-a', '-pc', String(cpu), String(pid)], { stdio: 'ignore' });
 
 async function start(file) {
-  const child = fork(join(SERVERS_DIR, file), [], {
-    stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
-    env: { ...process.env, NODE_ENV: 'production' },
-  });
-  const server = { child, ...(await announcement(child, 30_000, file)) };
-  pin(child.pid, SERVER_CPU);
+  const server = await forkServer(file);
+  pin(server.child.pid, SERVER_CPU);
   return server;
-}
-
-async function load(server, framework, duration) {
-  const url = `http://127.0.0.1:${server.port}/hello`;
-  const result = await autocannon({
-    url,
-    headers: KEY_HEADERS[framework](server.key),
-    connections: CONNECTIONS,
-    duration,
-  });
-  if (result.non2xx || result.errors || result.timeouts || result['2xx'] === 0) {
-    throw new Error(`non-2xx or failed responses from ${url}`);
-  }
-  return result['2xx'];
 }
 
 // Loads both servers at once; which load starts first alternates with the round.
 async function loadBoth(pair, framework, duration, round) {
   const order = round % 2 === 0 ? pair : [pair[1], pair[0]];
-  const counts = await Promise.all(order.map((server) => load(server, framework, duration)));
+  const counts = await Promise.all(
+    order.map((server) => loadHello(server, framework, { duration, connections: CONNECTIONS })),
+  );
   return round % 2 === 0 ? counts : [counts[1], counts[0]];
 }
 
@@ -88,12 +69,11 @@ async function measurePair(framework, setup, round) {
     if (WARMUP > 0) await loadBoth(pair, framework, WARMUP, round);
     const cpuBefore = await Promise.all(pair.map((s) => cpuTime(s.child)));
     const [bare, other] = await loadBoth(pair, framework, DURATION, round);
-    const cpuAfter = await Promise.all(pair.map((s) => cpuTime(s.child)));
-    const bareCpu = (cpuAfter[0] - cpuBefore[0]) / bare;
-    const otherCpu = (cpuAfter[1] - cpuBefore[1]) / other;
+    const [bareCpu, otherCpu] = await Promise.all(pair.map(async (s, i) => (await cpuTime(s.child)) - cpuBefore[i]));
     // Both servers' CPU time over the wall time: about 1 when their vCPU was saturated, as it must be.
-    const busy = (cpuAfter[0] - cpuBefore[0] + cpuAfter[1] - cpuBefore[1]) / (DURATION * 1e6);
-    return { ratio: other / bare, cpuRatio: bareCpu / otherCpu, busy, rps: [bare / DURATION, other / DURATION] };
+    const busy = (bareCpu + otherCpu) / (DURATION * 1e6);
+    const cpuRatio = bareCpu / bare / (otherCpu / other);
+    return { ratio: other / bare, cpuRatio, busy, rps: [bare / DURATION, other / DURATION] };
   } finally {
     await Promise.all(pair.map((server) => stopChild(server.child)));
   }

@@ -1,4 +1,5 @@
-// Helpers shared by the benchmark runners (run.mjs, in-situ.mjs, instructions.mjs, redis.mjs).
+// Helpers shared by the benchmark runners (run.mjs, in-situ.mjs, instructions.mjs, paired.mjs, redis.mjs).
+import { fork } from 'node:child_process';
 import { once } from 'node:events';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -82,12 +83,32 @@ export async function announcement(child, ms, what) {
   return JSON.parse(line);
 }
 
-/** Sends `amount` GET /hello requests with the framework's key header; throws on any non-2xx or failed one. */
-export async function loadRequests({ port, key }, framework, amount, { connections = 10, timeout = 10 } = {}) {
+/**
+ * Loads `GET /hello` with the framework's key header, for `amount` requests or else `duration`
+ * seconds; throws on any non-2xx or failed response, or when none succeeded. Returns the 2xx count.
+ */
+export async function loadHello({ port, key }, framework, { amount, duration, connections = 10, timeout = 10 }) {
   const url = `http://127.0.0.1:${port}/hello`;
-  const result = await autocannon({ url, headers: KEY_HEADERS[framework](key), connections, amount, timeout });
-  if (result.non2xx || result.errors || result.timeouts) throw new Error(`non-2xx or failed responses from ${url}`);
+  const length = amount === undefined ? { duration } : { amount };
+  const result = await autocannon({ url, headers: KEY_HEADERS[framework](key), connections, timeout, ...length });
+  if (result.non2xx || result.errors || result.timeouts || result['2xx'] === 0) {
+    throw new Error(`non-2xx or failed responses from ${url}`);
+  }
   return result['2xx'];
+}
+
+/** Forks a server of `servers/` (NODE_ENV=production, plus `env`) and resolves with it once it has announced its port. */
+export async function forkServer(file, env = {}) {
+  const child = fork(join(SERVERS_DIR, file), [], {
+    stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
+    env: { ...process.env, NODE_ENV: 'production', ...env },
+  });
+  try {
+    return { child, ...(await announcement(child, 30_000, file)) };
+  } catch (error) {
+    child.kill('SIGKILL');
+    throw error;
+  }
 }
 
 /** A protected setup must refuse a request without its key (else the figures are not keygate's). */
