@@ -1,4 +1,4 @@
-// Helpers shared by the benchmark runners (run.mjs, in-situ.mjs, instructions.mjs, paired.mjs, redis.mjs).
+// Helpers shared by the benchmark runners (run.mjs, in-situ.mjs, instructions.mjs, paired.mjs, profile.mjs, redis.mjs).
 import { fork } from 'node:child_process';
 import { once } from 'node:events';
 import { dirname, join } from 'node:path';
@@ -97,11 +97,15 @@ export async function loadHello({ port, key }, framework, { amount, duration, co
   return result['2xx'];
 }
 
-/** Forks a server of `servers/` (NODE_ENV=production, plus `env`) and resolves with it once it has announced its port. */
-export async function forkServer(file, env = {}) {
+/**
+ * Forks a server of `servers/` (NODE_ENV=production, plus `env`; `execArgv`: Node flags) and
+ * resolves with it once it has announced its port.
+ */
+export async function forkServer(file, env = {}, execArgv = []) {
   const child = fork(join(SERVERS_DIR, file), [], {
     stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
     env: { ...process.env, NODE_ENV: 'production', ...env },
+    execArgv,
   });
   try {
     return { child, ...(await announcement(child, 30_000, file)) };
