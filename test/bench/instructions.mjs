@@ -25,6 +25,7 @@ import {
   envInt,
   loadHello,
   median,
+  rotated,
   SERVERS_DIR,
   selectedFrameworks,
   withTimeout,
@@ -140,8 +141,7 @@ try {
     const setups = Object.keys(COMPARED_SETUPS[framework]);
     const counts = Object.fromEntries(setups.map((setup) => [setup, []]));
     for (let pass = 0; pass < PASSES; pass++) {
-      const order = setups.map((_, i) => setups[(i + pass) % setups.length]);
-      for (const setup of order) counts[setup].push(await measure(framework, setup, outDir));
+      for (const setup of rotated(setups, pass)) counts[setup].push(await measure(framework, setup, outDir));
     }
     report(framework, setups, counts);
   }

@@ -22,6 +22,7 @@ import {
   forkServer,
   loadHello,
   median,
+  rotated,
   selectedFrameworks,
   stopChild,
 } from './support.mjs';
@@ -92,8 +93,7 @@ async function main() {
     const setups = Object.keys(COMPARED_SETUPS[framework]);
     const results = Object.fromEntries(setups.map((s) => [s, []]));
     for (let round = 0; round < ROUNDS; round++) {
-      for (let i = 0; i < setups.length; i++) {
-        const setup = setups[(i + round) % setups.length];
+      for (const setup of rotated(setups, round)) {
         const run = await measurePair(framework, setup, round);
         results[setup].push(run);
         const [bare, other] = run.rps.map((x) => Math.round(x));

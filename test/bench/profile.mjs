@@ -24,6 +24,7 @@ import {
   forkServer,
   loadHello,
   median,
+  rotated,
   selectedFrameworks,
   stopChild,
 } from './support.mjs';
@@ -135,8 +136,7 @@ async function main() {
       const setups = Object.keys(COMPARED_SETUPS[framework]);
       const runs = Object.fromEntries(setups.map((s) => [s, []]));
       for (let pass = 0; pass < PASSES; pass++) {
-        for (let i = 0; i < setups.length; i++) {
-          const setup = setups[(i + pass) % setups.length];
+        for (const setup of rotated(setups, pass)) {
           const run = await profile(framework, setup, dir);
           runs[setup].push(run);
           console.log(

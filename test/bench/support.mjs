@@ -23,6 +23,9 @@ export const COMPARED_SETUPS = Object.freeze({
 export const selectedFrameworks = (knob) =>
   Object.keys(COMPARED_SETUPS).filter((f) => !process.env[knob] || process.env[knob] === f);
 
+/** The setups in the order of one pass: rotated one place per pass, so that none always runs first. */
+export const rotated = (setups, pass) => setups.map((_, i) => setups[(i + pass) % setups.length]);
+
 /** The header each framework's servers get the key in: the one its peer library reads. */
 export const KEY_HEADERS = {
   fastify: (key) => ({ authorization: `Bearer ${key}` }),
