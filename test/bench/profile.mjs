@@ -69,8 +69,11 @@ function requirePerf() {
 /** Samples one fresh server under load; resolves with its samples per bucket (main thread) and its helper threads' share. */
 async function profile(framework, setup, dir) {
   const file = COMPARED_SETUPS[framework][setup];
-  const server = await forkServer(file, {}, ['--perf-basic-prof']);
-  const data = join(dir, `${setup.replaceAll(' ', '-')}.data`);
+  const name = join(dir, setup.replaceAll(' ', '-'));
+  // --perf-basic-prof also turns on V8's log, which would otherwise land in the working directory.
+  const flags = ['--perf-basic-prof', `--logfile=${name}.v8.log`, '--no-logfile-per-isolate'];
+  const server = await forkServer(file, {}, flags);
+  const data = `${name}.data`;
   try {
     await checkProtected(server, setup);
     if (WARMUP > 0) await loadHello(server, framework, { amount: WARMUP });
