@@ -23,9 +23,9 @@ import {
   COMPARED_SETUPS,
   checkProtected,
   envInt,
+  interleaved,
   loadHello,
   median,
-  rotated,
   SERVERS_DIR,
   selectedFrameworks,
   withTimeout,
@@ -139,10 +139,7 @@ try {
   );
   for (const framework of FRAMEWORKS) {
     const setups = Object.keys(COMPARED_SETUPS[framework]);
-    const counts = Object.fromEntries(setups.map((setup) => [setup, []]));
-    for (let pass = 0; pass < PASSES; pass++) {
-      for (const setup of rotated(setups, pass)) counts[setup].push(await measure(framework, setup, outDir));
-    }
+    const counts = await interleaved(setups, PASSES, (setup) => measure(framework, setup, outDir));
     report(framework, setups, counts);
   }
 } finally {

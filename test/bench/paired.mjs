@@ -20,9 +20,9 @@ import {
   cpuTime,
   envInt,
   forkServer,
+  interleaved,
   loadHello,
   median,
-  rotated,
   selectedFrameworks,
   stopChild,
 } from './support.mjs';
@@ -91,18 +91,15 @@ async function main() {
   );
   for (const framework of FRAMEWORKS) {
     const setups = Object.keys(COMPARED_SETUPS[framework]);
-    const results = Object.fromEntries(setups.map((s) => [s, []]));
-    for (let round = 0; round < ROUNDS; round++) {
-      for (const setup of rotated(setups, round)) {
-        const run = await measurePair(framework, setup, round);
-        results[setup].push(run);
-        const [bare, other] = run.rps.map((x) => Math.round(x));
-        console.log(
-          `round ${round + 1}/${ROUNDS}  ${framework} ${setup.padEnd(17)} ${fmt(run.ratio)}  ` +
-            `(${other} vs ${bare} req/s; server CPU busy ${run.busy.toFixed(2)})`,
-        );
-      }
-    }
+    const results = await interleaved(setups, ROUNDS, async (setup, round) => {
+      const run = await measurePair(framework, setup, round);
+      const [bare, other] = run.rps.map((x) => Math.round(x));
+      console.log(
+        `round ${round + 1}/${ROUNDS}  ${framework} ${setup.padEnd(17)} ${fmt(run.ratio)}  ` +
+          `(${other} vs ${bare} req/s; server CPU busy ${run.busy.toFixed(2)})`,
+      );
+      return run;
+    });
     console.log(`\n${framework}: each setup side by side with bare (bare vs bare is the control)`);
     console.log('  setup              vs bare (median)   range            CPU ratio (median)');
     for (const setup of setups) {

@@ -22,9 +22,9 @@ import {
   checkProtected,
   envInt,
   forkServer,
+  interleaved,
   loadHello,
   median,
-  rotated,
   selectedFrameworks,
   stopChild,
 } from './support.mjs';
@@ -137,26 +137,26 @@ async function main() {
   try {
     for (const framework of FRAMEWORKS) {
       const setups = Object.keys(COMPARED_SETUPS[framework]);
-      const runs = Object.fromEntries(setups.map((s) => [s, []]));
-      for (let pass = 0; pass < PASSES; pass++) {
-        for (const setup of rotated(setups, pass)) {
-          const run = await profile(framework, setup, dir);
-          runs[setup].push(run);
-          console.log(
-            `pass ${pass + 1}/${PASSES}  ${framework} ${setup.padEnd(17)} ${run.mainSamples} main-thread samples`,
-          );
-        }
-      }
-      console.log(`\n${framework}`);
-      console.log(`  ${'bucket'.padEnd(36)}${setups.map((s) => s.padStart(18)).join('')}`);
-      for (const [label] of BUCKETS) {
-        const cells = setups.map((s) => pct(median(runs[s].map((r) => r.shares[label]))).padStart(18));
-        console.log(`  ${label.padEnd(36)}${cells.join('')}`);
-      }
-      const row = (label, cell) =>
-        console.log(`  ${label.padEnd(36)}${setups.map((s) => cell(runs[s]).padStart(18)).join('')}`);
-      row('(helper threads, of all samples)', (rs) => pct(median(rs.map((r) => r.helpers))));
-      row('main thread, µs of CPU per request', (rs) => median(rs.map((r) => r.usPerRequest)).toFixed(1));
+      const runs = await interleaved(setups, PASSES, async (setup, pass) => {
+        const run = await profile(framework, setup, dir);
+        console.log(
+          `pass ${pass + 1}/${PASSES}  ${framework} ${setup.padEnd(17)} ${run.mainSamples} main-thread samples`,
+        );
+        return run;
+      });
+      // One table row: a label, then per setup the median of `figure` over its runs.
+      const row = (label, figure, format = pct) =>
+        console.log(
+          `  ${label.padEnd(36)}${setups.map((s) => format(median(runs[s].map(figure))).padStart(18)).join('')}`,
+        );
+      console.log(`\n${framework}\n  ${'bucket'.padEnd(36)}${setups.map((s) => s.padStart(18)).join('')}`);
+      for (const [label] of BUCKETS) row(label, (r) => r.shares[label]);
+      row('(helper threads, of all samples)', (r) => r.helpers);
+      row(
+        'main thread, µs of CPU per request',
+        (r) => r.usPerRequest,
+        (x) => x.toFixed(1),
+      );
       const own = runs.keygate.map((r) => r.shares['keygate code'] + r.shares['WeakMap and ephemerons']);
       console.log(`  keygate code + WeakMaps, per pass: ${own.map(pct).join(' / ')}\n`);
     }

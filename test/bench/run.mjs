@@ -8,20 +8,14 @@
 // of every framework is loaded once (warm-up, then a measured run), with the framework's bare server
 // loaded before, between and after them; each run is compared with the bare runs on either side of
 // it, so slow drift of a noisy machine cancels out. Figures are medians over rounds. See docs/benchmarks.md.
-import { fork } from 'node:child_process';
 import { once } from 'node:events';
 import { writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
-import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
 import { createKeygate, hmacSha256Hasher, MemoryStore, scryptHasher } from '@keygate/core';
 import autocannon from 'autocannon';
 import { splitCommands, startRedis } from './redis.mjs';
-import { cpuTime, envInt, KEY_HEADERS, median, stopChild, withTimeout } from './support.mjs';
-
-const here = dirname(fileURLToPath(import.meta.url));
+import { cpuTime, envInt, forkServer, KEY_HEADERS, median, stopChild, withTimeout } from './support.mjs';
 
 const config = Object.freeze({
   duration: envInt('BENCH_DURATION', 5, 1, 120),
@@ -307,39 +301,17 @@ function checkScenarios() {
 // Servers
 
 async function startServer(scenario) {
-  const child = fork(join(here, 'servers', scenario.server), [], {
-    stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
-    env: { ...process.env, NODE_ENV: 'production', ...scenario.env },
-  });
+  const { child, port, key } = await forkServer(scenario.server, scenario.env);
   children.add(child);
   child.once('exit', () => children.delete(child));
-  const lines = createInterface({ input: child.stdout });
-  const announced = new Promise((resolve, reject) => {
-    lines.once('line', (line) => {
-      try {
-        resolve(JSON.parse(line));
-      } catch {
-        reject(new Error(`${scenario.server}: expected a JSON line on stdout, got ${line}`));
-      }
-    });
-    child.once('exit', (code, signal) =>
-      reject(new Error(`${scenario.server} exited (${signal ?? code}) before announcing its port`)),
-    );
-  });
-  const info = await withTimeout(announced, 30_000, `${scenario.server} did not announce its port within 30 s`);
-  if (!Number.isInteger(info.port) || typeof info.key !== 'string') {
-    throw new Error(`${scenario.server}: bad announcement ${JSON.stringify(info)}`);
-  }
-  // Keep draining stdout so a chatty server can never block on a full pipe.
-  lines.on('line', () => {});
   child.once('exit', (code, signal) => {
     if (!stopping && !child.stopping) {
       failed = true;
       console.error(`bench: ${scenario.server} died during the run (${signal ?? code})`);
     }
   });
-  const url = `http://127.0.0.1:${info.port}/hello`;
-  return { child, url, headers: frameworks[scenario.framework].headers(info.key) };
+  const url = `http://127.0.0.1:${port}/hello`;
+  return { child, url, headers: frameworks[scenario.framework].headers(key) };
 }
 
 /** Stops one server and waits for it to exit (SIGKILL after 5 s). */

@@ -9,7 +9,7 @@ import autocannon from 'autocannon';
 /** The folder of the benchmark servers. */
 export const SERVERS_DIR = join(dirname(fileURLToPath(import.meta.url)), 'servers');
 
-/** Per framework, the servers the side runners compare (instructions.mjs, paired.mjs): bare, a step that does nothing, keygate. */
+/** Per framework, the servers the side runners compare (instructions.mjs, paired.mjs, profile.mjs): bare, a step that does nothing, keygate. */
 export const COMPARED_SETUPS = Object.freeze({
   express: {
     bare: 'express-bare.mjs',
@@ -23,8 +23,20 @@ export const COMPARED_SETUPS = Object.freeze({
 export const selectedFrameworks = (knob) =>
   Object.keys(COMPARED_SETUPS).filter((f) => !process.env[knob] || process.env[knob] === f);
 
-/** The setups in the order of one pass: rotated one place per pass, so that none always runs first. */
-export const rotated = (setups, pass) => setups.map((_, i) => setups[(i + pass) % setups.length]);
+/**
+ * Runs `measure(setup, pass)` for every setup in each of `passes` passes, the order rotated one
+ * place per pass so that none always runs first; resolves with each setup's results in pass order.
+ */
+export async function interleaved(setups, passes, measure) {
+  const results = Object.fromEntries(setups.map((setup) => [setup, []]));
+  for (let pass = 0; pass < passes; pass++) {
+    for (let i = 0; i < setups.length; i++) {
+      const setup = setups[(i + pass) % setups.length];
+      results[setup].push(await measure(setup, pass));
+    }
+  }
+  return results;
+}
 
 /** The header each framework's servers get the key in: the one its peer library reads. */
 export const KEY_HEADERS = {
@@ -78,12 +90,33 @@ export function envInt(name, fallback, min, max) {
   return value;
 }
 
-/** The `{ port, key, pid }` a server child prints as its first stdout line (servers/common.mjs); later lines are drained. */
+/**
+ * The `{ port, key, pid }` a server child prints as its first stdout line (servers/common.mjs);
+ * later lines are drained. Rejects when the child exits first, stays silent for `ms`, or prints
+ * anything else.
+ */
 export async function announcement(child, ms, what) {
   const lines = createInterface({ input: child.stdout });
-  const [line] = await withTimeout(once(lines, 'line'), ms, `${what} did not announce its port`);
-  lines.on('line', () => {});
-  return JSON.parse(line);
+  const exited = once(child, 'exit').then(([code, signal]) => {
+    throw new Error(`${what} exited (${signal ?? code}) before announcing its port`);
+  });
+  exited.catch(() => {}); // only an error while waiting for the line below
+  const [line] = await withTimeout(
+    Promise.race([once(lines, 'line'), exited]),
+    ms,
+    `${what} did not announce its port`,
+  );
+  lines.on('line', () => {}); // keep draining: a chatty server must never block on a full pipe
+  let info;
+  try {
+    info = JSON.parse(line);
+  } catch {
+    throw new Error(`${what}: expected a JSON line on stdout, got ${line}`);
+  }
+  if (!Number.isInteger(info?.port) || typeof info.key !== 'string') {
+    throw new Error(`${what}: bad announcement ${line}`);
+  }
+  return info;
 }
 
 /**
