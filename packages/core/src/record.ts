@@ -37,6 +37,17 @@ export interface KeyRecord {
   allowedIps: string[] | null;
   /** Id of the key that replaced this one by rotation, or null. */
   replacedBy: string | null;
+  /**
+   * Id of the first key of this key's rotation chain: its own id, unless it replaced another key
+   * by rotation. Rate limits count per lineage, so a rotated key continues its predecessor's counters.
+   */
+  lineage: string;
+  /**
+   * Bumped by every lifecycle change (update, revoke, rotation), not by last-used or re-hash
+   * writes. Lifecycle writes are conditional on it, so two instances changing one key at once
+   * cannot both succeed.
+   */
+  version: number;
 }
 
 /** The public view of a key, attached to authenticated requests: the record without its hash. */
@@ -56,6 +67,7 @@ export type KeyRecordPatch = Partial<
     | 'rateLimits'
     | 'allowedIps'
     | 'replacedBy'
+    | 'version'
   >
 >;
 

@@ -2,11 +2,13 @@ import pg from 'pg';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { databaseUrl, freshSchemaName, POSTGRES_HINT } from '../../../test/support/postgres.js';
 import { freePort } from '../../../test/support/redis-server.js';
+import { randomBase62 } from '../src/base62.js';
 import { isKeygateError, KeygateError } from '../src/errors.js';
 import { hmacSha256Hasher } from '../src/hash-hmac.js';
 import { createKeygate } from '../src/keygate.js';
 import { POSTGRES_MIGRATION_SQL, PostgresStore, postgresMigration } from '../src/postgres/index.js';
-import { describeKeyStore, makeFullRecord } from './store-conformance.js';
+import { EXPIRED_SCAN_ALLOWANCE } from '../src/postgres/page.js';
+import { describeKeyStore, makeFullRecord, makeRecord, randomOwner } from './store-conformance.js';
 
 // One fresh schema per run, dropped with everything in it afterwards: the tests touch nothing else.
 // An unreachable server fails every test with POSTGRES_HINT; nothing is skipped.
@@ -60,19 +62,60 @@ describe('PostgresStore migration and options', () => {
     expect(await store.findById(record.id)).toBeNull();
   });
 
-  it('indexes keys by id (primary key) and by owner, created_at', async () => {
-    const { rows } = await pool.query<{ indexdef: string }>(
-      'SELECT indexdef FROM pg_indexes WHERE schemaname = $1 AND tablename = $2',
-      [schema, table],
+  it.each([
+    ['keys by id (primary key)', /^CREATE UNIQUE INDEX \S+ ON \S+ USING btree \(id\)$/],
+    ['all keys of an owner in listing order', /_list_idx ON \S+ USING btree \(owner, created_at, id COLLATE "C"\)$/],
+    [
+      'unrevoked keys of an owner in listing order',
+      /_live_idx ON \S+ USING btree \(owner, created_at, id COLLATE "C"\) WHERE \(revoked_at IS NULL\)$/,
+    ],
+    [
+      'unrevoked keys of an owner by expiry, for the cap',
+      /_cap_idx ON \S+ USING btree \(owner, COALESCE\(expires_at, 'infinity'::timestamp with time zone\)\) WHERE \(revoked_at IS NULL\)$/,
+    ],
+  ])('indexes %s', async (_, definition) => {
+    expect((await indexDefinitions(table)).some((d) => definition.test(d))).toBe(true);
+  });
+
+  it('upgrades a table made by the previous migration, which then round-trips a record', async () => {
+    const old = 'old_keys_round_trip';
+    await pool.query(previousMigration(old));
+    const upgraded = new PostgresStore({ pool, schema, table: old });
+    await upgraded.migrate();
+    const record = makeFullRecord();
+    await upgraded.create(record);
+    expect(await upgraded.findById(record.id)).toStrictEqual(record);
+  });
+
+  it('gives an upgraded table the columns and indexes of a fresh one', async () => {
+    const old = 'old_keys_shape';
+    await pool.query(previousMigration(old));
+    await new PostgresStore({ pool, schema, table: old }).migrate();
+    const shape = async (name: string) => ({
+      columns: await columnDefinitions(name),
+      indexes: (await indexDefinitions(name)).map((d) => d.replaceAll(name, '<table>')).sort(),
+    });
+    expect(await shape(old)).toStrictEqual(await shape(table));
+  });
+
+  it('reads a key written before the upgrade with version 0 and its own id as lineage', async () => {
+    const old = 'old_keys_rows';
+    await pool.query(previousMigration(old));
+    const record = makeRecord();
+    await pool.query(
+      `INSERT INTO "${schema}"."${old}" (id, owner, prefix, hash, name, scopes, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+      [record.id, record.owner, record.prefix, record.hash, record.name, record.scopes, record.createdAt],
     );
-    const defs = rows.map((r) => r.indexdef);
-    expect(defs.some((d) => /UNIQUE INDEX .* \(id\)$/.test(d))).toBe(true);
-    expect(defs.some((d) => /INDEX .* \(owner, created_at\)$/.test(d))).toBe(true);
+    const upgraded = new PostgresStore({ pool, schema, table: old });
+    await upgraded.migrate();
+    expect(await upgraded.findById(record.id)).toStrictEqual({ ...record, lineage: record.id, version: 0 });
   });
 
   it('ships the migration SQL for the default and for a chosen table', () => {
     expect(POSTGRES_MIGRATION_SQL).toContain('CREATE TABLE IF NOT EXISTS "public"."keygate_keys"');
-    expect(POSTGRES_MIGRATION_SQL).toContain('"keygate_keys_owner_idx" ON "public"."keygate_keys" (owner, created_at)');
+    expect(POSTGRES_MIGRATION_SQL).toContain(
+      '"keygate_keys_list_idx" ON "public"."keygate_keys" (owner, created_at, id COLLATE "C")',
+    );
     expect(postgresMigration({ schema: 'auth', table: 'keys' })).toContain('"auth"."keys"');
   });
 
@@ -108,7 +151,7 @@ describe('keygate on PostgresStore', () => {
         field: 'metadata',
       });
     }
-    expect(await store.listByOwner(owner)).toEqual([]);
+    expect(await store.listByOwner(owner, { limit: 10 })).toStrictEqual({ records: [], next: null });
   });
 
   it('stores and returns non-ASCII metadata and names as given', async () => {
@@ -118,6 +161,76 @@ describe('keygate on PostgresStore', () => {
     const verified = await keygate.verify(key);
     expect(verified.ok && verified.key).toMatchObject({ name: 'Zoë 🎉', metadata });
     expect((await store.findById(apiKey.id))?.metadata).toStrictEqual(metadata);
+  });
+});
+
+describe('PostgresStore listing of active keys', () => {
+  it('ends a page early after reading limit + EXPIRED_SCAN_ALLOWANCE expired keys, and goes on from there', async () => {
+    const T0 = Date.UTC(2025, 0, 15, 9, 30, 12, 345);
+    const owner = randomOwner();
+    const idPrefix = randomBase62(4);
+    // 150 keys, one a second, each expired a second after its creation.
+    await pool.query(
+      `INSERT INTO "${schema}"."${table}" (id, owner, prefix, hash, name, created_at, expires_at)
+       SELECT $1 || lpad(g::text, 8, '0'), $2, 'kg_test', 'hmac-sha256$seed', 'expired',
+         $3::timestamptz + g * interval '1 second', $3::timestamptz + (g + 1) * interval '1 second'
+       FROM generate_series(1, 150) AS g`,
+      [idPrefix, owner, new Date(T0).toISOString()],
+    );
+    const live = makeRecord({ owner, createdAt: new Date(T0 + 1_000_000) });
+    await store.create(live);
+    const activeAt = T0 + 2_000_000;
+    const first = await store.listByOwner(owner, { limit: 10, activeAt });
+    const lastRead = 10 + EXPIRED_SCAN_ALLOWANCE;
+    expect(first).toStrictEqual({
+      records: [],
+      next: { createdAt: new Date(T0 + lastRead * 1000), id: `${idPrefix}${String(lastRead).padStart(8, '0')}` },
+    });
+    const second = await store.listByOwner(owner, { limit: 10, activeAt, after: first.next ?? undefined });
+    expect(second).toStrictEqual({ records: [live], next: null });
+  });
+});
+
+describe('PostgresStore rotation', () => {
+  it('refuses a replacement of another owner with invalid_input and writes nothing', async () => {
+    const old = makeRecord();
+    await store.create(old);
+    const replacement = makeRecord();
+    const change = { id: old.id, ifVersion: old.version, patch: { replacedBy: replacement.id }, replacement };
+    await expect(store.rotate(change)).rejects.toMatchObject({ code: 'invalid_input' });
+    expect(await store.findById(replacement.id)).toBeNull();
+    expect(await store.findById(old.id)).toStrictEqual(old);
+  });
+});
+
+describe('PostgresStore across instances', () => {
+  it('lets exactly one of two stores on separate pools rotate one key version', async () => {
+    const pools = [0, 1].map(() => new pg.Pool({ connectionString: databaseUrl, max: 4 }));
+    try {
+      const stores = pools.map((p) => new PostgresStore({ pool: p, schema, table }));
+      const old = makeRecord();
+      await store.create(old);
+      const replacements = Array.from({ length: 8 }, () => makeRecord({ owner: old.owner, lineage: old.lineage }));
+      const results = await Promise.allSettled(
+        replacements.map((replacement, i) =>
+          (stores[i % 2] as PostgresStore).rotate({
+            id: old.id,
+            ifVersion: old.version,
+            patch: { replacedBy: replacement.id, version: old.version + 1 },
+            replacement,
+            // Half take the owner's lock as well, so both paths to the key's row lock race.
+            maxActivePerOwner: i % 4 < 2 ? 5 : undefined,
+          }),
+        ),
+      );
+      expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+      for (const r of results) if (r.status === 'rejected') expect(r.reason).toMatchObject({ code: 'conflict' });
+      const stored = (await Promise.all(replacements.map((r) => store.findById(r.id)))).filter((r) => r !== null);
+      expect(stored).toHaveLength(1);
+      expect((await store.findById(old.id))?.replacedBy).toBe(stored[0]?.id);
+    } finally {
+      await Promise.all(pools.map((p) => p.end()));
+    }
   });
 });
 
@@ -166,3 +279,48 @@ describe('PostgresStore failures', () => {
     expect(error).toMatchObject({ code: '42P01' }); // undefined_table
   });
 });
+
+// The DDL of the previous release's migration, verbatim: what an upgrade starts from.
+function previousMigration(oldTable: string): string {
+  const qualified = `"${schema}"."${oldTable}"`;
+  return `CREATE TABLE IF NOT EXISTS ${qualified} (
+  id text PRIMARY KEY,
+  owner text NOT NULL,
+  prefix text NOT NULL,
+  hash text NOT NULL,
+  name text NOT NULL,
+  scopes text[] NOT NULL DEFAULT '{}',
+  metadata jsonb NOT NULL DEFAULT '{}',
+  created_at timestamptz NOT NULL,
+  expires_at timestamptz,
+  revoked_at timestamptz,
+  last_used_at timestamptz,
+  rate_limits jsonb,
+  allowed_ips jsonb,
+  replaced_by text
+);
+CREATE INDEX IF NOT EXISTS "${oldTable}_owner_idx" ON ${qualified} (owner, created_at);
+`;
+}
+
+async function indexDefinitions(name: string): Promise<string[]> {
+  const { rows } = await pool.query<{ indexdef: string }>(
+    'SELECT indexdef FROM pg_indexes WHERE schemaname = $1 AND tablename = $2',
+    [schema, name],
+  );
+  return rows.map((r) => r.indexdef);
+}
+
+async function columnDefinitions(name: string): Promise<string[]> {
+  const { rows } = await pool.query<{
+    column_name: string;
+    data_type: string;
+    is_nullable: string;
+    column_default: string | null;
+  }>(
+    `SELECT column_name, data_type, is_nullable, column_default FROM information_schema.columns
+     WHERE table_schema = $1 AND table_name = $2`,
+    [schema, name],
+  );
+  return rows.map((r) => `${r.column_name} ${r.data_type} ${r.is_nullable} ${r.column_default}`).sort();
+}

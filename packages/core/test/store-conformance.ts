@@ -6,7 +6,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { randomBase62 } from '../src/base62.js';
 import { KeygateError, type KeygateErrorCode } from '../src/errors.js';
 import type { KeyRecord } from '../src/record.js';
-import type { KeyStore } from '../src/store.js';
+import type { KeyStore, RecordPosition } from '../src/store.js';
+import { describeLifecycleConformance } from './store-conformance-lifecycle.js';
 
 /** What a conformance run needs: a store, and a way to remove what the test wrote. */
 export interface KeyStoreFixture {
@@ -24,8 +25,9 @@ export function randomOwner(): string {
 
 /** A valid record with every nullable field null; ids and owners are random unless given. */
 export function makeRecord(overrides: Partial<KeyRecord> = {}): KeyRecord {
+  const id = overrides.id ?? randomBase62(12);
   return {
-    id: randomBase62(12),
+    id,
     prefix: 'kg_test',
     hash: `hmac-sha256$${randomBase62(43)}`,
     name: 'a key',
@@ -39,6 +41,8 @@ export function makeRecord(overrides: Partial<KeyRecord> = {}): KeyRecord {
     rateLimits: null,
     allowedIps: null,
     replacedBy: null,
+    lineage: id,
+    version: 1,
     ...overrides,
   };
 }
@@ -67,6 +71,8 @@ export function makeFullRecord(overrides: Partial<KeyRecord> = {}): KeyRecord {
     ],
     allowedIps: ['203.0.113.7', '10.0.0.0/8', '2001:db8::/32'],
     replacedBy: randomBase62(12),
+    lineage: randomBase62(12),
+    version: 7,
     ...overrides,
   });
 }
@@ -80,6 +86,23 @@ export async function expectKeygateError(promise: Promise<unknown>, code: Keygat
   expect(error).toBeInstanceOf(KeygateError);
   expect((error as KeygateError).code).toBe(code);
   return error as KeygateError;
+}
+
+/** Every record of an owner, page by page (pages of `limit`), oldest first. */
+export async function listAll(
+  store: KeyStore,
+  owner: string,
+  options: { limit?: number; activeAt?: number } = {},
+): Promise<KeyRecord[]> {
+  const records: KeyRecord[] = [];
+  let after: RecordPosition | undefined;
+  for (let page = 0; page < 10_000; page++) {
+    const result = await store.listByOwner(owner, { limit: options.limit ?? 100, after, activeAt: options.activeAt });
+    records.push(...result.records);
+    if (result.next === null) return records;
+    after = result.next;
+  }
+  throw new Error('listByOwner never returned a last page');
 }
 
 /** Registers the KeyStore conformance tests for one store implementation. */
@@ -158,7 +181,7 @@ export function describeKeyStore(name: string, setup: () => Promise<KeyStoreFixt
         const error = await expectKeygateError(store.create(duplicate), 'conflict');
         expect(error.message).not.toContain(duplicate.hash);
         expect(await store.findById(original.id)).toStrictEqual(original);
-        expect(await store.listByOwner(duplicate.owner)).toEqual([]);
+        expect(await listAll(store, duplicate.owner)).toEqual([]);
       });
 
       it('lets exactly one of several concurrent creates of one id succeed', async () => {
@@ -188,7 +211,7 @@ export function describeKeyStore(name: string, setup: () => Promise<KeyStoreFixt
         await store.create(record);
         mutate((await store.findById(record.id)) as KeyRecord);
         mutate((await store.update(record.id, { name: 'renamed' })) as KeyRecord);
-        for (const listed of await store.listByOwner(record.owner)) mutate(listed);
+        for (const listed of await listAll(store, record.owner)) mutate(listed);
         expect(await store.findById(record.id)).toStrictEqual({ ...record, name: 'renamed' });
       });
 
@@ -306,27 +329,27 @@ export function describeKeyStore(name: string, setup: () => Promise<KeyStoreFixt
         const mine = offsets.map((s) => makeRecord({ owner, name: `key ${s}`, createdAt: new Date(T0 + s * SECOND) }));
         const other = makeRecord({ createdAt: new Date(T0 + 2500) });
         for (const r of [mine[0], other, ...mine.slice(1)] as KeyRecord[]) await store.create(r);
-        const listed = await store.listByOwner(owner);
+        const listed = await listAll(store, owner);
         const expected = [...mine].sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime());
         expect(listed).toStrictEqual(expected);
-        expect(await store.listByOwner(other.owner)).toStrictEqual([other]);
+        expect(await listAll(store, other.owner)).toStrictEqual([other]);
       });
 
       it('returns an empty array for an unknown owner', async () => {
-        expect(await store.listByOwner(randomOwner())).toEqual([]);
+        expect(await listAll(store, randomOwner())).toEqual([]);
       });
 
       it('reflects updates', async () => {
         const record = makeRecord();
         await store.create(record);
         await store.update(record.id, { revokedAt: new Date(T0 + SECOND) });
-        expect(await store.listByOwner(record.owner)).toStrictEqual([{ ...record, revokedAt: new Date(T0 + SECOND) }]);
+        expect(await listAll(store, record.owner)).toStrictEqual([{ ...record, revokedAt: new Date(T0 + SECOND) }]);
       });
 
       it('returns keys with every field set intact', async () => {
         const record = makeFullRecord();
         await store.create(record);
-        expect(await store.listByOwner(record.owner)).toStrictEqual([record]);
+        expect(await listAll(store, record.owner)).toStrictEqual([record]);
       });
     });
 
@@ -341,7 +364,7 @@ export function describeKeyStore(name: string, setup: () => Promise<KeyStoreFixt
         const error = await expectKeygateError(store.create(refused, { maxActivePerOwner: 3 }), 'limit_exceeded');
         expect(error.message).not.toContain(refused.hash);
         expect(await store.findById(refused.id)).toBeNull();
-        expect(await store.listByOwner(owner)).toHaveLength(3);
+        expect(await listAll(store, owner)).toHaveLength(3);
       });
 
       it('refuses every key when the cap is 0', async () => {
@@ -356,7 +379,7 @@ export function describeKeyStore(name: string, setup: () => Promise<KeyStoreFixt
           await store.create(makeRecord({ owner, createdAt: at(i) }), { maxActivePerOwner: 3 });
         await store.create(makeRecord({ owner, createdAt: at(3) }));
         await store.create(makeRecord({ owner, createdAt: at(4) }), {});
-        expect(await store.listByOwner(owner)).toHaveLength(5);
+        expect(await listAll(store, owner)).toHaveLength(5);
       });
 
       it('ignores revoked keys when counting', async () => {
@@ -397,7 +420,7 @@ export function describeKeyStore(name: string, setup: () => Promise<KeyStoreFixt
         await store.create(makeRecord({ createdAt: at(0) }));
         await store.create(makeRecord({ createdAt: at(1) }));
         await store.create(makeRecord({ owner, createdAt: at(2) }), { maxActivePerOwner: 1 });
-        expect(await store.listByOwner(owner)).toHaveLength(1);
+        expect(await listAll(store, owner)).toHaveLength(1);
       });
 
       it('reports a duplicate id as conflict even when the owner is at the cap', async () => {
@@ -426,7 +449,7 @@ export function describeKeyStore(name: string, setup: () => Promise<KeyStoreFixt
         for (const r of results) {
           if (r.status === 'rejected') expect(r.reason).toMatchObject({ code: 'limit_exceeded' });
         }
-        const listed = await store.listByOwner(owner);
+        const listed = await listAll(store, owner);
         expect(listed.map((r) => r.id).sort()).toEqual(created.map((r) => r.id).sort());
       });
 
@@ -436,9 +459,11 @@ export function describeKeyStore(name: string, setup: () => Promise<KeyStoreFixt
         const racers = Array.from({ length: 12 }, (_, i) => makeRecord({ owner, createdAt: at(10 + i) }));
         const results = await Promise.allSettled(racers.map((r) => store.create(r, { maxActivePerOwner: 5 })));
         expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
-        expect(await store.listByOwner(owner)).toHaveLength(5);
+        expect(await listAll(store, owner)).toHaveLength(5);
       });
     });
+
+    describeLifecycleConformance(() => store);
   });
 }
 

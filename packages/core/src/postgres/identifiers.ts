@@ -9,7 +9,11 @@ export interface TableName {
   readonly table: string;
   /** `"schema"."table"`, safe to splice into SQL. */
   readonly qualified: string;
-  /** `"<table>_owner_idx"`: the (owner, created_at) index. */
+  /**
+   * `"<table>_owner_idx"`: the (owner, created_at) index of earlier versions, which the migration
+   * drops. Checking it as an identifier bounds table names to 53 characters, so every index
+   * suffix of up to 10 characters fits PostgreSQL's 63.
+   */
   readonly ownerIndex: string;
 }
 

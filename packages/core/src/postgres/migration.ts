@@ -8,7 +8,17 @@ export interface PostgresTableOptions {
   table?: string;
 }
 
-/** The DDL for a validated table name (idempotent). */
+// Index name suffixes. A table name has at most 53 characters (identifiers.ts sizes it for
+// `_owner_idx`), so a suffix of at most 10 keeps every index name within PostgreSQL's 63.
+const LIST_SUFFIX = '_list_idx';
+const LIVE_SUFFIX = '_live_idx';
+const CAP_SUFFIX = '_cap_idx';
+
+/**
+ * The DDL for a validated table name (idempotent). It also upgrades a table made by an earlier
+ * version: missing columns are added, and the old (owner, created_at) index, which the listing
+ * index now covers, is dropped. `id COLLATE "C"` makes ties in `created_at` sort in byte order.
+ */
 export function migrationSql(name: TableName): string {
   return `CREATE TABLE IF NOT EXISTS ${name.qualified} (
   id text PRIMARY KEY,
@@ -24,15 +34,28 @@ export function migrationSql(name: TableName): string {
   last_used_at timestamptz,
   rate_limits jsonb,
   allowed_ips jsonb,
-  replaced_by text
+  replaced_by text,
+  lineage text,
+  version integer NOT NULL DEFAULT 0
 );
-CREATE INDEX IF NOT EXISTS ${name.ownerIndex} ON ${name.qualified} (owner, created_at);
+ALTER TABLE ${name.qualified}
+  ADD COLUMN IF NOT EXISTS lineage text,
+  ADD COLUMN IF NOT EXISTS version integer NOT NULL DEFAULT 0;
+CREATE INDEX IF NOT EXISTS ${index(name, LIST_SUFFIX)} ON ${name.qualified} (owner, created_at, id COLLATE "C");
+CREATE INDEX IF NOT EXISTS ${index(name, LIVE_SUFFIX)} ON ${name.qualified} (owner, created_at, id COLLATE "C")
+  WHERE revoked_at IS NULL;
+CREATE INDEX IF NOT EXISTS ${index(name, CAP_SUFFIX)} ON ${name.qualified}
+  (owner, (coalesce(expires_at, 'infinity'::timestamptz))) WHERE revoked_at IS NULL;
+DROP INDEX IF EXISTS "${name.schema}".${name.ownerIndex};
 `;
 }
 
 /**
- * The SQL that creates the key table and its indexes (primary key on id; owner, created_at).
- * Idempotent, plain DDL: run it from your migration tool, or call `PostgresStore.migrate()`.
+ * The SQL that creates the key table and its indexes, or upgrades one an earlier version made:
+ * primary key on id; `<table>_list_idx` (owner, created_at, id) to page through an owner's keys;
+ * `<table>_live_idx`, the same for unrevoked keys only; `<table>_cap_idx` (owner, expiry) of
+ * unrevoked keys, to count active keys against a cap. Idempotent, plain DDL: run it from your
+ * migration tool, or call `PostgresStore.migrate()`.
  */
 export function postgresMigration(options: PostgresTableOptions = {}): string {
   return migrationSql(tableName(options.schema, options.table));
@@ -40,3 +63,8 @@ export function postgresMigration(options: PostgresTableOptions = {}): string {
 
 /** The migration for the default table, `"public"."keygate_keys"`. */
 export const POSTGRES_MIGRATION_SQL: string = postgresMigration();
+
+// The quoted name of one of the table's indexes (the table name is validated, so it is safe).
+function index(name: TableName, suffix: string): string {
+  return `"${name.table}${suffix}"`;
+}

@@ -4,11 +4,11 @@ import type { JsonValue, KeyRecord, KeyRecordPatch, RateLimitPolicy } from '../r
 
 /** The columns, in the order of {@link recordValues}. */
 export const COLUMNS =
-  'id, owner, prefix, hash, name, scopes, metadata, created_at, expires_at, revoked_at, last_used_at, rate_limits, allowed_ips, replaced_by';
+  'id, owner, prefix, hash, name, scopes, metadata, created_at, expires_at, revoked_at, last_used_at, rate_limits, allowed_ips, replaced_by, lineage, version';
 
 /** Placeholders matching {@link COLUMNS}, with the casts each column needs. */
 export const PLACEHOLDERS =
-  '$1, $2, $3, $4, $5, $6::text[], $7::jsonb, $8::timestamptz, $9::timestamptz, $10::timestamptz, $11::timestamptz, $12::jsonb, $13::jsonb, $14';
+  '$1, $2, $3, $4, $5, $6::text[], $7::jsonb, $8::timestamptz, $9::timestamptz, $10::timestamptz, $11::timestamptz, $12::jsonb, $13::jsonb, $14, $15, $16::integer';
 
 /** A row as pg returns it. */
 export interface KeyRow {
@@ -26,6 +26,9 @@ export interface KeyRow {
   rate_limits: unknown;
   allowed_ips: unknown;
   replaced_by: string | null;
+  /** Null in rows written before the column existed: such a key started its own lineage. */
+  lineage: string | null;
+  version: number;
 }
 
 /** The query parameters of a new record, in {@link COLUMNS} order. */
@@ -45,6 +48,8 @@ export function recordValues(record: KeyRecord): unknown[] {
     jsonOrNull(record.rateLimits),
     jsonOrNull(record.allowedIps),
     record.replacedBy,
+    record.lineage,
+    record.version,
   ];
 }
 
@@ -66,6 +71,7 @@ export function patchAssignments(patch: KeyRecordPatch, firstParam: number): { s
   if (patch.rateLimits !== undefined) add('rate_limits', '::jsonb', jsonOrNull(patch.rateLimits));
   if (patch.allowedIps !== undefined) add('allowed_ips', '::jsonb', jsonOrNull(patch.allowedIps));
   if (patch.replacedBy !== undefined) add('replaced_by', '', patch.replacedBy);
+  if (patch.version !== undefined) add('version', '::integer', patch.version);
   return { sets, values };
 }
 
@@ -86,6 +92,8 @@ export function rowToRecord(row: KeyRow): KeyRecord {
     rateLimits: row.rate_limits === null ? null : (json(row.rate_limits) as RateLimitPolicy[]),
     allowedIps: row.allowed_ips === null ? null : (json(row.allowed_ips) as string[]),
     replacedBy: row.replaced_by,
+    lineage: row.lineage ?? row.id,
+    version: row.version,
   };
 }
 

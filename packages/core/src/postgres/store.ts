@@ -1,12 +1,30 @@
-import type { Pool, PoolClient } from 'pg';
+import type { Pool } from 'pg';
 import { KeygateError } from '../errors.js';
 import type { KeyRecord, KeyRecordPatch } from '../record.js';
-import type { CreateRecordOptions, KeyStore } from '../store.js';
+import type {
+  CreateRecordOptions,
+  KeyStore,
+  ListRecordsOptions,
+  RecordPage,
+  RecordRotation,
+  UpdateRecordOptions,
+} from '../store.js';
 import { guardOutage } from '../store-outage.js';
 import { isPostgresOutage } from './errors.js';
 import { type TableName, tableName } from './identifiers.js';
 import { migrationSql, type PostgresTableOptions } from './migration.js';
-import { COLUMNS, type KeyRow, PLACEHOLDERS, patchAssignments, recordValues, rowToRecord } from './rows.js';
+import { type ListRow, listParams, toPage } from './page.js';
+import { type Statements, statements } from './statements.js';
+import { inTransaction } from './transaction.js';
+import {
+  assertCap,
+  assertVersion,
+  findRecord,
+  insertRecord,
+  lockOwner,
+  patchRecord,
+  patchRecordIfVersion,
+} from './writes.js';
 
 /** Options of {@link PostgresStore}. */
 export interface PostgresStoreOptions extends PostgresTableOptions {
@@ -23,7 +41,7 @@ export interface PostgresStoreOptions extends PostgresTableOptions {
 export class PostgresStore implements KeyStore {
   readonly #pool: Pool;
   readonly #name: TableName;
-  readonly #sql: ReturnType<typeof statements>;
+  readonly #sql: Statements;
 
   constructor(options: PostgresStoreOptions) {
     const pool = options?.pool;
@@ -35,10 +53,13 @@ export class PostgresStore implements KeyStore {
     this.#sql = statements(this.#name.qualified);
   }
 
-  /** Creates the table and its indexes when missing (idempotent; concurrent calls wait for each other). The schema must exist. */
+  /**
+   * Creates the table and its indexes when missing, or upgrades a table an earlier version made
+   * (idempotent; concurrent calls wait for each other). The schema must exist.
+   */
   async migrate(): Promise<void> {
     return guard(async () => {
-      await this.#transaction(async (client) => {
+      await inTransaction(this.#pool, async (client) => {
         await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`keygate:migrate:${this.#name.qualified}`]);
         await client.query(migrationSql(this.#name));
       });
@@ -46,105 +67,63 @@ export class PostgresStore implements KeyStore {
   }
 
   async findById(id: string): Promise<KeyRecord | null> {
-    return guard(async () => {
-      const { rows } = await this.#pool.query<KeyRow>(this.#sql.findById, [id]);
-      return rows[0] ? rowToRecord(rows[0]) : null;
-    });
+    return guard(() => findRecord(this.#pool, this.#sql, id));
   }
 
   async create(record: KeyRecord, options: CreateRecordOptions = {}): Promise<void> {
     return guard(async () => {
       const cap = options.maxActivePerOwner;
-      const values = recordValues(record);
-      if (cap === undefined) {
-        const { rowCount } = await this.#pool.query(this.#sql.insert, values);
-        if (rowCount === 0) throw conflict();
-        return;
-      }
-      if (!Number.isInteger(cap) || cap < 0) {
-        throw new KeygateError('invalid_input', 'maxActivePerOwner must be a non-negative integer.');
-      }
-      await this.#transaction(async (client) => {
-        // Creates for one owner queue on this lock; under READ COMMITTED each later statement sees
-        // every key committed by those before, so the count below cannot miss a concurrent create.
-        await client.query('SELECT pg_advisory_xact_lock(hashtext($1), hashtext($2))', [
-          this.#name.qualified,
-          record.owner,
-        ]);
-        const { rows } = await client.query<{ taken: boolean; active: number }>(this.#sql.capCheck, [
-          record.id,
-          record.owner,
-          record.createdAt.toISOString(),
-          cap,
-        ]);
-        if (rows[0]?.taken) throw conflict();
-        if ((rows[0]?.active ?? 0) >= cap) {
-          throw new KeygateError('limit_exceeded', `The owner already has ${cap} active keys.`);
+      if (cap === undefined) return insertRecord(this.#pool, this.#sql, record, undefined, null);
+      assertCap(cap);
+      await inTransaction(this.#pool, async (client) => {
+        await lockOwner(client, this.#sql, this.#name.qualified, record.owner);
+        await insertRecord(client, this.#sql, record, cap, null);
+      });
+    });
+  }
+
+  async update(id: string, patch: KeyRecordPatch, options: UpdateRecordOptions = {}): Promise<KeyRecord | null> {
+    return guard(() => {
+      const { ifVersion } = options;
+      if (ifVersion === undefined) return patchRecord(this.#pool, this.#sql, id, patch);
+      return patchRecordIfVersion(this.#pool, this.#sql, id, patch, ifVersion);
+    });
+  }
+
+  async rotate({
+    id,
+    ifVersion,
+    patch,
+    replacement,
+    maxActivePerOwner: cap,
+  }: RecordRotation): Promise<KeyRecord | null> {
+    return guard(async () => {
+      if (cap !== undefined) assertCap(cap);
+      return inTransaction(this.#pool, async (client) => {
+        // The owner's lock before the key's, in the order create takes it, so the two cannot deadlock.
+        if (cap !== undefined) await lockOwner(client, this.#sql, this.#name.qualified, replacement.owner);
+        const { rows } = await client.query<{ owner: string; version: number }>(this.#sql.lockKey, [id]);
+        if (!rows[0]) return null;
+        assertVersion(rows[0].version, ifVersion);
+        if (rows[0].owner !== replacement.owner) {
+          throw new KeygateError('invalid_input', 'A replacement key must belong to the owner of the key it replaces.');
         }
-        const { rowCount } = await client.query(this.#sql.insert, values);
-        if (rowCount === 0) throw conflict();
+        await insertRecord(client, this.#sql, replacement, cap, id);
+        return patchRecord(client, this.#sql, id, patch);
       });
     });
   }
 
-  async update(id: string, patch: KeyRecordPatch): Promise<KeyRecord | null> {
+  async listByOwner(owner: string, options: ListRecordsOptions): Promise<RecordPage> {
     return guard(async () => {
-      const { sets, values } = patchAssignments(patch ?? {}, 2);
-      const { rows } =
-        sets.length === 0
-          ? await this.#pool.query<KeyRow>(this.#sql.findById, [id])
-          : await this.#pool.query<KeyRow>(
-              `UPDATE ${this.#name.qualified} SET ${sets.join(', ')} WHERE id = $1 RETURNING ${COLUMNS}`,
-              [id, ...values],
-            );
-      return rows[0] ? rowToRecord(rows[0]) : null;
+      const sql = options.activeAt === undefined ? this.#sql.listAll : this.#sql.listActive;
+      const { rows } = await this.#pool.query<ListRow>(sql, listParams(owner, options));
+      return toPage(rows, options.limit);
     });
   }
-
-  async listByOwner(owner: string): Promise<KeyRecord[]> {
-    return guard(async () => {
-      const { rows } = await this.#pool.query<KeyRow>(this.#sql.listByOwner, [owner]);
-      return rows.map(rowToRecord);
-    });
-  }
-
-  // Runs `work` in a READ COMMITTED transaction on one pooled connection.
-  async #transaction(work: (client: PoolClient) => Promise<void>): Promise<void> {
-    const client = await this.#pool.connect();
-    let broken: Error | undefined;
-    try {
-      await client.query('BEGIN ISOLATION LEVEL READ COMMITTED');
-      await work(client);
-      await client.query('COMMIT');
-    } catch (error) {
-      await client.query('ROLLBACK').catch((rollbackError: Error) => {
-        broken = rollbackError;
-      });
-      throw error;
-    } finally {
-      // A connection that could not roll back is discarded rather than returned to the pool.
-      client.release(broken);
-    }
-  }
-}
-
-function statements(table: string) {
-  return Object.freeze({
-    findById: `SELECT ${COLUMNS} FROM ${table} WHERE id = $1`,
-    listByOwner: `SELECT ${COLUMNS} FROM ${table} WHERE owner = $1 ORDER BY created_at, id`,
-    insert: `INSERT INTO ${table} (${COLUMNS}) VALUES (${PLACEHOLDERS}) ON CONFLICT (id) DO NOTHING`,
-    // Counts at most `cap` active keys: enough to decide, without reading an owner's whole history.
-    capCheck: `SELECT EXISTS (SELECT 1 FROM ${table} WHERE id = $1) AS taken,
-      (SELECT count(*)::int FROM (SELECT 1 FROM ${table} WHERE owner = $2 AND revoked_at IS NULL
-        AND (expires_at IS NULL OR expires_at > $3::timestamptz) LIMIT $4) AS active_keys) AS active`,
-  });
 }
 
 // One store operation: an outage rejects as `store_unavailable`.
 function guard<T>(operation: () => Promise<T>): Promise<T> {
   return guardOutage(operation, isPostgresOutage, 'PostgreSQL');
-}
-
-function conflict(): KeygateError {
-  return new KeygateError('conflict', 'A key with that id already exists.');
 }

@@ -1,5 +1,7 @@
 // RedisStore records as Redis hashes: one field per record field, Dates as epoch ms, arrays and
-// objects as JSON, and a null field simply absent.
+// objects as JSON, and a null field simply absent. Records written before `version` and `lineage`
+// existed read as version 0 and as the first key of their own lineage.
+import { KeygateError } from '../errors.js';
 import type { KeyRecord, KeyRecordPatch } from '../record.js';
 
 type DateField = 'createdAt' | 'expiresAt' | 'revokedAt' | 'lastUsedAt';
@@ -22,11 +24,15 @@ export function encodeRecord(record: KeyRecord): string[] {
     'metadata',
     JSON.stringify(record.metadata),
     'createdAt',
-    String(record.createdAt.getTime()),
+    encodeDate(record.createdAt),
+    'lineage',
+    record.lineage,
+    'version',
+    encodeVersion(record.version),
   ];
   for (const field of ['expiresAt', 'revokedAt', 'lastUsedAt'] as const) {
     const date = record[field];
-    if (date !== null) fields.push(field, String(date.getTime()));
+    if (date !== null) fields.push(field, encodeDate(date));
   }
   if (record.rateLimits !== null) fields.push('rateLimits', JSON.stringify(record.rateLimits));
   if (record.allowedIps !== null) fields.push('allowedIps', JSON.stringify(record.allowedIps));
@@ -45,7 +51,7 @@ export function encodePatch(patch: KeyRecordPatch): { set: string[]; clear: stri
   for (const field of ['expiresAt', 'revokedAt', 'lastUsedAt'] as const) {
     const date = patch[field];
     if (date === null) clear.push(field);
-    else if (date !== undefined) set.push(field, String(date.getTime()));
+    else if (date !== undefined) set.push(field, encodeDate(date));
   }
   for (const field of ['rateLimits', 'allowedIps'] as const) {
     const value = patch[field];
@@ -54,7 +60,29 @@ export function encodePatch(patch: KeyRecordPatch): { set: string[]; clear: stri
   }
   if (patch.replacedBy === null) clear.push('replacedBy');
   else if (patch.replacedBy !== undefined) set.push('replacedBy', patch.replacedBy);
+  if (patch.version !== undefined) set.push('version', encodeVersion(patch.version));
   return { set, clear };
+}
+
+/**
+ * A version as scripts compare it (Lua numbers are doubles, so only safe integers compare
+ * exactly); throws `invalid_input` for anything else.
+ */
+export function encodeVersion(version: number): string {
+  if (!Number.isSafeInteger(version)) throw new KeygateError('invalid_input', 'A key version must be an integer.');
+  return String(version);
+}
+
+/** A Date as epoch ms, as scripts use it for index scores; throws `invalid_input` for an invalid Date. */
+export function encodeDate(date: Date): string {
+  const ms = date instanceof Date ? date.getTime() : Number.NaN;
+  if (Number.isNaN(ms)) throw new KeygateError('invalid_input', 'A key date must be a valid Date.');
+  return String(ms);
+}
+
+/** True when a script reply has the shape of HGETALL's: a flat array of strings. */
+export function isHashReply(reply: unknown): reply is string[] {
+  return Array.isArray(reply) && reply.every((item) => typeof item === 'string');
 }
 
 /** A record from its hash (as an object, or HGETALL's flat field/value array); null when the hash is empty. */
@@ -76,6 +104,8 @@ export function decodeRecord(hash: Record<string, string> | readonly string[]): 
     rateLimits: h.rateLimits === undefined ? null : JSON.parse(h.rateLimits),
     allowedIps: h.allowedIps === undefined ? null : JSON.parse(h.allowedIps),
     replacedBy: h.replacedBy ?? null,
+    lineage: h.lineage ?? h.id,
+    version: h.version === undefined ? 0 : Number(h.version),
   };
 }
 

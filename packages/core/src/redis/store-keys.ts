@@ -2,14 +2,20 @@
 //
 // The cap on active keys per owner must be checked and applied in one atomic step, so everything
 // that step reads or writes lives in ONE hash slot, that of the owner:
-//   {prefix}{<owner tag>}:keys        sorted set: key ids of the owner, scored by createdAt (epoch ms)
 //   {prefix}{<owner tag>}:key:<id>    hash: the record (see store-codec.ts)
+//   {prefix}{<owner tag>}:keys        sorted set: every key id of the owner, scored by createdAt (epoch ms)
+//   {prefix}{<owner tag>}:live        sorted set: ids of the owner's keys that are not revoked, scored by createdAt
+//   {prefix}{<owner tag>}:expiring    sorted set: ids of not revoked keys with an expiry, scored by expiresAt
+// The last two make the owner's active keys at an instant `at` cheap to count (ZCARD live minus
+// ZCOUNT expiring -inf..at: a key expiring exactly at `at` is expired) and to list, however many
+// revoked keys the owner has. Every script that writes a record brings the three sets in line with
+// the record it wrote (one shared Lua function, see store-lua.ts).
 // findById and update only know the id, so a one-key pointer, in whatever slot its name hashes to,
 // gives the owner (which never changes):
 //   {prefix}id:<id>                   string: the owner
 // The pointer is written first, with SET NX: it is what makes ids unique across owners and slots.
 // Then a script in the owner's slot checks for a duplicate, counts active keys and writes the
-// record and the index entry together. If the cap refuses the key, the pointer is deleted again.
+// record and the index entries together. If the script refuses the key, the pointer is deleted again.
 // A pointer without a record (a create that died between the two steps, or one still running)
 // reads as "no such key"; the id stays reserved, which costs nothing with 71-bit random ids.
 //
@@ -27,8 +33,12 @@ export interface StoreKeys {
   record(owner: string, id: string): string;
   /** What `record(owner, id)` starts with; scripts append ids to it. */
   recordBase(owner: string): string;
-  /** The owner's sorted set of key ids. */
+  /** The owner's sorted set of every key id. */
   index(owner: string): string;
+  /** The owner's sorted set of the ids of keys that are not revoked. */
+  live(owner: string): string;
+  /** The owner's sorted set of the ids of not revoked keys with an expiry, scored by it. */
+  expiring(owner: string): string;
 }
 
 /** Builds the key layout for a prefix; throws `invalid_options` for a prefix with hash-tag braces. */
@@ -45,6 +55,8 @@ export function storeKeys(prefix: string): StoreKeys {
     record: (owner, id) => `${slot(owner)}key:${id}`,
     recordBase: (owner) => `${slot(owner)}key:`,
     index: (owner) => `${slot(owner)}keys`,
+    live: (owner) => `${slot(owner)}live`,
+    expiring: (owner) => `${slot(owner)}expiring`,
   };
 }
 

@@ -1,7 +1,11 @@
-// The Lua scripts of RedisStore. Each touches keys of one owner only (one hash slot, see
-// store-keys.ts), so each runs atomically on a standalone Redis and on Redis Cluster alike.
+// The Lua scripts of RedisStore that write. Each touches keys of one owner only (one hash slot,
+// see store-keys.ts), all passed as KEYS, so each runs atomically on a standalone Redis and on
+// Redis Cluster alike. Each checks everything before its first write: a script that refuses
+// writes nothing. Replies: 'taken' (the new id has a record), 'changed' (the version differs),
+// 'limit' (the owner's cap refuses the key), nil (no such key), or the result.
 import { createHash } from 'node:crypto';
 import type { Cluster, Redis } from 'ioredis';
+import { STORE_LUA } from './store-lua.js';
 
 /** A Lua script and its SHA-1, for EVALSHA. */
 export interface StoreScript {
@@ -9,59 +13,59 @@ export interface StoreScript {
   readonly sha: string;
 }
 
-function script(lua: string): StoreScript {
+/** A script of RedisStore: the shared Lua functions (store-lua.ts), then `body`. */
+export function script(body: string): StoreScript {
+  const lua = STORE_LUA + body;
   return Object.freeze({ lua, sha: createHash('sha1').update(lua).digest('hex') });
 }
 
 /**
  * Creates a record unless its id exists or the owner is at the cap.
- * KEYS: record hash, owner index, record key base of the owner (ids are appended to it).
+ * KEYS: record hash, then the owner's indexes (every id, live, expiring).
  * ARGV: id, createdAt (epoch ms, also the instant expiry is judged at), cap ('' for none), then field, value….
- * Returns 'ok', 'conflict' or 'limit'. Index entries whose record is missing are not counted.
+ * Returns 'ok', 'taken' or 'limit'.
  */
 export const CREATE_SCRIPT = script(`
-if redis.call('EXISTS', KEYS[1]) == 1 then return 'conflict' end
-if ARGV[3] ~= '' then
-  local cap = tonumber(ARGV[3])
-  local now = tonumber(ARGV[2])
-  local active = 0
-  if active >= cap then return 'limit' end
-  for _, id in ipairs(redis.call('ZRANGE', KEYS[2], 0, -1)) do
-    local state = redis.call('HMGET', KEYS[3] .. id, 'id', 'revokedAt', 'expiresAt')
-    if state[1] and not state[2] and (not state[3] or tonumber(state[3]) > now) then
-      active = active + 1
-      if active >= cap then return 'limit' end
-    end
-  end
-end
+if redis.call('EXISTS', KEYS[1]) == 1 then return 'taken' end
+if ARGV[3] ~= '' and active_count(KEYS[3], KEYS[4], ARGV[2], false) >= tonumber(ARGV[3]) then return 'limit' end
 redis.call('HSET', KEYS[1], unpack(ARGV, 4))
-redis.call('ZADD', KEYS[2], ARGV[2], ARGV[1])
+sync_indexes(KEYS[1], ARGV[1], KEYS[2], KEYS[3], KEYS[4])
 return 'ok'
 `);
 
 /**
- * Patches an existing record and returns it as HGETALL's flat array, or nil when it does not exist.
- * KEYS: record hash. ARGV: n (fields to set), then n field/value pairs, then fields to delete.
+ * Patches an existing record and returns it as HGETALL's flat array; nil when it does not exist,
+ * 'changed' when a version is expected and the stored one differs.
+ * KEYS: record hash, then the owner's indexes (every id, live, expiring).
+ * ARGV: id, expected version ('' for none), then the patch (see patchArgs).
  */
 export const UPDATE_SCRIPT = script(`
 if redis.call('EXISTS', KEYS[1]) == 0 then return false end
-local n = tonumber(ARGV[1])
-if n > 0 then redis.call('HSET', KEYS[1], unpack(ARGV, 2, 2 * n + 1)) end
-if #ARGV > 2 * n + 1 then redis.call('HDEL', KEYS[1], unpack(ARGV, 2 * n + 2)) end
+if ARGV[2] ~= '' and not has_version(KEYS[1], ARGV[2]) then return 'changed' end
+apply_patch(KEYS[1], 3)
+sync_indexes(KEYS[1], ARGV[1], KEYS[2], KEYS[3], KEYS[4])
 return redis.call('HGETALL', KEYS[1])
 `);
 
 /**
- * Every record of one owner, oldest first, each as HGETALL's flat array: one consistent snapshot.
- * KEYS: owner index, record key base of the owner.
+ * Stores a replacement and patches the replaced key together; returns the replaced key's record as
+ * HGETALL's flat array, nil when it does not exist, or 'changed', 'taken' or 'limit'. The cap
+ * counts the owner's active keys at the replacement's createdAt other than the replaced key.
+ * KEYS: replaced record hash, replacement record hash, then the owner's indexes (every id, live, expiring).
+ * ARGV: replaced id, its expected version, replacement id, replacement createdAt (epoch ms), cap
+ * ('' for none), m, then the replacement's m field/value strings, then the patch (see patchArgs).
  */
-export const LIST_SCRIPT = script(`
-local out = {}
-for _, id in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do
-  local fields = redis.call('HGETALL', KEYS[2] .. id)
-  if #fields > 0 then out[#out + 1] = fields end
-end
-return out
+export const ROTATE_SCRIPT = script(`
+if redis.call('EXISTS', KEYS[1]) == 0 then return false end
+if not has_version(KEYS[1], ARGV[2]) then return 'changed' end
+if redis.call('EXISTS', KEYS[2]) == 1 then return 'taken' end
+if ARGV[5] ~= '' and active_count(KEYS[4], KEYS[5], ARGV[4], ARGV[1]) >= tonumber(ARGV[5]) then return 'limit' end
+local m = tonumber(ARGV[6])
+redis.call('HSET', KEYS[2], unpack(ARGV, 7, 6 + m))
+sync_indexes(KEYS[2], ARGV[3], KEYS[3], KEYS[4], KEYS[5])
+apply_patch(KEYS[1], 7 + m)
+sync_indexes(KEYS[1], ARGV[1], KEYS[3], KEYS[4], KEYS[5])
+return redis.call('HGETALL', KEYS[1])
 `);
 
 /**

@@ -1,13 +1,21 @@
 import type { Cluster, Redis } from 'ioredis';
 import { KeygateError } from '../errors.js';
 import type { KeyRecord, KeyRecordPatch } from '../record.js';
-import type { CreateRecordOptions, KeyStore } from '../store.js';
+import type {
+  CreateRecordOptions,
+  KeyStore,
+  ListRecordsOptions,
+  RecordPage,
+  RecordRotation,
+  UpdateRecordOptions,
+} from '../store.js';
 import { guardOutage } from '../store-outage.js';
-import { decodeRecord, encodePatch, encodeRecord } from './store-codec.js';
+import { decodeRecord, encodeDate, encodeRecord, encodeVersion, isHashReply } from './store-codec.js';
 import { isRedisOutage } from './store-errors.js';
 import { type StoreKeys, storeKeys } from './store-keys.js';
-import { CREATE_SCRIPT, LIST_SCRIPT, runScript, UPDATE_SCRIPT } from './store-scripts.js';
-
+import { decodeListReply, LIST_SCAN_SLACK, LIST_SCRIPT } from './store-list-script.js';
+import { patchArgs } from './store-lua.js';
+import { CREATE_SCRIPT, ROTATE_SCRIPT, runScript, UPDATE_SCRIPT } from './store-scripts.js';
 /** Options of {@link RedisStore}. */
 export interface RedisStoreOptions {
   /** An ioredis client: a standalone `Redis` or a `Cluster`. The store never closes it. */
@@ -18,7 +26,9 @@ export interface RedisStoreOptions {
 
 /**
  * A {@link KeyStore} on Redis or Redis Cluster (ioredis). Writes are Lua scripts confined to one
- * hash slot per owner, so the cap on active keys is atomic; see store-keys.ts for the key layout.
+ * hash slot per owner, so the cap on active keys, conditional updates and rotations are atomic;
+ * see store-keys.ts for the key layout. Revoked keys cost nothing to the cap check and to listing
+ * active keys, and a page examines a bounded number of expired ones.
  * A Redis that cannot be reached or cannot serve now makes a call reject with KeygateError
  * `store_unavailable` (the ioredis error as `cause`); other errors are passed on as they are.
  */
@@ -46,48 +56,103 @@ export class RedisStore implements KeyStore {
 
   async create(record: KeyRecord, options: CreateRecordOptions = {}): Promise<void> {
     return guard(async () => {
-      const cap = options.maxActivePerOwner;
-      if (cap !== undefined && (!Number.isInteger(cap) || cap < 0)) {
-        throw new KeygateError('invalid_input', 'maxActivePerOwner must be a non-negative integer.');
-      }
+      const cap = capArg(options.maxActivePerOwner);
       const { id, owner } = record;
       const fields = encodeRecord(record);
       const pointer = this.#keys.pointer(id);
-      if ((await this.#client.set(pointer, owner, 'NX')) === null) throw conflict();
-      const keys = [this.#keys.record(owner, id), this.#keys.index(owner), this.#keys.recordBase(owner)];
-      const args = [id, String(record.createdAt.getTime()), cap === undefined ? '' : String(cap), ...fields];
+      if ((await this.#client.set(pointer, owner, 'NX')) === null) throw taken();
+      const keys = [this.#keys.record(owner, id), ...this.#indexes(owner)];
+      const args = [id, encodeDate(record.createdAt), cap, ...fields];
       // On an error here the pointer stays: the script may have run, and a pointer alone is harmless.
       const outcome = await runScript(this.#client, CREATE_SCRIPT, keys, args);
       if (outcome === 'ok') return;
-      // 'conflict': a record with this id already sits in the owner's slot (its pointer was lost);
+      // 'taken': a record with this id already sits in the owner's slot (its pointer was lost);
       // the pointer just written now leads to it again, so it stays.
-      if (outcome === 'conflict') throw conflict();
+      if (outcome === 'taken') throw taken();
       if (outcome === 'limit') {
-        // Free the id again; should that fail, the orphan pointer only keeps the id reserved.
-        await this.#client.del(pointer).catch(() => undefined);
-        throw new KeygateError('limit_exceeded', `The owner already has ${cap} active keys.`);
+        await this.#release(pointer);
+        throw limitExceeded(cap);
       }
-      throw new KeygateError('store_unavailable', 'The Redis key store gave an unexpected reply.');
+      throw unexpectedReply();
     });
   }
 
-  async update(id: string, patch: KeyRecordPatch): Promise<KeyRecord | null> {
+  async update(id: string, patch: KeyRecordPatch, options: UpdateRecordOptions = {}): Promise<KeyRecord | null> {
     return guard(async () => {
+      const ifVersion = options.ifVersion === undefined ? '' : encodeVersion(options.ifVersion);
+      const changes = patchArgs(patch ?? {});
       const owner = await this.#client.get(this.#keys.pointer(id));
       if (owner === null) return null;
-      const { set, clear } = encodePatch(patch ?? {});
-      const args = [String(set.length / 2), ...set, ...clear];
-      const reply = await runScript(this.#client, UPDATE_SCRIPT, [this.#keys.record(owner, id)], args);
-      return Array.isArray(reply) ? decodeRecord(reply as string[]) : null;
+      const keys = [this.#keys.record(owner, id), ...this.#indexes(owner)];
+      const reply = await runScript(this.#client, UPDATE_SCRIPT, keys, [id, ifVersion, ...changes]);
+      if (reply === null) return null;
+      if (reply === 'changed') throw changed();
+      return recordReply(reply);
     });
   }
 
-  async listByOwner(owner: string): Promise<KeyRecord[]> {
+  async rotate({ id, ifVersion, patch, replacement, maxActivePerOwner }: RecordRotation): Promise<KeyRecord | null> {
     return guard(async () => {
-      const keys = [this.#keys.index(owner), this.#keys.recordBase(owner)];
-      const reply = (await runScript(this.#client, LIST_SCRIPT, keys, [])) as string[][];
-      return reply.map(decodeRecord).filter((record): record is KeyRecord => record !== null);
+      const cap = capArg(maxActivePerOwner);
+      const version = encodeVersion(ifVersion);
+      const fields = encodeRecord(replacement);
+      const changes = patchArgs(patch ?? {});
+      const owner = await this.#client.get(this.#keys.pointer(id));
+      if (owner === null) return null;
+      if (replacement.owner !== owner) {
+        throw new KeygateError('invalid_input', 'A replacement key must have the owner of the key it replaces.');
+      }
+      const pointer = this.#keys.pointer(replacement.id);
+      if ((await this.#client.set(pointer, owner, 'NX')) === null) throw taken();
+      const keys = [this.#keys.record(owner, id), this.#keys.record(owner, replacement.id), ...this.#indexes(owner)];
+      const createdAt = encodeDate(replacement.createdAt);
+      const args = [id, version, replacement.id, createdAt, cap, String(fields.length), ...fields, ...changes];
+      // On an error here the pointer stays, as in create.
+      const reply = await runScript(this.#client, ROTATE_SCRIPT, keys, args);
+      if (Array.isArray(reply)) return recordReply(reply);
+      // 'taken': as in create, the pointer now leads to the record already in the owner's slot.
+      if (reply === 'taken') throw taken();
+      if (reply !== null && reply !== 'changed' && reply !== 'limit') throw unexpectedReply();
+      // Refused, nothing written: free the replacement's id again.
+      await this.#release(pointer);
+      if (reply === 'changed') throw changed();
+      if (reply === 'limit') throw limitExceeded(cap);
+      return null;
     });
+  }
+
+  async listByOwner(owner: string, { limit, after, activeAt }: ListRecordsOptions): Promise<RecordPage> {
+    return guard(async () => {
+      if (!Number.isSafeInteger(limit) || limit < 1) {
+        throw new KeygateError('invalid_input', 'limit must be a positive integer.');
+      }
+      if (activeAt !== undefined && !Number.isFinite(activeAt)) {
+        throw new KeygateError('invalid_input', 'activeAt must be a finite number.');
+      }
+      // Active keys are found among the live ones, so revoked keys are never examined.
+      const index = activeAt === undefined ? this.#keys.index(owner) : this.#keys.live(owner);
+      const keys = [index, this.#keys.expiring(owner), this.#keys.recordBase(owner)];
+      const args = [
+        String(limit),
+        String(limit + LIST_SCAN_SLACK),
+        after === undefined ? '' : encodeDate(after.createdAt),
+        after === undefined ? '' : after.id,
+        activeAt === undefined ? '' : String(activeAt),
+      ];
+      const page = decodeListReply(await runScript(this.#client, LIST_SCRIPT, keys, args));
+      if (page === undefined) throw unexpectedReply();
+      return page;
+    });
+  }
+
+  // The owner's indexes, in the order the scripts take them: every id, live, expiring.
+  #indexes(owner: string): string[] {
+    return [this.#keys.index(owner), this.#keys.live(owner), this.#keys.expiring(owner)];
+  }
+
+  // Frees the id of a key a script refused; should that fail, the orphan pointer only keeps the id reserved.
+  async #release(pointer: string): Promise<void> {
+    await this.#client.del(pointer).catch(() => undefined);
   }
 }
 
@@ -96,6 +161,34 @@ function guard<T>(operation: () => Promise<T>): Promise<T> {
   return guardOutage(operation, isRedisOutage, 'Redis');
 }
 
-function conflict(): KeygateError {
+// A cap as a script argument ('' for none); throws `invalid_input` unless a non-negative integer.
+function capArg(cap: number | undefined): string {
+  if (cap === undefined) return '';
+  if (!Number.isSafeInteger(cap) || cap < 0) {
+    throw new KeygateError('invalid_input', 'maxActivePerOwner must be a non-negative integer.');
+  }
+  return String(cap);
+}
+
+// The record in a script's HGETALL reply; a reply that is not one means Redis misbehaved.
+function recordReply(reply: unknown): KeyRecord {
+  const record = isHashReply(reply) ? decodeRecord(reply) : null;
+  if (record === null) throw unexpectedReply();
+  return record;
+}
+
+function taken(): KeygateError {
   return new KeygateError('conflict', 'A key with that id already exists.');
+}
+
+function changed(): KeygateError {
+  return new KeygateError('conflict', 'The key changed meanwhile; read it again and retry.');
+}
+
+function limitExceeded(cap: string): KeygateError {
+  return new KeygateError('limit_exceeded', `The owner already has ${cap} active keys.`);
+}
+
+function unexpectedReply(): KeygateError {
+  return new KeygateError('store_unavailable', 'The Redis key store gave an unexpected reply.');
 }
