@@ -5,6 +5,7 @@ export type KeygateErrorCode =
   | 'invalid_scope'
   | 'invalid_input'
   | 'conflict'
+  | 'forbidden'
   | 'limit_exceeded'
   | 'not_found'
   | 'store_unavailable';

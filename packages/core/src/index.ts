@@ -9,6 +9,9 @@
 export type { AuthOptions } from './authenticate.js';
 export type { KeySource } from './credentials.js';
 export { DEFAULT_KEY_SOURCES } from './credentials.js';
+export type { KeyPowers, PowerField } from './delegation.js';
+/** The delegation rule: the field in which one key is more powerful than another. */
+export { exceedingPower } from './delegation.js';
 export type { KeygateErrorCode } from './errors.js';
 /** Errors. */
 export { isKeygateError, KeygateError } from './errors.js';
@@ -43,14 +46,31 @@ export {
 export type { CreateKeyInput, UpdateKeyInput } from './key-input.js';
 /** Limits of per-key rate-limit policies and IP allowlists. */
 export { MAX_ALLOWED_IPS, MAX_KEY_RATE_LIMITS } from './key-limits.js';
+export type { KeyListState, KeyPage, ListKeysOptions } from './key-page.js';
 export type { Keygate, KeygateOptions } from './keygate.js';
 /** Creates a configured keygate instance. */
 export { createKeygate } from './keygate.js';
 /** The `lastUsed` option of createKeygate: `false`, or `{ intervalMs?, maxEntries? }`. */
 export type { LastUsedOptions } from './last-used.js';
 /** Options of every adapter's key-management routes. */
-export type { ManagementAuthorize, ManagementCaller, ManagementOptions } from './management/index.js';
-export type { CreatedKey, KeyManagerConfig, RotatedKey, RotateOptions } from './manager.js';
+export type {
+  ManagementAuthorize,
+  ManagementCaller,
+  ManagementGrant,
+  ManagementOptions,
+  MetadataPolicy,
+} from './management/index.js';
+export type {
+  Actor,
+  ActorOptions,
+  ChangeOptions,
+  CreatedKey,
+  CreateOptions,
+  KeyManagerConfig,
+  ListOptions,
+  RotatedKey,
+  RotateOptions,
+} from './manager.js';
 /** Key management. */
 export { KeyManager } from './manager.js';
 /** Stores and records. */
@@ -66,6 +86,14 @@ export type { ApiKey, JsonValue, KeyRecord, KeyRecordPatch, RateLimitPolicy } fr
 export type { ScopeMatch } from './scopes.js';
 /** Scopes. */
 export { assertGrantableScope, assertRequirableScope, hasScopes } from './scopes.js';
-export type { CreateRecordOptions, KeyStore } from './store.js';
+export type {
+  CreateRecordOptions,
+  KeyStore,
+  ListRecordsOptions,
+  RecordPage,
+  RecordPosition,
+  RecordRotation,
+  UpdateRecordOptions,
+} from './store.js';
 /** Verification results. */
 export type { VerifyFailureReason, VerifyResult } from './verify.js';

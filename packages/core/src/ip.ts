@@ -77,3 +77,35 @@ export function normaliseIpEntry(entry: string): string | undefined {
   }
   return length === bits ? formatIpAddress(bytes) : `${formatIpAddress(bytes)}/${length}`;
 }
+
+/**
+ * True when every address of allowlist entry `inner` lies in entry `outer` (both as
+ * normaliseIpEntry writes them). An IPv4 entry and its IPv4-mapped IPv6 form are the same range.
+ */
+export function ipRangeWithin(inner: string, outer: string): boolean {
+  const a = asMappedRange(inner);
+  const b = asMappedRange(outer);
+  if (a === undefined || b === undefined || a.length < b.length) return false;
+  for (let bit = 0; bit < b.length; bit++) {
+    const mask = 0x80 >> (bit % 8);
+    if (((a.bytes[bit >> 3] as number) & mask) !== ((b.bytes[bit >> 3] as number) & mask)) return false;
+  }
+  return true;
+}
+
+// An entry as 16 bytes and a prefix length out of 128 (IPv4 as ::ffff:a.b.c.d, its length + 96).
+function asMappedRange(entry: string): { bytes: Uint8Array; length: number } | undefined {
+  const slash = entry.indexOf('/');
+  const bytes = parseIpAddress(slash === -1 ? entry : entry.slice(0, slash));
+  const lengthText = slash === -1 ? undefined : entry.slice(slash + 1);
+  if (bytes === undefined || (lengthText !== undefined && !PREFIX_LENGTH_RE.test(lengthText))) return undefined;
+  const bits = bytes.length * 8;
+  const length = lengthText === undefined ? bits : Number(lengthText);
+  if (length > bits) return undefined;
+  if (bytes.length === 16) return { bytes, length };
+  const mapped = new Uint8Array(16);
+  mapped[10] = 0xff;
+  mapped[11] = 0xff;
+  mapped.set(bytes, 12);
+  return { bytes: mapped, length: length + 96 };
+}

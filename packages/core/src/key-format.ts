@@ -22,6 +22,13 @@ const TAIL_LENGTH = 1 + KEY_ID_LENGTH + 1 + KEY_SECRET_LENGTH + KEY_CHECKSUM_LEN
 /** Longest string that can be a keygate key; anything longer is rejected before any other work. */
 export const MAX_KEY_LENGTH = MAX_PREFIX_LENGTH + TAIL_LENGTH;
 
+const KEY_ID_RE = new RegExp(`^[0-9A-Za-z]{${KEY_ID_LENGTH}}$`);
+
+/** True when `value` has the shape of a public key id (12 base62 characters). */
+export function isKeyId(value: unknown): value is string {
+  return typeof value === 'string' && KEY_ID_RE.test(value);
+}
+
 const PREFIX_SOURCE = '[a-z][a-z0-9]*(?:_[a-z0-9]+)*';
 const PREFIX_RE = new RegExp(`^${PREFIX_SOURCE}$`);
 const TAIL_SOURCE = `_[0-9A-Za-z]{${KEY_ID_LENGTH}}_[0-9A-Za-z]{${KEY_SECRET_LENGTH + KEY_CHECKSUM_LENGTH}}`;

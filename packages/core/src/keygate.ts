@@ -40,8 +40,15 @@ export interface KeygateOptions {
   now?: () => number;
   /** Receives audit events (key created, updated, revoked, rotated…); a throw is caught and logged. Default: none. */
   onEvent?: AuditListener;
-  /** Most active (neither revoked nor expired) keys one owner may hold; `keys.create` beyond it throws `limit_exceeded` (rotation is exempt). Default: no cap. */
+  /**
+   * Most active (neither revoked nor expired) keys one owner may hold; `keys.create` beyond it
+   * throws `limit_exceeded`. Keys in a rotation grace period count: a rotation with a grace period
+   * may take the owner to the cap plus one, no further (one without a grace period is never refused).
+   * Default: no cap.
+   */
   maxKeysPerOwner?: number;
+  /** Longest grace period `keys.rotate` may give the old key, in ms. Default 7 days. */
+  maxGracePeriodMs?: number;
   /**
    * Records `lastUsedAt` on successful verifications (cache hits included) with at most one store
    * write per key per `intervalMs`, in the background: a slow or failing store never delays a
@@ -85,6 +92,11 @@ export interface Keygate {
   /** The clock of this instance (the `now` option), for adapters' event times. */
   readonly now: () => number;
 }
+
+/** Default longest rotation grace period: 7 days. */
+export const DEFAULT_MAX_GRACE_MS = 7 * 86_400_000;
+// Ten years: longer is no grace period, and it keeps every computed instant a valid Date.
+const LONGEST_GRACE_MS = 10 * 366 * 86_400_000;
 
 /** Creates a keygate instance. Options are validated and resolved once; invalid ones throw `invalid_options`. */
 export function createKeygate(options: KeygateOptions): Keygate {
@@ -137,6 +149,9 @@ export function createKeygate(options: KeygateOptions): Keygate {
   const emit = guardListener(options.onEvent);
   const maxKeysPerOwner =
     options.maxKeysPerOwner === undefined ? undefined : count('maxKeysPerOwner', options.maxKeysPerOwner, 1);
+  const maxGracePeriodMs = count('maxGracePeriodMs', options.maxGracePeriodMs ?? DEFAULT_MAX_GRACE_MS, 0);
+  if (maxGracePeriodMs > LONGEST_GRACE_MS)
+    fail(`\`maxGracePeriodMs\` must be at most ${LONGEST_GRACE_MS} (ten years).`);
   if (options.onError !== undefined && typeof options.onError !== 'function') fail('`onError` must be a function.');
   const onError = options.onError ?? ((error: unknown) => console.error('keygate: a background task failed', error));
   const tracker = createLastUsedTracker(options.lastUsed, { store, now, onError });
@@ -156,6 +171,7 @@ export function createKeygate(options: KeygateOptions): Keygate {
     },
     emit,
     maxKeysPerOwner,
+    maxGracePeriodMs,
   });
 
   return Object.freeze({

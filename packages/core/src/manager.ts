@@ -1,20 +1,54 @@
 import { KeygateError } from './errors.js';
-import { type AuditListener, guardListener, NO_REQUEST, type RequestContext } from './events.js';
+import { type AuditListener, guardListener, type RequestContext } from './events.js';
 import type { Hasher } from './hash.js';
+import { isKeyId } from './key-format.js';
 import { type CreateKeyInput, checkText, type UpdateKeyInput } from './key-input.js';
+import { checkListOptions, encodeCursor, type KeyPage, type ListKeysOptions } from './key-page.js';
 import { checkCreate, checkUpdate } from './key-update.js';
-import { assertChangeable, KeyLocks, lifecycleEvent, rotationPatch } from './manager-support.js';
-import { type CreatedKey, mintKey, type RotatedKey } from './mint.js';
+import {
+  type Actor,
+  assertChangeable,
+  assertNoSelfRestrictionChange,
+  assertVersion,
+  assertWithinActor,
+  KeyLocks,
+  lifecycleEvent,
+  rotationPatch,
+  withinActor,
+} from './manager-support.js';
+import { type CreatedKey, mintKey, mintRecord, type RotatedKey } from './mint.js';
 import { type ApiKey, type KeyRecord, type KeyRecordPatch, toApiKey } from './record.js';
 import type { KeyStore } from './store.js';
 
+export type { Actor } from './manager-support.js';
 export type { CreatedKey, RotatedKey } from './mint.js';
 
+/** Options of the KeyManager calls that may act on a key's behalf. */
+export interface ActorOptions {
+  /** The key acting (e.g. a management route's caller): the call is bounded by its powers. Default: none, the application acts. */
+  actor?: Actor | undefined;
+}
+
+/** Options of {@link KeyManager.create}. */
+export interface CreateOptions extends ActorOptions {
+  /** Where the change came from, for audit events. Default: no request. */
+  context?: RequestContext | undefined;
+}
+
+/** Options of the calls that change an existing key. */
+export interface ChangeOptions extends CreateOptions {
+  /** Change the key only while its `version` is this one (e.g. as shown to a user); else `conflict`. Default: any. */
+  ifVersion?: number | undefined;
+}
+
 /** Options of {@link KeyManager.rotate}. */
-export interface RotateOptions {
+export interface RotateOptions extends ChangeOptions {
   /** How long the old key keeps working, in ms (never past its own expiry). `0` revokes it at once. Default 0. */
   gracePeriodMs?: number;
 }
+
+/** Options of {@link KeyManager.list}. */
+export interface ListOptions extends ListKeysOptions, ActorOptions {}
 
 /** What a {@link KeyManager} needs, resolved once by createKeygate. */
 export interface KeyManagerConfig {
@@ -26,17 +60,18 @@ export interface KeyManagerConfig {
   readonly invalidate: (id: string) => void;
   /** Receives `created`, `updated`, `revoked` and `rotated` events; a throw is caught and logged. Default: none. */
   readonly emit?: AuditListener;
-  /** Most active (neither revoked nor expired) keys one owner may hold; checked by `create`, not `rotate`. Default: no cap. */
+  /** Most active keys one owner may hold (a rotation with a grace period may pass it by one). Default: no cap. */
   readonly maxKeysPerOwner?: number | undefined;
+  /** Longest grace period a rotation may give the old key, in ms. */
+  readonly maxGracePeriodMs: number;
 }
 
-const ID_RE = /^[0-9A-Za-z]{12}$/;
-// Ten years: longer is no grace period, and it keeps every computed instant a valid Date.
-const MAX_GRACE_MS = 10 * 366 * 86_400_000;
-
 /**
- * The key lifecycle: create, read, update, rotate, revoke. Only hashes reach the store; plaintext
- * leaves once, from `create` and `rotate`. Changes to one key are serialised on this instance.
+ * The key lifecycle: create, read, list, update, rotate, revoke. Only hashes reach the store;
+ * plaintext leaves once, from `create` and `rotate`. Every change is a conditional write on the
+ * key's version, so two instances changing one key at once never both succeed (the loser gets
+ * `conflict`). With `actor`, a call is bounded by the delegation rule (see exceedingPower): keys
+ * more powerful than the actor read as unknown, and nothing more powerful can be made.
  */
 export class KeyManager {
   readonly #config: KeyManagerConfig;
@@ -48,113 +83,149 @@ export class KeyManager {
     this.#emit = guardListener(config.emit);
   }
 
-  /** Creates a key and returns its plaintext, once. Throws `limit_exceeded` when the owner is at `maxKeysPerOwner`. */
-  async create(input: CreateKeyInput, context: RequestContext = NO_REQUEST): Promise<CreatedKey> {
+  /** Longest grace period {@link rotate} accepts, in ms. */
+  get maxGracePeriodMs(): number {
+    return this.#config.maxGracePeriodMs;
+  }
+
+  /**
+   * Creates a key and returns its plaintext, once. Throws `limit_exceeded` when the owner is at
+   * `maxKeysPerOwner`, `forbidden` (naming the field) when it would be more powerful than the actor.
+   */
+  async create(input: CreateKeyInput, options: CreateOptions = {}): Promise<CreatedKey> {
     const at = this.#config.now();
     const fields = checkCreate(input, at);
+    assertWithinActor(options.actor, fields);
     const created = await mintKey(this.#config, fields, at, this.#config.maxKeysPerOwner);
-    this.#emit(lifecycleEvent('created', created.apiKey, at, context));
+    this.#emit(lifecycleEvent('created', created.apiKey, at, options.context));
     return created;
   }
 
-  /** A key's public metadata, or null when the id is unknown. */
-  async get(id: string): Promise<ApiKey | null> {
-    if (typeof id !== 'string' || !ID_RE.test(id)) return null;
+  /** A key's public metadata, or null when the id is unknown (or the key is more powerful than the actor). */
+  async get(id: string, options: ActorOptions = {}): Promise<ApiKey | null> {
+    if (!isKeyId(id)) return null;
     const record = await this.#config.store.findById(id);
-    return record ? toApiKey(record) : null;
-  }
-
-  /** The public metadata of every key of one owner, oldest first. Never includes hashes. */
-  async list(owner: string): Promise<ApiKey[]> {
-    const records = await this.#config.store.listByOwner(checkText('owner', owner, 256));
-    return records.map(toApiKey);
+    return record && withinActor(options.actor, record) ? toApiKey(record) : null;
   }
 
   /**
-   * Changes a key's name, scopes, metadata, expiry, rate limits or IP allowlist. Refuses
-   * (`invalid_input`) a revoked key or one replaced by rotation; `not_found` for an unknown id.
+   * One page of an owner's keys, oldest first: `active` ones by default, or `all`. With `actor`,
+   * only the keys it could manage. Never includes hashes.
    */
-  async update(id: string, input: UpdateKeyInput, context: RequestContext = NO_REQUEST): Promise<ApiKey> {
+  async list(owner: string, options: ListOptions = {}): Promise<KeyPage> {
+    checkText('owner', owner, 256);
+    const { limit, after, state } = checkListOptions(options);
+    const activeAt = state === 'active' ? this.#config.now() : undefined;
+    const page = await this.#config.store.listByOwner(owner, { limit, after, activeAt });
+    const keys = page.records.filter((record) => withinActor(options.actor, record)).map(toApiKey);
+    return { keys, nextCursor: encodeCursor(page.next) };
+  }
+
+  /**
+   * Changes a key's name, scopes, metadata, expiry, rate limits or IP allowlist. `not_found` for
+   * an unknown id; `conflict` for a revoked, rotated or expired key or a lost race; `forbidden`
+   * when an actor would exceed itself or change its own restrictions.
+   */
+  async update(id: string, input: UpdateKeyInput, options: ChangeOptions = {}): Promise<ApiKey> {
     return this.#locks.run(id, async () => {
       const at = this.#config.now();
       const patch = checkUpdate(input, at);
-      const record = await this.#find(id);
-      assertChangeable(record, 'update');
+      const record = await this.#find(id, options);
+      assertChangeable(record, at);
+      assertNoSelfRestrictionChange(options.actor, id, patch);
+      assertWithinActor(options.actor, { ...record, ...patch });
       if (Object.keys(patch).length === 0) return toApiKey(record);
-      const updated = await this.#write(id, patch);
-      this.#emit(lifecycleEvent('updated', updated, at, context));
-      return toApiKey(updated);
-    });
-  }
-
-  /** Revokes a key for good and drops it from caches at once. Idempotent: revoking twice is no error (and no event). */
-  async revoke(id: string, context: RequestContext = NO_REQUEST): Promise<ApiKey> {
-    const { now, invalidate } = this.#config;
-    return this.#locks.run(id, async () => {
-      const record = await this.#find(id);
-      invalidate(id);
-      if (record.revokedAt !== null) return toApiKey(record);
-      const at = now();
-      const updated = await this.#write(id, { revokedAt: new Date(at) });
-      this.#emit(lifecycleEvent('revoked', updated, at, context));
+      const updated = await this.#write(record, { ...patch, version: record.version + 1 });
+      this.#emit(lifecycleEvent('updated', updated, at, options.context));
       return toApiKey(updated);
     });
   }
 
   /**
-   * Replaces a key: mints a new one with the same name, owner, scopes, metadata, limits and expiry
-   * (not counted against `maxKeysPerOwner`), and marks the old one `replacedBy` the new id. The old
-   * key keeps working until `now + gracePeriodMs` (or its own earlier expiry); a grace of 0 revokes
-   * it at once. Refuses (`invalid_input`) a revoked, expired or already rotated key. Emits `created`
-   * for the new key, then `rotated` for the old one. Returns the new plaintext, once.
+   * Revokes a key for good and drops it from caches at once. Idempotent: revoking twice is no
+   * error (and no event). `conflict` when it lost a race with another change of the key.
    */
-  async rotate(id: string, options: RotateOptions = {}, context: RequestContext = NO_REQUEST): Promise<RotatedKey> {
-    const grace = options?.gracePeriodMs ?? 0;
-    if (typeof grace !== 'number' || !Number.isInteger(grace) || grace < 0 || grace > MAX_GRACE_MS) {
-      throw new KeygateError('invalid_input', `gracePeriodMs must be an integer from 0 to ${MAX_GRACE_MS} ms.`, {
-        field: 'gracePeriodMs',
-      });
-    }
+  async revoke(id: string, options: ChangeOptions = {}): Promise<ApiKey> {
     return this.#locks.run(id, async () => {
-      const record = await this.#find(id);
+      const record = await this.#find(id, options);
+      this.#config.invalidate(id);
+      if (record.revokedAt !== null) return toApiKey(record);
       const at = this.#config.now();
-      assertChangeable(record, 'rotate');
-      if (record.expiresAt !== null && record.expiresAt.getTime() <= at) {
-        throw new KeygateError('invalid_input', 'The key has expired: create a new one instead.');
-      }
-      const { name, owner, scopes, metadata, expiresAt, rateLimits, allowedIps } = record;
-      const fields = { name, owner, scopes, metadata, expiresAt, rateLimits, allowedIps };
-      const created = await mintKey(this.#config, fields, at, undefined);
-      const replacedBy = created.apiKey.id;
-      const patch = rotationPatch(record, replacedBy, at, grace);
-      let previous: KeyRecord;
-      try {
-        previous = await this.#write(id, patch);
-      } catch (error) {
-        // The old key could not be marked: withdraw the new one (nobody has seen its plaintext).
-        await this.#config.store.update(replacedBy, { revokedAt: new Date(at) }).catch(() => undefined);
-        throw error;
-      }
-      this.#emit(lifecycleEvent('created', created.apiKey, at, context));
-      this.#emit(lifecycleEvent('rotated', previous, at, context, replacedBy));
-      return { ...created, previous: toApiKey(previous) };
+      const updated = await this.#write(record, { revokedAt: new Date(at), version: record.version + 1 });
+      this.#emit(lifecycleEvent('revoked', updated, at, options.context));
+      return toApiKey(updated);
     });
   }
 
-  async #find(id: string): Promise<KeyRecord> {
-    const record = typeof id === 'string' && ID_RE.test(id) ? await this.#config.store.findById(id) : null;
-    if (record === null) throw new KeygateError('not_found', 'No key with that id.');
+  /**
+   * Replaces a key: mints a new one with the same name, owner, scopes, metadata, limits, expiry
+   * and rate-limit lineage, and marks the old one `replacedBy` the new id, in one atomic write.
+   * The old key keeps working until `now + gracePeriodMs` (or its own earlier expiry); a grace of
+   * 0 revokes it at once. A grace period counts the old key against `maxKeysPerOwner` while it
+   * lasts, so it is refused (`limit_exceeded`) when the owner's other active keys fill the cap.
+   * `conflict` for a revoked, rotated or expired key or a lost race. Emits `created` for the new
+   * key, then `rotated` for the old one. Returns the new plaintext, once.
+   */
+  async rotate(id: string, options: RotateOptions = {}): Promise<RotatedKey> {
+    const grace = this.#checkGrace(options.gracePeriodMs ?? 0);
+    return this.#locks.run(id, async () => {
+      const record = await this.#find(id, options);
+      const at = this.#config.now();
+      assertChangeable(record, at);
+      const { name, owner, scopes, metadata, expiresAt, rateLimits, allowedIps } = record;
+      const fields = { name, owner, scopes, metadata, expiresAt, rateLimits, allowedIps };
+      const minted = await mintRecord(this.#config, fields, at, record.lineage || record.id);
+      const replacedBy = minted.record.id;
+      const cap = this.#config.maxKeysPerOwner;
+      this.#config.invalidate(id);
+      const previous = await this.#config.store.rotate({
+        id,
+        ifVersion: record.version,
+        patch: rotationPatch(record, replacedBy, at, grace),
+        replacement: minted.record,
+        maxActivePerOwner: grace > 0 ? cap : undefined,
+      });
+      this.#config.invalidate(id);
+      if (previous === null) throw notFound();
+      const apiKey = toApiKey(minted.record);
+      this.#emit(lifecycleEvent('created', apiKey, at, options.context));
+      this.#emit(lifecycleEvent('rotated', previous, at, options.context, replacedBy));
+      return { key: minted.key, apiKey, previous: toApiKey(previous) };
+    });
+  }
+
+  #checkGrace(grace: unknown): number {
+    const max = this.#config.maxGracePeriodMs;
+    if (typeof grace !== 'number' || !Number.isInteger(grace) || grace < 0 || grace > max) {
+      throw new KeygateError('invalid_input', `gracePeriodMs must be an integer from 0 to ${max} ms.`, {
+        field: 'gracePeriodMs',
+      });
+    }
+    return grace;
+  }
+
+  // The key to change, as the store has it now; unknown to an actor it exceeds, and checked
+  // against the version the caller expects.
+  async #find(id: string, options: ChangeOptions): Promise<KeyRecord> {
+    const record = isKeyId(id) ? await this.#config.store.findById(id) : null;
+    if (record === null || !withinActor(options.actor, record)) throw notFound();
+    assertVersion(record, options.ifVersion);
     return record;
   }
 
-  // Writes a patch, dropping the key from caches before (so this instance stops serving the old
-  // state at once) and after (so a verification that read the old record cannot cache it).
-  async #write(id: string, patch: KeyRecordPatch): Promise<KeyRecord> {
+  // Writes a patch conditionally on the version read, dropping the key from caches before (so
+  // this instance stops serving the old state at once) and after (so a verification that read
+  // the old record cannot cache it).
+  async #write(record: KeyRecord, patch: KeyRecordPatch): Promise<KeyRecord> {
     const { store, invalidate } = this.#config;
-    invalidate(id);
-    const updated = await store.update(id, patch);
-    invalidate(id);
-    if (updated === null) throw new KeygateError('not_found', 'No key with that id.');
+    invalidate(record.id);
+    const updated = await store.update(record.id, patch, { ifVersion: record.version });
+    invalidate(record.id);
+    if (updated === null) throw notFound();
     return updated;
   }
+}
+
+function notFound(): KeygateError {
+  return new KeygateError('not_found', 'No key with that id.');
 }

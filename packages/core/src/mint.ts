@@ -24,32 +24,53 @@ export type MintFields = Pick<
   'name' | 'owner' | 'scopes' | 'metadata' | 'expiresAt' | 'rateLimits' | 'allowedIps'
 >;
 
+/** What minting needs: where the key's prefix and hash come from. */
+export interface MintConfig {
+  readonly prefix: string;
+  readonly hasher: Hasher;
+}
+
 const MAX_ID_ATTEMPTS = 3;
+
+/**
+ * A new key and its record, not yet stored: version 1, and its own id as lineage unless it
+ * continues one (a rotation's replacement continues the lineage of the key it replaces).
+ */
+export async function mintRecord(
+  { prefix, hasher }: MintConfig,
+  fields: MintFields,
+  at: number,
+  lineage?: string,
+): Promise<{ key: string; record: KeyRecord }> {
+  const generated = generateKey(prefix);
+  const record: KeyRecord = {
+    id: generated.id,
+    prefix,
+    hash: await hasher.hash(generated.secret),
+    ...fields,
+    createdAt: new Date(at),
+    revokedAt: null,
+    lastUsedAt: null,
+    replacedBy: null,
+    lineage: lineage ?? generated.id,
+    version: 1,
+  };
+  return { key: generated.key, record };
+}
 
 /** Generates a key, stores its record (under the per-owner cap when given) and returns the plaintext once. */
 export async function mintKey(
-  config: { readonly store: KeyStore; readonly prefix: string; readonly hasher: Hasher },
+  config: MintConfig & { readonly store: KeyStore },
   fields: MintFields,
   at: number,
   maxActivePerOwner: number | undefined,
 ): Promise<CreatedKey> {
-  const { store, prefix, hasher } = config;
   for (let attempt = 1; ; attempt++) {
-    const generated = generateKey(prefix);
-    const record: KeyRecord = {
-      id: generated.id,
-      prefix,
-      hash: await hasher.hash(generated.secret),
-      ...fields,
-      createdAt: new Date(at),
-      revokedAt: null,
-      lastUsedAt: null,
-      replacedBy: null,
-    };
+    const { key, record } = await mintRecord(config, fields, at);
     try {
-      if (maxActivePerOwner === undefined) await store.create(record);
-      else await store.create(record, { maxActivePerOwner });
-      return { key: generated.key, apiKey: toApiKey(record) };
+      if (maxActivePerOwner === undefined) await config.store.create(record);
+      else await config.store.create(record, { maxActivePerOwner });
+      return { key, apiKey: toApiKey(record) };
     } catch (error) {
       // 71 random bits make an id collision all but impossible; retry rather than fail if one happens.
       if (!isKeygateError(error, 'conflict') || attempt >= MAX_ID_ATTEMPTS) throw error;

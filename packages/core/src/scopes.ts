@@ -40,6 +40,17 @@ export function grants(granted: readonly string[], required: string): boolean {
   return false;
 }
 
+/**
+ * True when the granted scopes cover everything one granted scope (`grant`, wildcards allowed)
+ * covers: `users:*` is covered by `users:*`, `*` (or a wider wildcard), not by `users:read`.
+ */
+export function coversGrant(granted: readonly string[], grant: string): boolean {
+  if (!grant.endsWith('*')) return grants(granted, grant);
+  // `*` or `a:b:*`: only a wildcard whose stem starts the grant's stem covers it.
+  const stem = grant.slice(0, -1);
+  return granted.some((scope) => scope.endsWith('*') && stem.startsWith(scope.slice(0, -1)));
+}
+
 /** True when the granted scopes cover all (default) or any of the required ones. */
 export function hasScopes(granted: readonly string[], required: readonly string[], match: ScopeMatch = 'all'): boolean {
   return match === 'all' ? required.every((s) => grants(granted, s)) : required.some((s) => grants(granted, s));

@@ -1,23 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { createScopeGuard } from '../src/guard.js';
 import type { ApiKey } from '../src/record.js';
+import { apiKeyWith } from './helpers.js';
 
-const keyWith = (...scopes: string[]): ApiKey =>
-  Object.freeze({
-    id: 'abcdefghijkl',
-    prefix: 'kg',
-    name: 'n',
-    owner: 'o',
-    scopes,
-    metadata: {},
-    createdAt: new Date(0),
-    expiresAt: null,
-    revokedAt: null,
-    lastUsedAt: null,
-    rateLimits: null,
-    allowedIps: null,
-    replacedBy: null,
-  });
+const keyWith = (...scopes: string[]): ApiKey => apiKeyWith({ id: 'abcdefghijkl', scopes });
 
 describe('createScopeGuard', () => {
   it('lets a key holding the required scope pass', () => {

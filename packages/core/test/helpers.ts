@@ -9,6 +9,7 @@ import { KEY_CHECKSUM_LENGTH } from '../src/key-format.js';
 import type { CreateKeyInput } from '../src/key-input.js';
 import { createKeygate, type KeygateOptions } from '../src/keygate.js';
 import { MemoryStore } from '../src/memory-store.js';
+import type { ApiKey } from '../src/record.js';
 import type { KeyStore } from '../src/store.js';
 
 export const START = Date.UTC(2025, 0, 1);
@@ -24,6 +25,29 @@ export function manualClock(start = START) {
   };
 }
 
+/** A frozen ApiKey as the verifier hands out: every nullable field null unless given. */
+export function apiKeyWith(overrides: Partial<ApiKey> = {}): ApiKey {
+  const id = overrides.id ?? 'AAAAAAAAAAAA';
+  return Object.freeze({
+    id,
+    prefix: 'kg',
+    name: 'n',
+    owner: 'o',
+    scopes: Object.freeze([]),
+    metadata: {},
+    createdAt: new Date(0),
+    expiresAt: null,
+    revokedAt: null,
+    lastUsedAt: null,
+    rateLimits: null,
+    allowedIps: null,
+    replacedBy: null,
+    lineage: id,
+    version: 1,
+    ...overrides,
+  });
+}
+
 /** A gate that holds callers until opened. */
 export function gate() {
   let open!: () => void;
@@ -35,7 +59,7 @@ export function gate() {
 
 /** Wraps a store and counts calls; `failWith` makes every call reject with that error. */
 export function countingStore(inner: KeyStore = new MemoryStore()) {
-  const calls = { findById: 0, create: 0, update: 0, listByOwner: 0 };
+  const calls = { findById: 0, create: 0, update: 0, rotate: 0, listByOwner: 0 };
   const state: { failWith: unknown; updates: Array<Promise<unknown>> } = { failWith: undefined, updates: [] };
   const guard = () => (state.failWith === undefined ? undefined : Promise.reject(state.failWith));
   const store: KeyStore = {
@@ -47,15 +71,19 @@ export function countingStore(inner: KeyStore = new MemoryStore()) {
       calls.create++;
       return guard() ?? inner.create(record, options);
     },
-    update(id, patch) {
+    update(id, patch, options) {
       calls.update++;
-      const result = guard() ?? inner.update(id, patch);
+      const result = guard() ?? inner.update(id, patch, options);
       state.updates.push(result.catch(() => undefined));
       return result;
     },
-    listByOwner(owner) {
+    rotate(rotation) {
+      calls.rotate++;
+      return guard() ?? inner.rotate(rotation);
+    },
+    listByOwner(owner, options) {
       calls.listByOwner++;
-      return guard() ?? inner.listByOwner(owner);
+      return guard() ?? inner.listByOwner(owner, options);
     },
   };
   return {

@@ -2,25 +2,11 @@ import { describe, expect, it } from 'vitest';
 import { ipAllowed } from '../src/ip-allowlist.js';
 import { checkAllowedIps } from '../src/key-limits.js';
 import type { ApiKey } from '../src/record.js';
-import { setup } from './helpers.js';
+import { apiKeyWith, setup } from './helpers.js';
 
 // A frozen key as the verifier hands out, with an allowlist normalised as KeyManager stores it.
 function keyWith(allowedIps: string[] | null): ApiKey {
-  return Object.freeze({
-    id: 'AAAAAAAAAAAA',
-    prefix: 'kg',
-    name: 'n',
-    owner: 'o',
-    scopes: Object.freeze([]),
-    metadata: {},
-    createdAt: new Date(0),
-    expiresAt: null,
-    revokedAt: null,
-    lastUsedAt: null,
-    rateLimits: null,
-    allowedIps: allowedIps === null ? null : checkAllowedIps(allowedIps),
-    replacedBy: null,
-  });
+  return apiKeyWith({ allowedIps: allowedIps === null ? null : checkAllowedIps(allowedIps) });
 }
 
 describe('ipAllowed', () => {

@@ -114,10 +114,11 @@ describe('last-used tracking', () => {
     const hanging: KeyStore = {
       findById: (id) => inner.findById(id),
       create: (record, options) => inner.create(record, options),
-      listByOwner: (owner) => inner.listByOwner(owner),
-      update: (id, patch) => {
+      listByOwner: (owner, options) => inner.listByOwner(owner, options),
+      rotate: (rotation) => inner.rotate(rotation),
+      update: (id, patch, options) => {
         // Key management writes go through; last-used writes hang forever.
-        if (patch.lastUsedAt === undefined) return inner.update(id, patch);
+        if (patch.lastUsedAt === undefined) return inner.update(id, patch, options);
         updates++;
         return new Promise(() => {});
       },

@@ -198,7 +198,7 @@ describe('keys.update', () => {
       allowedIps: ['192.0.2.0/24'],
     };
     const updated = await keygate.keys.update(apiKey.id, patch);
-    expect(updated).toEqual({ ...apiKey, ...patch });
+    expect(updated).toEqual({ ...apiKey, ...patch, version: 2 });
     expect(await keygate.keys.get(apiKey.id)).toEqual(updated);
   });
 
@@ -206,7 +206,7 @@ describe('keys.update', () => {
     const { createKey, keygate } = setup();
     const { apiKey } = await createKey({ scopes: ['users:read'], metadata: { a: 1 } });
     const updated = await keygate.keys.update(apiKey.id, { name: 'renamed' });
-    expect(updated).toEqual({ ...apiKey, name: 'renamed' });
+    expect(updated).toEqual({ ...apiKey, name: 'renamed', version: 2 });
   });
 
   it('sets an expiry from expiresIn and clears it with expiresAt null', async () => {
@@ -226,18 +226,25 @@ describe('keys.update', () => {
     expect(updated).toMatchObject({ rateLimits: null, allowedIps: null });
   });
 
-  it('refuses to update a revoked key with invalid_input', async () => {
+  it('refuses to update a revoked key with conflict', async () => {
     const { createKey, keygate } = setup();
     const { apiKey } = await createKey();
     await keygate.keys.revoke(apiKey.id);
-    expect((await thrownBy(() => keygate.keys.update(apiKey.id, { name: 'x' }))).code).toBe('invalid_input');
+    expect((await thrownBy(() => keygate.keys.update(apiKey.id, { name: 'x' }))).code).toBe('conflict');
   });
 
   it('refuses to update a key that was replaced by rotation', async () => {
     const { createKey, keygate } = setup();
     const { apiKey } = await createKey();
     await keygate.keys.rotate(apiKey.id, { gracePeriodMs: HOUR });
-    expect((await thrownBy(() => keygate.keys.update(apiKey.id, { expiresAt: null }))).code).toBe('invalid_input');
+    expect((await thrownBy(() => keygate.keys.update(apiKey.id, { expiresAt: null }))).code).toBe('conflict');
+  });
+
+  it('refuses to update an expired key, which could otherwise be revived past the owner cap', async () => {
+    const { createKey, keygate, clock } = setup();
+    const { apiKey } = await createKey({ expiresIn: 1000 });
+    clock.advance(1000);
+    expect((await thrownBy(() => keygate.keys.update(apiKey.id, { expiresIn: HOUR }))).code).toBe('conflict');
   });
 
   it('answers not_found for an unknown id', async () => {
@@ -363,21 +370,21 @@ describe('keys.rotate', () => {
     const { createKey, keygate } = setup();
     const { apiKey } = await createKey();
     await keygate.keys.revoke(apiKey.id);
-    expect((await thrownBy(() => keygate.keys.rotate(apiKey.id))).code).toBe('invalid_input');
+    expect((await thrownBy(() => keygate.keys.rotate(apiKey.id))).code).toBe('conflict');
   });
 
   it('refuses a key that was already rotated', async () => {
     const { createKey, keygate } = setup();
     const { apiKey } = await createKey();
     await keygate.keys.rotate(apiKey.id, { gracePeriodMs: HOUR });
-    expect((await thrownBy(() => keygate.keys.rotate(apiKey.id, { gracePeriodMs: HOUR }))).code).toBe('invalid_input');
+    expect((await thrownBy(() => keygate.keys.rotate(apiKey.id, { gracePeriodMs: HOUR }))).code).toBe('conflict');
   });
 
   it('refuses an expired key', async () => {
     const { createKey, keygate, clock } = setup();
     const { apiKey } = await createKey({ expiresIn: 1000 });
     clock.advance(1000);
-    expect((await thrownBy(() => keygate.keys.rotate(apiKey.id))).code).toBe('invalid_input');
+    expect((await thrownBy(() => keygate.keys.rotate(apiKey.id))).code).toBe('conflict');
   });
 
   it('answers not_found for an unknown id', async () => {
@@ -395,20 +402,20 @@ describe('keys.rotate', () => {
     },
   );
 
-  it('withdraws the new key when the old one cannot be marked as replaced', async () => {
+  it('leaves no new key behind when the store cannot write the rotation', async () => {
     const { createKey, keygate, store } = setup();
     const { apiKey } = await createKey({ owner: 'acct_f' });
-    const realUpdate = store.inner.update.bind(store.inner);
+    const realRotate = store.inner.rotate.bind(store.inner);
     let failed = false;
-    vi.spyOn(store.inner, 'update').mockImplementation(async (id, patch) => {
-      if (id === apiKey.id && !failed) {
+    vi.spyOn(store.inner, 'rotate').mockImplementation(async (rotation) => {
+      if (rotation.id === apiKey.id && !failed) {
         failed = true;
         throw new Error('store down');
       }
-      return realUpdate(id, patch);
+      return realRotate(rotation);
     });
     await expect(keygate.keys.rotate(apiKey.id, { gracePeriodMs: HOUR })).rejects.toThrow('store down');
-    const keys = await keygate.keys.list('acct_f');
+    const { keys } = await keygate.keys.list('acct_f', { state: 'all' });
     expect(keys.find((k) => k.id === apiKey.id)).toMatchObject({ replacedBy: null, revokedAt: null });
     expect(keys.filter((k) => k.id !== apiKey.id && k.revokedAt === null)).toEqual([]);
   });
@@ -421,7 +428,7 @@ describe('keys.rotate', () => {
       keygate.keys.rotate(apiKey.id, { gracePeriodMs: HOUR }),
     ]);
     expect(outcomes.map((o) => o.status).sort()).toEqual(['fulfilled', 'rejected']);
-    expect(await keygate.keys.list('acct_r')).toHaveLength(2);
+    expect((await keygate.keys.list('acct_r', { state: 'all' })).keys).toHaveLength(2);
   });
 });
 
@@ -430,7 +437,7 @@ describe('lifecycle events', () => {
 
   it('emits created with the key id, owner, time and request context', async () => {
     const { createKey, keygate, events } = withEvents();
-    const { apiKey } = await keygate.keys.create({ name: 'n', owner: 'acct_e' }, context);
+    const { apiKey } = await keygate.keys.create({ name: 'n', owner: 'acct_e' }, { context });
     await createKey();
     expect(events[0]).toEqual({
       type: 'created',
@@ -451,9 +458,9 @@ describe('lifecycle events', () => {
     const { createKey, keygate, events, clock } = withEvents();
     const { apiKey } = await createKey();
     clock.advance(1000);
-    await keygate.keys.update(apiKey.id, { name: 'x' }, context);
+    await keygate.keys.update(apiKey.id, { name: 'x' }, { context });
     clock.advance(1000);
-    await keygate.keys.revoke(apiKey.id, context);
+    await keygate.keys.revoke(apiKey.id, { context });
     expect(events.slice(1)).toEqual([
       { type: 'updated', time: new Date(START + 1000), keyId: apiKey.id, owner: apiKey.owner, ...context },
       { type: 'revoked', time: new Date(START + 2000), keyId: apiKey.id, owner: apiKey.owner, ...context },
@@ -463,7 +470,7 @@ describe('lifecycle events', () => {
   it('emits created for the new key and rotated, with replacedBy, for the old one', async () => {
     const { createKey, keygate, events } = withEvents();
     const { apiKey } = await createKey();
-    const rotated = await keygate.keys.rotate(apiKey.id, { gracePeriodMs: HOUR }, context);
+    const rotated = await keygate.keys.rotate(apiKey.id, { gracePeriodMs: HOUR, context });
     expect(events.slice(1)).toEqual([
       { type: 'created', time: new Date(START), keyId: rotated.apiKey.id, owner: apiKey.owner, ...context },
       {
@@ -551,6 +558,7 @@ describe('cache invalidation', () => {
       hasher: hmacSha256Hasher(),
       now: () => START,
       invalidate: (id) => invalidated.push(id),
+      maxGracePeriodMs: 7 * 86_400_000,
     });
     const a = await keys.create({ name: 'a', owner: 'o' });
     const b = await keys.create({ name: 'b', owner: 'o' });

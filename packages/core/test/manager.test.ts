@@ -36,6 +36,8 @@ describe('keys.create', () => {
       rateLimits: null,
       allowedIps: null,
       replacedBy: null,
+      lineage: created.apiKey.id,
+      version: 1,
     });
     expect('hash' in created.apiKey).toBe(false);
     expect(Object.isFrozen(created.apiKey)).toBe(true);
@@ -208,10 +210,11 @@ describe('keys.get and keys.list', () => {
     await createKey({ owner: 'bob' });
     clock.advance(1000);
     const second = await createKey({ owner: 'alice', name: 'second' });
-    const listed = await keygate.keys.list('alice');
+    const { keys: listed, nextCursor } = await keygate.keys.list('alice');
+    expect(nextCursor).toBeNull();
     expect(listed).toEqual([first.apiKey, second.apiKey]);
     expect(listed.some((k) => 'hash' in k)).toBe(false);
-    expect(await keygate.keys.list('nobody')).toEqual([]);
+    expect(await keygate.keys.list('nobody')).toEqual({ keys: [], nextCursor: null });
   });
 });
 
@@ -221,7 +224,7 @@ describe('keys.revoke', () => {
     const { apiKey } = await createKey();
     clock.advance(5000);
     const revoked = await keygate.keys.revoke(apiKey.id);
-    expect(revoked).toEqual({ ...apiKey, revokedAt: new Date(START + 5000) });
+    expect(revoked).toEqual({ ...apiKey, revokedAt: new Date(START + 5000), version: 2 });
     expect(await keygate.keys.get(apiKey.id)).toEqual(revoked);
   });
 

@@ -57,9 +57,10 @@ describe('cache invalidation (bus contract)', () => {
     const store: KeyStore = {
       findById: (id) => inner.findById(id),
       create: (record, options) => inner.create(record, options),
-      listByOwner: (owner) => inner.listByOwner(owner),
-      update: async (id, patch) => {
-        const result = await inner.update(id, patch);
+      listByOwner: (owner, options) => inner.listByOwner(owner, options),
+      rotate: (rotation) => inner.rotate(rotation),
+      update: async (id, patch, options) => {
+        const result = await inner.update(id, patch, options);
         if (patch.revokedAt) written = true;
         return result;
       },

@@ -22,7 +22,7 @@ export interface RateLimitStep {
   checkFailures(ip: string | undefined): MaybePromise<ProblemResponse | undefined>;
   /** After a failed authentication (401): counts it against the IP. Resolves once counted. */
   recordFailure(ip: string | undefined): MaybePromise<void>;
-  /** After a successful authentication: counts the request against the key's policies. */
+  /** After a successful authentication: counts the request against the key's policies, per key lineage. */
   consume(key: ApiKey): MaybePromise<RateLimitResult>;
 }
 
@@ -143,7 +143,8 @@ function buildStep(options: RateLimitOptions): RateLimitStep {
       const call = monitor.begin();
       let pending: MaybePromise<RateLimitDecision>;
       try {
-        pending = limiter.consume(key.id, set.policies, cost);
+        // Counted per lineage: a rotated key continues its predecessor's counters.
+        pending = limiter.consume(key.lineage || key.id, set.policies, cost);
       } catch (error) {
         return consumeFailed(error);
       }
