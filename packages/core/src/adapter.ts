@@ -28,7 +28,6 @@ export {
   type ManagementHandler,
   type ManagementRequest,
   type ManagementResponse,
-  nonJsonBody,
   readJsonBody,
 } from './management/index.js';
 /** Complete HTTP error responses (status, headers, problem+json body). */

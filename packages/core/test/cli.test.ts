@@ -152,8 +152,26 @@ describe.each(stores)('keygate CLI on $name', (store) => {
     const revoked = json(await cli(['revoke', ...store.args(), rotated.apiKey.id, '--json']));
     expect(revoked.apiKey.revokedAt).not.toBeNull();
     expect(await app().verify(rotated.key)).toMatchObject({ ok: false, reason: 'revoked' });
-    const after = json(await cli(['list', ...store.args(), '--owner', who, '--json']));
-    expect(after.keys).toHaveLength(2);
+    const active = json(await cli(['list', ...store.args(), '--owner', who, '--json']));
+    expect(active.keys.map((k: { id: string }) => k.id)).toEqual([created.apiKey.id]);
+    const all = json(await cli(['list', ...store.args(), '--owner', who, '--all', '--json']));
+    expect(all.keys).toHaveLength(2);
+  });
+
+  it('lists in pages of --limit, the next one from --cursor', async () => {
+    const who = owner();
+    const ids: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      ids.push(json(await cli(['create', ...store.args(), '--owner', who, '--name', `k${i}`, '--json'])).apiKey.id);
+    }
+    const first = json(await cli(['list', ...store.args(), '--owner', who, '--limit', '2', '--json']));
+    expect(first.keys).toHaveLength(2);
+    expect(first.nextCursor).toEqual(expect.any(String));
+    const human = await cli(['list', ...store.args(), '--owner', who, '--limit', '2']);
+    expect(human.stdout).toContain(`--cursor ${first.nextCursor}`);
+    const second = json(await cli(['list', ...store.args(), '--owner', who, '--cursor', first.nextCursor, '--json']));
+    expect(second.nextCursor).toBeNull();
+    expect([...first.keys, ...second.keys].map((k: { id: string }) => k.id).sort()).toEqual(ids.sort());
   });
 
   it('prints the created key once, on a line of its own, in human output', async () => {

@@ -294,21 +294,24 @@ describe('secrecy of the request path and management', () => {
 
     // Management: through the KeyManager and through the HTTP handler, with request contexts.
     const context = { route: 'POST /keys', ip: '198.51.100.7', userAgent: 'admin' };
-    await env.keygate.keys.update(planted.apiKey.id, { name: 'renamed' }, context);
+    await env.keygate.keys.update(planted.apiKey.id, { name: 'renamed' }, { context });
     const api = createManagementApi({ keygate: env.keygate });
     const responses: unknown[] = [];
     const call = async (method: string, path: string, body?: unknown) =>
-      responses.push(await api({ method, path, body, apiKey: planted.apiKey, context }));
+      responses.push(
+        await api({ method, path, contentType: 'application/json', body, apiKey: planted.apiKey, context }),
+      );
     await call('GET', `/keys/${planted.apiKey.id}`);
     await call('GET', '/keys');
-    await call('PATCH', `/keys/${planted.apiKey.id}`, { name: 'renamed again', allowedIps: null });
+    await call('PATCH', `/keys/${planted.apiKey.id}`, { name: 'renamed again' });
+    await call('PATCH', `/keys/${planted.apiKey.id}`, { [planted.key]: 1, allowedIps: null });
     await call('POST', '/keys', { name: 'child', scopes: [] });
-    await call('POST', `/keys/${planted.apiKey.id}/rotate`, { gracePeriodMs: 60_000 });
     await call('DELETE', `/keys/${fenced.apiKey.id}`);
-    expect(responses.map((r) => (r as { status: number }).status)).toEqual([200, 200, 200, 201, 201, 200]);
+    await call('POST', `/keys/${planted.apiKey.id}/rotate`, { gracePeriodMs: 60_000 });
+    expect(responses.map((r) => (r as { status: number }).status)).toEqual([200, 200, 200, 400, 201, 200, 201]);
     await run(plain(get(planted.key)));
     const rotatedAway = await env.keygate.keys.rotate(fenced.apiKey.id).catch((error: unknown) => error);
-    await env.keygate.keys.revoke(planted.apiKey.id, context);
+    await env.keygate.keys.revoke(planted.apiKey.id, { context });
     await run(plain(get(planted.key)));
     env.store.failWith(new Error('connection refused'));
     env.keygate.evict();

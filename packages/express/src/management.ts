@@ -5,7 +5,6 @@ import {
   createManagementApi,
   isJsonContentType,
   type ManagementResponse,
-  nonJsonBody,
   requestContext,
 } from '@keygate/core/adapter';
 import express, { type ErrorRequestHandler, type Response, Router } from 'express';
@@ -26,13 +25,18 @@ export function keyManagementRouter(options: KeyManagementRouterOptions): Router
   const router = Router();
   const isJson = (req: IncomingMessage) => isJsonContentType(req.headers['content-type']);
   router.all(PATHS, express.json({ limit: handle.bodyLimit, type: isJson }), (req, res, next) => {
-    const notJson = nonJsonBody(req.headers);
-    if (notJson) return send(res, notJson);
     const context = requestContext(req, accessors);
-    handle({ method: req.method, path: req.path, body: req.body, apiKey: req.apiKey, context, request: req }).then(
-      (response) => send(res, response),
-      next,
-    );
+    const contentType = req.headers['content-type'];
+    // req.url is below the router's mount point and keeps the query string.
+    handle({
+      method: req.method,
+      path: req.url,
+      contentType,
+      body: req.body,
+      apiKey: req.apiKey,
+      context,
+      request: req,
+    }).then((response) => send(res, response), next);
   });
   router.use(PATHS, bodyErrors(handle.bodyLimit));
   return router;

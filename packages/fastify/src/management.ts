@@ -1,12 +1,6 @@
 import type { ManagementOptions } from '@keygate/core';
-import {
-  bodyParseFailure,
-  createManagementApi,
-  type ManagementResponse,
-  nonJsonBody,
-  requestContext,
-} from '@keygate/core/adapter';
-import type { FastifyError, FastifyPluginAsync, FastifyReply } from 'fastify';
+import { bodyParseFailure, createManagementApi, type ManagementResponse, requestContext } from '@keygate/core/adapter';
+import type { FastifyBodyParser, FastifyError, FastifyPluginAsync, FastifyReply } from 'fastify';
 import { accessors } from './accessors.js';
 
 /** Options of {@link keyManagementPlugin}: see `ManagementOptions` in @keygate/core; mount it where you like with `prefix`. */
@@ -22,12 +16,15 @@ const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'];
 export const keyManagementPlugin: FastifyPluginAsync<KeyManagementPluginOptions> = async (fastify, options) => {
   const handle = createManagementApi(options);
   const bodyLimit = handle.bodyLimit;
-  // `application/*+json` (e.g. merge-patch) is JSON too, in this context only.
-  fastify.addContentTypeParser(
-    /^application\/[a-z0-9.!#$&^_-]+\+json$/i,
-    { parseAs: 'string', bodyLimit },
-    fastify.getDefaultJsonParser('error', 'error'),
-  );
+  // In this context only: `application/*+json` (e.g. merge-patch) is JSON too, and an empty JSON
+  // body is no body (state-changing routes need the JSON type even when they carry nothing).
+  const json = fastify.getDefaultJsonParser('error', 'error');
+  const parse: FastifyBodyParser<string> = (request, text, done) =>
+    text === '' ? done(null, undefined) : json(request, text, done);
+  fastify.removeContentTypeParser('application/json');
+  for (const type of ['application/json', /^application\/[a-z0-9.!#$&^_-]+\+json$/i]) {
+    fastify.addContentTypeParser(type, { parseAs: 'string', bodyLimit }, parse);
+  }
   fastify.setErrorHandler((error: FastifyError, _request, reply) => {
     if (!error.code?.startsWith('FST_ERR_CTP_')) throw error;
     send(reply, bodyParseFailure(error.statusCode, bodyLimit));
@@ -38,15 +35,12 @@ export const keyManagementPlugin: FastifyPluginAsync<KeyManagementPluginOptions>
       url,
       bodyLimit,
       handler: async (request, reply) => {
-        const notJson = nonJsonBody(request.headers);
-        if (notJson) return send(reply, notJson);
-        const path = (request.url.split('?')[0] ?? '').slice(fastify.prefix.length);
+        const path = request.url.slice(fastify.prefix.length);
         const context = requestContext(request, accessors);
         const apiKey = request.apiKey ?? undefined;
-        return send(
-          reply,
-          await handle({ method: request.method, path, body: request.body, apiKey, context, request }),
-        );
+        const contentType = request.headers['content-type'];
+        const body = request.body;
+        return send(reply, await handle({ method: request.method, path, contentType, body, apiKey, context, request }));
       },
     });
   }

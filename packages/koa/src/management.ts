@@ -3,7 +3,6 @@ import {
   createManagementApi,
   isManagementPath,
   type ManagementResponse,
-  nonJsonBody,
   readJsonBody,
   requestContext,
 } from '@keygate/core/adapter';
@@ -35,19 +34,18 @@ export function keyManagementRoutes(options: KeyManagementRoutesOptions): Middle
   return async (ctx, next) => {
     const path = ctx.path.startsWith(`${prefix}/`) ? ctx.path.slice(prefix.length) : '';
     if (!isManagementPath(path)) return next();
-    const parsed = (ctx.request as { body?: unknown }).body;
-    let body: unknown;
-    if (parsed === undefined) {
+    // A body parser earlier in the app may have read the body already; GET and HEAD bodies are ignored.
+    let body = (ctx.request as { body?: unknown }).body;
+    if (body === undefined && ctx.method !== 'GET' && ctx.method !== 'HEAD') {
       const read = await readJsonBody(ctx.req, handle.bodyLimit);
       if (!read.ok) return send(ctx, read.response);
       body = read.body;
-    } else {
-      const notJson = nonJsonBody(ctx.req.headers);
-      if (notJson) return send(ctx, notJson);
-      body = parsed;
     }
     const context = requestContext(ctx, accessors);
-    send(ctx, await handle({ method: ctx.method, path, body, apiKey: ctx.state.apiKey, context, request: ctx }));
+    const target = ctx.querystring === '' ? path : `${path}?${ctx.querystring}`;
+    const contentType = ctx.get('content-type') || undefined;
+    const apiKey = ctx.state.apiKey;
+    send(ctx, await handle({ method: ctx.method, path: target, contentType, body, apiKey, context, request: ctx }));
   };
 }
 

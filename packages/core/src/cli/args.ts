@@ -29,6 +29,9 @@ const OPTIONS = {
   'max-keys-per-owner': { type: 'string' },
   hasher: { type: 'string' },
   'pepper-id': { type: 'string' },
+  limit: { type: 'string' },
+  cursor: { type: 'string' },
+  all: { type: 'boolean' },
   json: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
@@ -45,7 +48,7 @@ export const COMMANDS = {
     options: [...STORE, ...HASHING, 'owner', 'name', 'scopes', 'expires-in', 'prefix', 'max-keys-per-owner'],
     id: false,
   },
-  list: { options: [...STORE, 'owner'], id: false },
+  list: { options: [...STORE, 'owner', 'limit', 'cursor', 'all'], id: false },
   revoke: { options: [...STORE], id: true },
   rotate: { options: [...STORE, ...HASHING, 'grace'], id: true },
   migrate: { options: ['store', 'schema', 'table'], id: false },
@@ -115,10 +118,13 @@ Commands:
                                    history) and print the hash a store would keep for it.
   create --owner O --name N        Create a key in the store and print it, once.
          [--scopes a,b] [--expires-in 30d] [--prefix P] [--max-keys-per-owner N]
-  list --owner O                   List an owner's keys (never a hash or a key).
+  list --owner O                   List an owner's active keys, oldest first (never a hash or a key).
+       [--all] [--limit N] [--cursor C]   --all: revoked and expired ones too; pages of --limit
+                                   (default 100, at most 1000); --cursor: the page after the one
+                                   that printed it.
   revoke ID                        Revoke a key for good.
   rotate ID [--grace 1h]           Replace a key; the old one keeps working for the grace period
-                                   (default 0: revoked at once). Prints the new key, once.
+                                   (default 0: revoked at once; at most 7d). Prints the new key, once.
   migrate                          Create the PostgreSQL table and index (idempotent).
 
 Store (create, list, revoke, rotate, migrate):
@@ -145,7 +151,8 @@ Exit codes:
   1  the operation failed (store unreachable, unexpected error)
   2  usage error (unknown command or option, missing or invalid value)
   3  not found (no key with that id)
-  4  conflict or limit (key revoked, expired or already rotated; owner at its key cap)
+  4  conflict or limit (key revoked, expired or already rotated, or changed meanwhile; owner at
+     its key cap)
 
 Errors go to stderr and never contain a key.
 `;

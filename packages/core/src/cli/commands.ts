@@ -1,7 +1,7 @@
 // The commands of the `keygate` CLI. Plaintext keys go to stdout only (from generate, create and
 // rotate); lifecycle work goes through KeyManager, so a store sees exactly what an app would write.
 import { keyJson } from '../management/input.js';
-import { CliError, EXIT, type Invocation, parseDuration, usage } from './args.js';
+import { type Invocation, parseDuration, usage } from './args.js';
 import { type CliIo, printer, status, text, until, type Values } from './io.js';
 import { generate, hash, hasherOf } from './offline.js';
 import { existingKey, keygateOver, openStoreOf, storeUrlOf, withStore } from './stores.js';
@@ -56,10 +56,20 @@ async function create(values: Values, io: CliIo): Promise<void> {
 
 async function list(values: Values, io: CliIo): Promise<void> {
   const owner = required(values, 'owner');
+  const limit = text(values.limit);
+  if (limit !== undefined && !/^[1-9][0-9]{0,3}$/.test(limit))
+    throw usage('--limit must be an integer from 1 to 1000.');
+  const options = {
+    limit: limit === undefined ? undefined : Number(limit),
+    cursor: text(values.cursor),
+    state: values.all === true ? ('all' as const) : ('active' as const),
+  };
   await withStore(values, io, async (store) => {
-    const keys = await keygateOver(store).keys.list(owner);
+    const { keys, nextCursor } = await keygateOver(store).keys.list(owner, options);
     const lines = keys.map((k) => `${k.id}  ${status(k).padEnd(9)}${k.name}  [${k.scopes.join(' ')}]${until(k)}\n`);
-    printer(values, io)({ keys: keys.map(keyJson) }, keys.length === 0 ? `No keys for ${owner}.\n` : lines.join(''));
+    const none = `No ${options.state === 'all' ? '' : 'active '}keys for ${owner}${options.cursor ? ' on this page' : ''}.\n`;
+    const more = nextCursor === null ? '' : `More keys: add --cursor ${nextCursor}\n`;
+    printer(values, io)({ keys: keys.map(keyJson), nextCursor }, (keys.length === 0 ? none : lines.join('')) + more);
   });
 }
 
@@ -83,13 +93,6 @@ async function rotate(values: Values, io: CliIo, id: string): Promise<void> {
   const hasher = hasherOf(values, io);
   await withStore(values, io, async (store) => {
     const old = await existingKey(keygateOver(store), id);
-    if (old.revokedAt !== null) throw new CliError(EXIT.conflict, `Key ${id} is revoked: it cannot be rotated.`);
-    if (old.replacedBy !== null) {
-      throw new CliError(EXIT.conflict, `Key ${id} was already rotated (replaced by ${old.replacedBy}).`);
-    }
-    if (old.expiresAt !== null && old.expiresAt.getTime() <= Date.now()) {
-      throw new CliError(EXIT.conflict, `Key ${id} has expired: create a new one instead.`);
-    }
     // The replacement keeps the old key's prefix, so the application accepts it as it did the old one.
     const keygate = keygateOver(store, { hasher, prefix: old.prefix });
     const { key, apiKey, previous } = await keygate.keys.rotate(id, { gracePeriodMs });

@@ -1,9 +1,13 @@
 import { KeygateError } from '../errors.js';
 import { NO_REQUEST } from '../events.js';
+import type { Actor } from '../manager.js';
 import { authProblems, insufficientScopeProblem, type ProblemResponse } from '../problem.js';
-import { type ManagementRequest, type ManagementResponse, problemResponse } from './http.js';
+import type { ApiKey } from '../record.js';
+import { isJsonContentType } from './body.js';
+import { currentKey } from './caller.js';
+import { type ManagementRequest, type ManagementResponse, NOT_JSON, problemResponse } from './http.js';
 import { type ManagementOptions, type ResolvedManagementOptions, resolveManagementOptions } from './options.js';
-import { matchRoutes } from './routes.js';
+import { matchRoutes, type Route } from './routes.js';
 
 /** Answers one management request; never rejects. `bodyLimit` is the resolved body limit, for the adapter's parser. */
 export type ManagementHandler = ((request: ManagementRequest) => Promise<ManagementResponse>) & {
@@ -12,14 +16,17 @@ export type ManagementHandler = ((request: ManagementRequest) => Promise<Managem
 
 const ROUTE_NOT_FOUND = problemResponse(404, 'not_found', 'No such key-management route.');
 const KEY_NOT_FOUND = problemResponse(404, 'not_found', 'No key with that id.');
+// Methods that change keys: they need a JSON content type, which a cross-site form cannot send.
+const STATE_CHANGING = new Set(['POST', 'PATCH', 'DELETE']);
 
 /**
  * Builds the framework-agnostic key-management routes (`POST /keys`, `GET /keys`, `GET /keys/self`,
- * `GET|PATCH|DELETE /keys/:id`, `POST /keys/:id/rotate`). Options are validated once, here.
+ * `GET|PATCH|DELETE /keys/:id`, `POST /keys/:id/rotate`). Options are validated once, here. The
+ * calling key is re-read from the store on every request, and bounds what the caller may do.
  */
 export function createManagementApi(options: ManagementOptions): ManagementHandler {
   const resolved = resolveManagementOptions(options);
-  const { authorize, realm } = resolved;
+  const { authorize, realm, keygate } = resolved;
   const missing = toResponse(authProblems(realm).missing);
   const forbidden = resolved.defaultAuthorize
     ? toResponse(insufficientScopeProblem(realm, [resolved.managementScope], 'all'))
@@ -28,17 +35,20 @@ export function createManagementApi(options: ManagementOptions): ManagementHandl
   const handle = async (request: ManagementRequest): Promise<ManagementResponse> => {
     try {
       const method = String(request.method).toUpperCase();
-      const { routes, id } = matchRoutes(String(request.path));
-      if (routes.length === 0) return ROUTE_NOT_FOUND;
-      const route = routes.find((r) => r.method === (method === 'HEAD' ? 'GET' : method));
-      if (route === undefined) {
-        const allow = [...new Set(routes.flatMap((r) => (r.method === 'GET' ? ['GET', 'HEAD'] : [r.method])))];
-        return problemResponse(405, 'method_not_allowed', `Use ${allow.join(', ')} on this route.`, {
-          headers: { allow: allow.join(', ') },
-        });
+      const path = String(request.path);
+      const { routes, id } = matchRoutes(path);
+      const route = pickRoute(routes, method);
+      if (!('run' in route)) return route;
+      if (STATE_CHANGING.has(method) && !isJsonContentType(request.contentType)) return NOT_JSON;
+      const context = request.context ?? NO_REQUEST;
+      let caller: ApiKey | undefined;
+      if (request.apiKey) {
+        const current = await currentKey(keygate, request.apiKey, context.ip, realm);
+        if (!current.ok) return current.response;
+        caller = current.key;
       }
-      const caller = request.apiKey ?? undefined;
       let owner = '';
+      let actor: Actor | undefined;
       if (route.access === 'key') {
         if (caller === undefined) return missing;
       } else {
@@ -48,14 +58,34 @@ export function createManagementApi(options: ManagementOptions): ManagementHandl
           throw new TypeError('keygate: `authorize` must return { owner: string } or null.');
         }
         owner = grant.owner;
+        const acting = grant.key === undefined ? caller : grant.key;
+        if (acting !== null && acting !== undefined) {
+          const current =
+            acting === caller
+              ? { ok: true as const, key: acting }
+              : await currentKey(keygate, acting, context.ip, realm);
+          if (!current.ok) return current.response;
+          actor = { key: current.key, defaultRateLimits: resolved.rateLimitDefaults };
+        }
       }
-      const context = request.context ?? NO_REQUEST;
-      return await route.run({ options: resolved, owner, caller, id, body: request.body, context });
+      const query = new URLSearchParams(path.includes('?') ? path.slice(path.indexOf('?') + 1) : '');
+      return await route.run({ options: resolved, owner, caller, actor, id, body: request.body, query, context });
     } catch (error) {
       return failure(error, resolved);
     }
   };
   return Object.assign(handle, { bodyLimit: resolved.bodyLimit });
+}
+
+// The route for a method among those matching the path, or the 404 / 405 to answer.
+function pickRoute(routes: Route[], method: string): Route | ManagementResponse {
+  if (routes.length === 0) return ROUTE_NOT_FOUND;
+  const route = routes.find((r) => r.method === (method === 'HEAD' ? 'GET' : method));
+  if (route !== undefined) return route;
+  const allow = [...new Set(routes.flatMap((r) => (r.method === 'GET' ? ['GET', 'HEAD'] : [r.method])))];
+  return problemResponse(405, 'method_not_allowed', `Use ${allow.join(', ')} on this route.`, {
+    headers: { allow: allow.join(', ') },
+  });
 }
 
 function failure(error: unknown, options: ResolvedManagementOptions): ManagementResponse {
@@ -64,6 +94,8 @@ function failure(error: unknown, options: ResolvedManagementOptions): Management
       case 'invalid_input':
       case 'invalid_scope':
         return problemResponse(400, 'invalid_request', error.message, { field: error.field });
+      case 'forbidden':
+        return problemResponse(403, 'forbidden', error.message, { field: error.field });
       case 'not_found':
         return KEY_NOT_FOUND;
       case 'conflict':

@@ -17,15 +17,10 @@ export function isJsonContentType(contentType: string | undefined): boolean {
   return charset === undefined || /^charset="?utf-8"?$/.test(charset);
 }
 
-/** True when the request announces a body (a non-zero Content-Length, or Transfer-Encoding). */
-export function hasBody(headers: IncomingMessage['headers']): boolean {
+// True when the request announces a body (a non-zero Content-Length, or Transfer-Encoding).
+function hasBody(headers: IncomingMessage['headers']): boolean {
   const length = headers['content-length'];
   return headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
-}
-
-/** The 415 to send when the request carries a body that is not JSON, else undefined. */
-export function nonJsonBody(headers: IncomingMessage['headers']): ManagementResponse | undefined {
-  return hasBody(headers) && !isJsonContentType(headers['content-type']) ? NOT_JSON : undefined;
 }
 
 /** The response for a framework body parser's failure, by its HTTP status: 413, 415, else 400. */

@@ -7,8 +7,13 @@ import type { ApiKey } from '../record.js';
 export interface ManagementRequest {
   /** HTTP method, e.g. `POST` (HEAD is answered as GET). */
   readonly method: string;
-  /** The path below the mount point, e.g. `/keys/4Gq0T2mYb7cX` (a query string is ignored). */
+  /** The path below the mount point with its query string, e.g. `/keys/4Gq0T2mYb7cX` or `/keys?limit=20`. */
   readonly path: string;
+  /**
+   * The request's `Content-Type` header. POST, PATCH and DELETE need a JSON one even without a
+   * body (415 otherwise), so that a cross-site form post can never reach the routes.
+   */
+  readonly contentType: string | undefined;
   /** The parsed JSON body, or undefined when the request had none. */
   readonly body?: unknown;
   /** The key the authentication middleware attached, if any. */

@@ -1,28 +1,37 @@
-// JSON bodies of the management routes → KeyManager input, and keys → JSON. Dates travel as ISO
-// 8601 strings, lifetimes as `expiresIn` in ms.
+// JSON bodies and query strings of the management routes → KeyManager input, and keys → JSON.
+// Dates travel as ISO 8601 strings, lifetimes as `expiresIn` in ms.
 import { KeygateError } from '../errors.js';
 import type { CreateKeyInput, UpdateKeyInput } from '../key-input.js';
-import type { ApiKey } from '../record.js';
+import type { ListKeysOptions } from '../key-page.js';
+import type { ApiKey, JsonValue } from '../record.js';
+import { safeFieldName } from './fields.js';
+import { type MetadataGrant, metadataToWrite } from './metadata.js';
 
 const CREATE_FIELDS = new Set(['name', 'scopes', 'metadata', 'expiresAt', 'expiresIn', 'rateLimits', 'allowedIps']);
 const UPDATE_FIELDS = CREATE_FIELDS;
 const ISO_DATE_RE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:\d{2})$/;
+/** Most keys one page of `GET /keys` holds. */
+export const MAX_ROUTE_PAGE = 100;
+const DEFAULT_ROUTE_PAGE = 50;
 
-/** The body of `POST /keys` as create input for `owner`. Throws `invalid_input` naming the field. */
-export function createInput(body: unknown, owner: string): CreateKeyInput {
+/** The body of `POST /keys` as create input for `owner`. Throws `invalid_input` or `forbidden` naming the field. */
+export function createInput(body: unknown, owner: string, metadata: MetadataGrant): CreateKeyInput {
   const fields = objectBody(body, CREATE_FIELDS);
-  const { expiresAt, ...rest } = fields;
+  const { expiresAt, metadata: given, ...rest } = fields;
   const input = { ...rest, owner } as CreateKeyInput;
   if (expiresAt !== undefined && expiresAt !== null) input.expiresAt = isoDate(expiresAt);
+  if (given !== undefined) input.metadata = metadataToWrite(metadata, given, {}) as { [key: string]: JsonValue };
   return input;
 }
 
-/** The body of `PATCH /keys/:id` as update input. Throws `invalid_input` naming the field. */
-export function updateInput(body: unknown): UpdateKeyInput {
+/** The body of `PATCH /keys/:id` as update input of `key`. Throws `invalid_input` or `forbidden` naming the field. */
+export function updateInput(body: unknown, key: ApiKey, metadata: MetadataGrant): UpdateKeyInput {
   const fields = objectBody(body, UPDATE_FIELDS);
-  const { expiresAt, ...rest } = fields;
+  const { expiresAt, metadata: given, ...rest } = fields;
   const input = { ...rest } as UpdateKeyInput;
   if (expiresAt !== undefined) input.expiresAt = expiresAt === null ? null : isoDate(expiresAt);
+  if (given !== undefined)
+    input.metadata = metadataToWrite(metadata, given, key.metadata) as { [key: string]: JsonValue };
   return input;
 }
 
@@ -31,6 +40,25 @@ export function rotateInput(body: unknown, fallback: number): number {
   if (body === undefined) return fallback;
   const { gracePeriodMs } = objectBody(body, new Set(['gracePeriodMs']));
   return gracePeriodMs === undefined ? fallback : (gracePeriodMs as number);
+}
+
+/** The query of `GET /keys`: `limit` (1-100, default 50), `cursor`, `state` (`active` or `all`). */
+export function listQuery(query: URLSearchParams): ListKeysOptions {
+  const options: ListKeysOptions = { limit: DEFAULT_ROUTE_PAGE };
+  for (const name of new Set(query.keys())) {
+    const values = query.getAll(name);
+    if (values.length > 1) throw invalid(`The query parameter ${shown(name)} is given more than once.`, name);
+    const value = values[0] as string;
+    if (name === 'limit') {
+      if (!/^[1-9][0-9]{0,2}$/.test(value) || Number(value) > MAX_ROUTE_PAGE) {
+        throw invalid(`limit must be an integer from 1 to ${MAX_ROUTE_PAGE}.`, 'limit');
+      }
+      options.limit = Number(value);
+    } else if (name === 'cursor') options.cursor = value;
+    else if (name === 'state') options.state = value as ListKeysOptions['state'];
+    else throw invalid(`Unknown query parameter ${shown(name)}; use limit, cursor or state.`, safeFieldName(name));
+  }
+  return options;
 }
 
 /** A key as JSON: public fields only (never a hash), dates as ISO strings. */
@@ -70,11 +98,8 @@ function objectBody(body: unknown, allowed: ReadonlySet<string>): Record<string,
   }
   for (const field of Object.keys(body)) {
     if (!allowed.has(field)) {
-      // A short identifier is echoed; anything else (it could be a pasted key) is not.
-      const shown = /^[A-Za-z0-9_$-]{1,32}$/.test(field) ? field : undefined;
       const hint = field === 'owner' ? ' (keys are created for the caller’s owner)' : '';
-      const name = shown === undefined ? '(name not shown)' : JSON.stringify(shown);
-      throw new KeygateError('invalid_input', `Unknown field ${name}${hint}.`, shown ? { field: shown } : {});
+      throw invalid(`Unknown field ${shown(field)}${hint}.`, safeFieldName(field));
     }
   }
   return body as Record<string, unknown>;
@@ -83,9 +108,16 @@ function objectBody(body: unknown, allowed: ReadonlySet<string>): Record<string,
 function isoDate(value: unknown): Date {
   const date = typeof value === 'string' && ISO_DATE_RE.test(value) ? new Date(value) : undefined;
   if (date === undefined || Number.isNaN(date.getTime())) {
-    throw new KeygateError('invalid_input', 'expiresAt must be an ISO 8601 date-time with a time zone, or null.', {
-      field: 'expiresAt',
-    });
+    throw invalid('expiresAt must be an ISO 8601 date-time with a time zone, or null.', 'expiresAt');
   }
   return date;
+}
+
+function shown(name: string): string {
+  const safe = safeFieldName(name);
+  return safe === undefined ? '(name not shown)' : JSON.stringify(safe);
+}
+
+function invalid(message: string, field: string | undefined): KeygateError {
+  return new KeygateError('invalid_input', message, field === undefined ? {} : { field });
 }

@@ -1,7 +1,8 @@
 import { resolveRealm } from '../authenticate.js';
 import { KeygateError } from '../errors.js';
 import type { Keygate } from '../keygate.js';
-import type { ApiKey } from '../record.js';
+import { resolvePolicySet } from '../rate-limit/options.js';
+import type { ApiKey, RateLimitPolicy } from '../record.js';
 import { assertRequirableScope, hasScopes } from '../scopes.js';
 
 /** Who is calling the management routes: the key the auth middleware attached, and the framework's request. */
@@ -10,10 +11,25 @@ export interface ManagementCaller {
   readonly request: unknown;
 }
 
-/** Decides whose keys a caller may manage: `{ owner }`, or null for no right to manage keys. */
+/** What {@link ManagementAuthorize} grants: whose keys, and on whose behalf. */
+export interface ManagementGrant {
+  /** Whose keys the caller manages. */
+  readonly owner: string;
+  /**
+   * The key whose powers bound what the caller may do (the delegation rule, see exceedingPower).
+   * Default: the key the request authenticated with, if any. `null`: no key — the caller is the
+   * application itself (e.g. an operator signed in some other way), bounded by no key.
+   */
+  readonly key?: ApiKey | null;
+}
+
+/** Decides whose keys a caller may manage: a {@link ManagementGrant}, or null for no right to manage keys. */
 export type ManagementAuthorize = (
   caller: ManagementCaller,
-) => Promise<{ owner: string } | null> | { owner: string } | null;
+) => Promise<ManagementGrant | null> | ManagementGrant | null;
+
+/** Which metadata the routes may set: none (`false`), any (`true`), or only these top-level fields. */
+export type MetadataPolicy = boolean | readonly string[];
 
 /** Options of the key-management routes (every adapter's mount takes these). Only `keygate` is required. */
 export interface ManagementOptions {
@@ -28,10 +44,17 @@ export interface ManagementOptions {
   /** Largest accepted request body, in bytes. Default 16384 (16 KiB). */
   bodyLimit?: number;
   /**
-   * When the caller is a key, refuse (403) to grant scopes that key does not hold itself, so a
-   * management key cannot mint keys more powerful than itself. Default true.
+   * Whether callers may set key metadata (where applications often keep plan or role data):
+   * `false`, `true`, or a list of the top-level metadata fields they may set (the others are kept
+   * as they are). Metadata is always shown. Default false.
    */
-  limitScopesToCaller?: boolean;
+  allowMetadata?: MetadataPolicy;
+  /**
+   * The default rate-limit policies your authentication middleware applies to keys without their
+   * own (`rateLimit.defaults`). Lets a calling key on the defaults give keys custom limits no
+   * looser than them. Default: unknown — such a key can give other keys only the defaults.
+   */
+  rateLimitDefaults?: readonly RateLimitPolicy[];
   /** Realm of the `WWW-Authenticate` challenge of 401 and 403 answers. Default `api`. */
   realm?: string;
   /** Called with unexpected errors (the client gets a 500 or 503); never given a key. Default `console.error`. */
@@ -46,7 +69,8 @@ export interface ResolvedManagementOptions {
   readonly managementScope: string;
   readonly defaultGracePeriodMs: number;
   readonly bodyLimit: number;
-  readonly limitScopesToCaller: boolean;
+  readonly allowMetadata: MetadataPolicy;
+  readonly rateLimitDefaults: readonly RateLimitPolicy[] | undefined;
   readonly realm: string;
   readonly onError: (error: unknown) => void;
 }
@@ -68,8 +92,23 @@ export function resolveManagementOptions(options: ManagementOptions): ResolvedMa
   if (options.authorize !== undefined && typeof options.authorize !== 'function')
     fail('`authorize` must be a function.');
   if (options.onError !== undefined && typeof options.onError !== 'function') fail('`onError` must be a function.');
-  const limit = options.limitScopesToCaller ?? true;
-  if (typeof limit !== 'boolean') fail('`limitScopesToCaller` must be a boolean.');
+  const allowMetadata = options.allowMetadata ?? false;
+  if (
+    typeof allowMetadata !== 'boolean' &&
+    !(Array.isArray(allowMetadata) && allowMetadata.every((f) => typeof f === 'string' && f.length > 0))
+  ) {
+    fail('`allowMetadata` must be a boolean or an array of metadata field names.');
+  }
+  const rateLimitDefaults =
+    options.rateLimitDefaults === undefined
+      ? undefined
+      : resolvePolicySet(options.rateLimitDefaults, 'rateLimitDefaults').policies;
+  const defaultGracePeriodMs = integer(
+    'defaultGracePeriodMs',
+    options.defaultGracePeriodMs ?? 0,
+    0,
+    keygate.keys.maxGracePeriodMs,
+  );
   const authorize: ManagementAuthorize =
     options.authorize ??
     (({ apiKey }) => (apiKey && hasScopes(apiKey.scopes, [managementScope]) ? { owner: apiKey.owner } : null));
@@ -78,14 +117,10 @@ export function resolveManagementOptions(options: ManagementOptions): ResolvedMa
     authorize,
     defaultAuthorize: options.authorize === undefined,
     managementScope,
-    defaultGracePeriodMs: integer(
-      'defaultGracePeriodMs',
-      options.defaultGracePeriodMs ?? 0,
-      0,
-      Number.MAX_SAFE_INTEGER,
-    ),
+    defaultGracePeriodMs,
     bodyLimit: integer('bodyLimit', options.bodyLimit ?? DEFAULT_MANAGEMENT_BODY_LIMIT, 1, 16 * 1024 * 1024),
-    limitScopesToCaller: limit,
+    allowMetadata: Object.freeze(Array.isArray(allowMetadata) ? [...allowMetadata] : allowMetadata),
+    rateLimitDefaults,
     realm: resolveRealm(options.realm),
     onError: options.onError ?? ((error: unknown) => console.error('keygate: a key-management request failed', error)),
   });

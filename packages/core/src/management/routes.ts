@@ -1,11 +1,13 @@
 // The management routes: a table of method + path pattern, and one small handler per route.
+// Every route acts through KeyManager with the caller as `actor`, so the delegation rule (see
+// exceedingPower) bounds what each can see or do; changes carry the version the route read.
 import { KeygateError } from '../errors.js';
 import type { RequestContext } from '../events.js';
-import { checkScopes } from '../key-input.js';
+import { isKeyId } from '../key-format.js';
+import type { Actor } from '../manager.js';
 import type { ApiKey } from '../record.js';
-import { grants } from '../scopes.js';
-import { jsonResponse, type ManagementResponse, problemResponse } from './http.js';
-import { createInput, keyJson, rotateInput, selfJson, updateInput } from './input.js';
+import { jsonResponse, type ManagementResponse } from './http.js';
+import { createInput, keyJson, listQuery, rotateInput, selfJson, updateInput } from './input.js';
 import type { ResolvedManagementOptions } from './options.js';
 
 /** What a route handler gets: the resolved options, the authorised owner and the request's parts. */
@@ -13,10 +15,14 @@ export interface RouteContext {
   readonly options: ResolvedManagementOptions;
   /** Whose keys the caller manages ('' on routes that need only a key). */
   readonly owner: string;
+  /** The calling key as the store has it now, if the request carried one. */
   readonly caller: ApiKey | undefined;
+  /** The key bounding what the caller may do, unless the application itself acts. */
+  readonly actor: Actor | undefined;
   /** The `:id` of the path, or ''. */
   readonly id: string;
   readonly body: unknown;
+  readonly query: URLSearchParams;
   readonly context: RequestContext;
 }
 
@@ -27,8 +33,6 @@ export interface Route {
   readonly access: 'key' | 'manage';
   readonly run: (c: RouteContext) => Promise<ManagementResponse>;
 }
-
-const ID_RE = /^[0-9A-Za-z]{12}$/;
 
 /** The routes, matched in order; `:id` matches only a well-formed key id. */
 export const ROUTES: readonly Route[] = Object.freeze([
@@ -54,7 +58,7 @@ export function matchRoutes(path: string): { routes: Route[]; id: string } {
     return route.path.every((part, i) => {
       const segment = segments[i] as string;
       if (part !== ':id') return part === segment;
-      if (!ID_RE.test(segment)) return false;
+      if (!isKeyId(segment)) return false;
       id = segment;
       return true;
     });
@@ -63,16 +67,14 @@ export function matchRoutes(path: string): { routes: Route[]; id: string } {
 }
 
 async function createKey(c: RouteContext): Promise<ManagementResponse> {
-  const input = createInput(c.body, c.owner);
-  const refused = refuseUnheldScopes(c, input.scopes);
-  if (refused) return refused;
-  const created = await c.options.keygate.keys.create(input, c.context);
+  const input = createInput(c.body, c.owner, c.options.allowMetadata);
+  const created = await c.options.keygate.keys.create(input, { context: c.context, actor: c.actor });
   return jsonResponse(201, { key: created.key, apiKey: keyJson(created.apiKey) });
 }
 
 async function listKeys(c: RouteContext): Promise<ManagementResponse> {
-  const keys = await c.options.keygate.keys.list(c.owner);
-  return jsonResponse(200, { keys: keys.map(keyJson) });
+  const page = await c.options.keygate.keys.list(c.owner, { ...listQuery(c.query), actor: c.actor });
+  return jsonResponse(200, { keys: page.keys.map(keyJson), nextCursor: page.nextCursor });
 }
 
 async function self(c: RouteContext): Promise<ManagementResponse> {
@@ -80,60 +82,40 @@ async function self(c: RouteContext): Promise<ManagementResponse> {
 }
 
 async function getKey(c: RouteContext): Promise<ManagementResponse> {
-  return jsonResponse(200, { apiKey: keyJson(await ownKey(c)) });
+  return jsonResponse(200, { apiKey: keyJson(await manageableKey(c)) });
 }
 
 async function updateKey(c: RouteContext): Promise<ManagementResponse> {
-  const key = await ownKey(c);
-  const input = updateInput(c.body);
-  assertChangeable(key);
-  const refused = refuseUnheldScopes(c, input.scopes);
-  if (refused) return refused;
-  const updated = await c.options.keygate.keys.update(key.id, input, c.context);
+  const key = await manageableKey(c);
+  const input = updateInput(c.body, key, c.options.allowMetadata);
+  const updated = await c.options.keygate.keys.update(key.id, input, change(c, key));
   return jsonResponse(200, { apiKey: keyJson(updated) });
 }
 
 async function revokeKey(c: RouteContext): Promise<ManagementResponse> {
-  const key = await ownKey(c);
-  const revoked = await c.options.keygate.keys.revoke(key.id, c.context);
+  const key = await manageableKey(c);
+  const revoked = await c.options.keygate.keys.revoke(key.id, change(c, key));
   return jsonResponse(200, { apiKey: keyJson(revoked) });
 }
 
 async function rotateKey(c: RouteContext): Promise<ManagementResponse> {
-  const key = await ownKey(c);
+  const key = await manageableKey(c);
   const gracePeriodMs = rotateInput(c.body, c.options.defaultGracePeriodMs);
-  assertChangeable(key);
-  const rotated = await c.options.keygate.keys.rotate(key.id, { gracePeriodMs }, c.context);
+  const rotated = await c.options.keygate.keys.rotate(key.id, { ...change(c, key), gracePeriodMs });
   return jsonResponse(201, { key: rotated.key, apiKey: keyJson(rotated.apiKey) });
 }
 
-// Another owner's key answers exactly as an unknown id does.
-async function ownKey(c: RouteContext): Promise<ApiKey> {
-  const key = await c.options.keygate.keys.get(c.id);
+// A key of the authorised owner that the caller could have created; anything else answers
+// exactly as an unknown id does.
+async function manageableKey(c: RouteContext): Promise<ApiKey> {
+  const key = await c.options.keygate.keys.get(c.id, { actor: c.actor });
   if (key === null || key.owner !== c.owner) throw new KeygateError('not_found', 'No key with that id.');
   return key;
 }
 
-function assertChangeable(key: ApiKey): void {
-  if (key.revokedAt !== null) throw new KeygateError('conflict', 'The key has been revoked; it can no longer change.');
-  if (key.replacedBy !== null) {
-    throw new KeygateError('conflict', `The key was rotated; change its replacement, ${key.replacedBy}, instead.`);
-  }
-}
-
-// A key may grant only scopes it holds itself (unless limitScopesToCaller is off).
-function refuseUnheldScopes(c: RouteContext, scopes: unknown): ManagementResponse | undefined {
-  if (!c.options.limitScopesToCaller || c.caller === undefined || scopes === undefined) return undefined;
-  const unheld = checkScopes(scopes).filter((scope) => !grants(c.caller?.scopes ?? [], scope));
-  if (unheld.length === 0) return undefined;
-  return problemResponse(
-    403,
-    'forbidden',
-    `The calling key cannot grant scopes it does not hold: ${unheld.join(' ')}.`,
-    {
-      field: 'scopes',
-    },
-  );
+// A change of `key` on the caller's behalf, applied only to the version the route checked.
+function change(c: RouteContext, key: ApiKey) {
+  return { context: c.context, actor: c.actor, ifVersion: key.version };
 }
 
 /** True for the paths the management routes own: `/keys` and everything below it. */

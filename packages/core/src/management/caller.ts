@@ -1,0 +1,45 @@
+// Who acts on the management routes: the calling key as the store has it NOW (not as the
+// verified-key cache remembers it), so a key revoked, expired, rotated or narrowed on any
+// instance is refused or bounded at once.
+import { ipAllowed } from '../ip-allowlist.js';
+import { isActive } from '../key-state.js';
+import type { Keygate } from '../keygate.js';
+import { authProblems, IP_NOT_ALLOWED, problem } from '../problem.js';
+import type { ApiKey } from '../record.js';
+import type { ManagementResponse } from './http.js';
+
+/** The current record of a key presented to the routes, or the response refusing it. */
+export type CurrentKey =
+  | { readonly ok: true; readonly key: ApiKey }
+  | { readonly ok: false; readonly response: ManagementResponse };
+
+/**
+ * Re-reads `presented` from the store: refused with 401 when it no longer authenticates (revoked,
+ * expired, replaced by rotation, or gone) and 403 when its current IP allowlist excludes `ip`.
+ */
+export async function currentKey(
+  keygate: Keygate,
+  presented: ApiKey,
+  ip: string | null,
+  realm: string,
+): Promise<CurrentKey> {
+  const key = await keygate.keys.get(presented.id);
+  const problems = authProblems(realm);
+  if (key === null) return refuse(problems.invalid);
+  if (key.revokedAt !== null) return refuse(problems.revoked);
+  if (!isActive(key, keygate.now())) return refuse(problems.expired);
+  if (key.replacedBy !== null) return refuse(replaced(problems.invalid.headers));
+  if (!ipAllowed(key, ip ?? undefined)) return refuse(IP_NOT_ALLOWED);
+  return { ok: true, key };
+}
+
+function refuse(answer: { status: number; headers: Readonly<Record<string, string>>; body: unknown }): CurrentKey {
+  return { ok: false, response: { status: answer.status, headers: answer.headers, body: answer.body } };
+}
+
+function replaced(headers: Readonly<Record<string, string>>) {
+  const { 'www-authenticate': challenge } = headers;
+  return problem(401, 'invalid', 'The API key was replaced by rotation: use its replacement.', {
+    'www-authenticate': challenge as string,
+  });
+}
