@@ -71,8 +71,9 @@ export function failingStore(error: Error): KeyStore {
       throw error;
     },
     create: (record, options) => inner.create(record, options),
-    update: (id, patch) => inner.update(id, patch),
-    listByOwner: (owner) => inner.listByOwner(owner),
+    update: (id, patch, options) => inner.update(id, patch, options),
+    rotate: (rotation) => inner.rotate(rotation),
+    listByOwner: (owner, options) => inner.listByOwner(owner, options),
   };
 }
 

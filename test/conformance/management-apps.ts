@@ -1,5 +1,13 @@
 import { createServer, type Server } from 'node:http';
-import { createKeygate, hmacSha256Hasher, type Keygate, type ManagementOptions, MemoryStore } from '@keygate/core';
+import {
+  type AuthOptions,
+  createKeygate,
+  hmacSha256Hasher,
+  type Keygate,
+  type KeygateOptions,
+  type ManagementOptions,
+  MemoryStore,
+} from '@keygate/core';
 import * as expressAdapter from '@keygate/express';
 import { keygatePlugin, keyManagementPlugin } from '@keygate/fastify';
 import * as koaAdapter from '@keygate/koa';
@@ -11,6 +19,9 @@ import { listen } from './apps.js';
 /** What a test chooses about the management routes (keygate is the fixture's). */
 export type MountOptions = Omit<ManagementOptions, 'keygate'>;
 
+/** What a test chooses about the authentication middleware in front of the routes (keygate is the fixture's). */
+export type GateOptions = Omit<AuthOptions, 'keygate'>;
+
 /** A running management app. */
 export interface ManagementApp {
   readonly server: Server;
@@ -20,11 +31,11 @@ export interface ManagementApp {
 /** One adapter's way to serve the management routes. */
 export interface ManagementAdapter {
   readonly name: 'express' | 'koa' | 'fastify';
-  start(keygate: Keygate, options?: MountOptions): Promise<ManagementApp>;
+  start(keygate: Keygate, options?: MountOptions, gate?: GateOptions): Promise<ManagementApp>;
 }
 
-/** A keygate over a MemoryStore with fast hashing and a clock tests can move forward. */
-export function managementKeygate(options: { maxKeysPerOwner?: number } = {}) {
+/** A keygate over a MemoryStore (or the given store) with fast hashing and a clock tests can move forward. */
+export function managementKeygate(options: Partial<KeygateOptions> = {}) {
   let offset = 0;
   const keygate = createKeygate({
     store: new MemoryStore(),
@@ -37,10 +48,10 @@ export function managementKeygate(options: { maxKeysPerOwner?: number } = {}) {
 
 const expressApp: ManagementAdapter = {
   name: 'express',
-  async start(keygate, options = {}) {
+  async start(keygate, options = {}, gate = {}) {
     const { apiKeyAuth, keyManagementRouter } = expressAdapter;
     const app = express();
-    app.use('/admin', apiKeyAuth({ keygate }), keyManagementRouter({ keygate, ...options }));
+    app.use('/admin', apiKeyAuth({ ...gate, keygate }), keyManagementRouter({ keygate, ...options }));
     app.get('/admin/ping', (_req, res) => {
       res.json({ pong: true });
     });
@@ -50,9 +61,9 @@ const expressApp: ManagementAdapter = {
 
 const koaApp: ManagementAdapter = {
   name: 'koa',
-  async start(keygate, options = {}) {
+  async start(keygate, options = {}, gate = {}) {
     const { apiKeyAuth, keyManagementRoutes } = koaAdapter;
-    const auth = apiKeyAuth({ keygate });
+    const auth = apiKeyAuth({ ...gate, keygate });
     const app = new Koa();
     app.use((ctx, next) => (ctx.path.startsWith('/admin/') ? auth(ctx, next) : next()));
     app.use(keyManagementRoutes({ keygate, prefix: '/admin', ...options }));
@@ -65,11 +76,11 @@ const koaApp: ManagementAdapter = {
 
 const fastifyApp: ManagementAdapter = {
   name: 'fastify',
-  async start(keygate, options = {}) {
+  async start(keygate, options = {}, gate = {}) {
     const app = Fastify();
     await app.register(
       async (admin) => {
-        await admin.register(keygatePlugin, { keygate });
+        await admin.register(keygatePlugin, { ...gate, keygate });
         await admin.register(keyManagementPlugin, { keygate, ...options });
         admin.get('/ping', async () => ({ pong: true }));
       },

@@ -6,6 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { type ManagementApp, type MountOptions, managementAdapters, managementKeygate } from './management-apps.js';
 
 const HOUR = 3_600_000;
+const JSON_TYPE = { 'content-type': 'application/json' };
 
 describe.each(managementAdapters)('key management on $name', (adapter) => {
   let app: ManagementApp | undefined;
@@ -75,7 +76,7 @@ describe.each(managementAdapters)('key management on $name', (adapter) => {
       expiresAt: null,
     });
 
-    const revoked = await http.delete(`/admin/keys/${next.apiKey.id}`).set(as(admin)).expect(200);
+    const revoked = await http.delete(`/admin/keys/${next.apiKey.id}`).set(as(admin)).set(JSON_TYPE).expect(200);
     expect(revoked.body.apiKey.revokedAt).not.toBeNull();
     expect(await verified(keygate, next.key)).toBe(false);
   });
@@ -135,7 +136,7 @@ describe.each(managementAdapters)('key management on $name', (adapter) => {
       await http.get(`/admin/keys/${id}`).set(as(admin)),
       await http.patch(`/admin/keys/${id}`).set(as(admin)).send({ name: 'x' }),
       await http.post(`/admin/keys/${id}/rotate`).set(as(admin)).send({}),
-      await http.delete(`/admin/keys/${id}`).set(as(admin)),
+      await http.delete(`/admin/keys/${id}`).set(as(admin)).set(JSON_TYPE),
     ]) {
       expect(response.status).toBe(404);
       expect(response.body).toEqual(unknown.body);
@@ -171,7 +172,7 @@ describe.each(managementAdapters)('key management on $name', (adapter) => {
       await http.get(`/admin/keys/${id}`).set(as(admin)),
       await http.get('/admin/keys/self').set(as(admin)),
       await http.patch(`/admin/keys/${rotated.body.apiKey.id}`).set(as(admin)).send({ name: 'm' }),
-      await http.delete(`/admin/keys/${rotated.body.apiKey.id}`).set(as(admin)),
+      await http.delete(`/admin/keys/${rotated.body.apiKey.id}`).set(as(admin)).set(JSON_TYPE),
     ];
     for (const response of others) {
       expect(response.status).toBe(200);
