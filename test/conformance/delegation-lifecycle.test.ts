@@ -14,6 +14,12 @@ describe.each(managementAdapters)('delegation lifecycle on $name', (adapter) => 
     await Promise.all(apps.splice(0).map((app) => app.close()));
   });
   const start = (options: Parameters<typeof startDelegation>[1] = {}) => startDelegation(adapter, options, apps);
+  // Two apps, as two instances, on one store whose lifecycle writes meet before they land.
+  const racingApps = async () => {
+    const store = meetingStore(new MemoryStore());
+    const [one, two] = [await start({ store }), await start({ store })];
+    return { one, two, manager: await one.issue({ scopes: ['keys:manage'] }), target: await one.issue() };
+  };
 
   it('repeated rotations with long grace periods never leave an owner more than cap + 1 usable keys', async () => {
     const { http, issue, as, keygate } = await start({ keygate: { maxKeysPerOwner: 3 } });
@@ -145,11 +151,7 @@ describe.each(managementAdapters)('delegation lifecycle on $name', (adapter) => 
   });
 
   it('two instances rotating one key at once end with exactly one replacement, the loser answered 409', async () => {
-    const store = meetingStore(new MemoryStore());
-    const one = await start({ store });
-    const two = await start({ store });
-    const manager = await one.issue({ scopes: ['keys:manage'] });
-    const target = await one.issue();
+    const { one, two, manager, target } = await racingApps();
     const before = await one.ids();
     const responses = await Promise.all(
       [one, two].map((app) =>
@@ -161,11 +163,7 @@ describe.each(managementAdapters)('delegation lifecycle on $name', (adapter) => 
   });
 
   it('a revoke racing a rotation leaves no usable replacement of a revoked key', async () => {
-    const store = meetingStore(new MemoryStore());
-    const one = await start({ store });
-    const two = await start({ store });
-    const manager = await one.issue({ scopes: ['keys:manage'] });
-    const target = await one.issue();
+    const { one, two, manager, target } = await racingApps();
     const before = await one.ids();
     const [revoked, rotated] = await Promise.all([
       one.http.delete(`/admin/keys/${target.apiKey.id}`).set(one.as(manager)).set(JSON_TYPE),

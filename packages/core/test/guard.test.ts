@@ -3,7 +3,7 @@ import { createScopeGuard } from '../src/guard.js';
 import type { ApiKey } from '../src/record.js';
 import { apiKeyWith } from './helpers.js';
 
-const keyWith = (...scopes: string[]): ApiKey => apiKeyWith({ id: 'abcdefghijkl', scopes });
+const keyWith = (...scopes: string[]): ApiKey => apiKeyWith({ id: 'abcdefghijkl', scopes: [...scopes] });
 
 describe('createScopeGuard', () => {
   it('lets a key holding the required scope pass', () => {

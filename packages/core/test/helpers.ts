@@ -9,8 +9,9 @@ import { KEY_CHECKSUM_LENGTH } from '../src/key-format.js';
 import type { CreateKeyInput } from '../src/key-input.js';
 import { createKeygate, type KeygateOptions } from '../src/keygate.js';
 import { MemoryStore } from '../src/memory-store.js';
-import type { ApiKey } from '../src/record.js';
+import { type ApiKey, type KeyRecord, toApiKey } from '../src/record.js';
 import type { KeyStore } from '../src/store.js';
+import { makeRecord } from './store-conformance.js';
 
 export const START = Date.UTC(2025, 0, 1);
 
@@ -25,27 +26,9 @@ export function manualClock(start = START) {
   };
 }
 
-/** A frozen ApiKey as the verifier hands out: every nullable field null unless given. */
-export function apiKeyWith(overrides: Partial<ApiKey> = {}): ApiKey {
-  const id = overrides.id ?? 'AAAAAAAAAAAA';
-  return Object.freeze({
-    id,
-    prefix: 'kg',
-    name: 'n',
-    owner: 'o',
-    scopes: Object.freeze([]),
-    metadata: {},
-    createdAt: new Date(0),
-    expiresAt: null,
-    revokedAt: null,
-    lastUsedAt: null,
-    rateLimits: null,
-    allowedIps: null,
-    replacedBy: null,
-    lineage: id,
-    version: 1,
-    ...overrides,
-  });
+/** A frozen ApiKey as the verifier hands out: id `AAAAAAAAAAAA`, no scopes, every nullable field null unless given. */
+export function apiKeyWith(overrides: Partial<KeyRecord> = {}): ApiKey {
+  return toApiKey(makeRecord({ id: 'AAAAAAAAAAAA', scopes: [], ...overrides }));
 }
 
 /** A gate that holds callers until opened. */

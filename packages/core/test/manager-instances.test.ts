@@ -5,7 +5,7 @@ import { Redis } from 'ioredis';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { meeting, meetingStore } from '../../../test/support/meeting-store.js';
-import { databaseUrl, freshSchemaName, POSTGRES_HINT } from '../../../test/support/postgres.js';
+import { databaseUrl, postgresSchema } from '../../../test/support/postgres.js';
 import type {} from '../../../test/support/redis-global-setup.js';
 import { randomBase62 } from '../src/base62.js';
 import { hmacSha256Hasher } from '../src/hash-hmac.js';
@@ -101,36 +101,21 @@ describe('on Redis', () => {
 });
 
 describe('on PostgreSQL', () => {
-  const schema = freshSchemaName();
+  const db = postgresSchema();
   const pools: pg.Pool[] = [];
-  let unreachable: Error | undefined;
   beforeAll(async () => {
-    for (let i = 0; i < 2; i++) {
-      const pool = new pg.Pool({ connectionString: databaseUrl, max: 4, connectionTimeoutMillis: 5_000 });
-      pool.on('error', () => {});
-      pools.push(pool);
-    }
-    try {
-      await pools[0]?.query(`CREATE SCHEMA "${schema}"`);
-    } catch (error) {
-      unreachable = new Error(`${POSTGRES_HINT} (${(error as Error).message})`);
-      return;
-    }
-    await new PostgresStore({ pool: pools[0] as pg.Pool, schema }).migrate();
+    await new PostgresStore({ pool: db.pool(), schema: db.schema }).migrate();
+    // The second instance gets a pool of its own, as another process would.
+    pools.push(db.pool(), new pg.Pool({ connectionString: databaseUrl, max: 4 }));
   });
   afterAll(async () => {
-    try {
-      if (!unreachable) await pools[0]?.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
-    } finally {
-      await Promise.all(pools.map((p) => p.end()));
-    }
+    await pools[1]?.end();
   });
 
-  describeRaces('PostgreSQL', async () => {
-    if (unreachable) throw unreachable;
-    return instances([
-      new PostgresStore({ pool: pools[0] as pg.Pool, schema }),
-      new PostgresStore({ pool: pools[1] as pg.Pool, schema }),
-    ]);
-  });
+  describeRaces('PostgreSQL', async () =>
+    instances([
+      new PostgresStore({ pool: pools[0] as pg.Pool, schema: db.schema }),
+      new PostgresStore({ pool: pools[1] as pg.Pool, schema: db.schema }),
+    ]),
+  );
 });

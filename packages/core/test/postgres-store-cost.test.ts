@@ -2,14 +2,15 @@
 // with 20,000 revoked keys must list its active keys and create a key at the cost of an owner
 // with 3. Each statement the store sends is recorded, then replayed under EXPLAIN ANALYZE (rolled
 // back), and the rows every plan node read are summed.
-import pg from 'pg';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { databaseUrl, freshSchemaName, POSTGRES_HINT } from '../../../test/support/postgres.js';
+import type pg from 'pg';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { postgresSchema } from '../../../test/support/postgres.js';
 import { PostgresStore } from '../src/postgres/index.js';
 import { makeRecord } from './store-conformance.js';
 
-const schema = freshSchemaName();
+const db = postgresSchema({ max: 4 });
 const table = 'cost_keys';
+const { schema } = db;
 const qualified = `"${schema}"."${table}"`;
 const T0 = Date.UTC(2025, 0, 15, 9, 30, 12, 345);
 const at = (s: number) => new Date(T0 + s * 1000);
@@ -19,18 +20,9 @@ const ACTIVE_AT_SECONDS = [5_000, 10_000, 15_000];
 const HEAVY = 'owner-heavy';
 const LIGHT = 'owner-light';
 let pool: pg.Pool;
-let unreachable: Error | undefined;
 
 beforeAll(async () => {
-  pool = new pg.Pool({ connectionString: databaseUrl, max: 4, connectionTimeoutMillis: 5_000 });
-  pool.on('error', () => {});
-  try {
-    await pool.query('SELECT 1');
-  } catch (error) {
-    unreachable = new Error(`${POSTGRES_HINT} (${(error as Error).message})`);
-    return;
-  }
-  await pool.query(`CREATE SCHEMA "${schema}"`);
+  pool = db.pool();
   const store = new PostgresStore({ pool, schema, table });
   await store.migrate();
   // One revoked key a second, the heavy owner's whole history, in one statement.
@@ -45,18 +37,6 @@ beforeAll(async () => {
     for (const s of ACTIVE_AT_SECONDS) await store.create(makeRecord({ owner, createdAt: at(s) }));
   }
   await pool.query(`ANALYZE ${qualified}`);
-});
-
-beforeEach(() => {
-  if (unreachable) throw unreachable;
-});
-
-afterAll(async () => {
-  try {
-    if (pool && !unreachable) await pool.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
-  } finally {
-    await pool?.end();
-  }
 });
 
 describe('PostgresStore cost with a long revoked history', () => {

@@ -1,6 +1,6 @@
 import pg from 'pg';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { databaseUrl, freshSchemaName, POSTGRES_HINT } from '../../../test/support/postgres.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { databaseUrl, freshSchemaName, postgresSchema } from '../../../test/support/postgres.js';
 import { freePort } from '../../../test/support/redis-server.js';
 import { randomBase62 } from '../src/base62.js';
 import { isKeygateError, KeygateError } from '../src/errors.js';
@@ -11,37 +11,16 @@ import { EXPIRED_SCAN_ALLOWANCE } from '../src/postgres/page.js';
 import { describeKeyStore, makeFullRecord, makeRecord, randomOwner } from './store-conformance.js';
 
 // One fresh schema per run, dropped with everything in it afterwards: the tests touch nothing else.
-// An unreachable server fails every test with POSTGRES_HINT; nothing is skipped.
-const schema = freshSchemaName();
+const db = postgresSchema();
+const { schema } = db;
 const table = 'api_keys';
 let pool: pg.Pool;
 let store: PostgresStore;
-let unreachable: Error | undefined;
 
 beforeAll(async () => {
-  pool = new pg.Pool({ connectionString: databaseUrl, max: 10, connectionTimeoutMillis: 5_000 });
-  pool.on('error', () => {}); // an idle connection dropping is not a test failure
-  try {
-    await pool.query('SELECT 1');
-  } catch (error) {
-    unreachable = new Error(`${POSTGRES_HINT} (${(error as Error).message})`);
-    return;
-  }
-  await pool.query(`CREATE SCHEMA "${schema}"`);
+  pool = db.pool();
   store = new PostgresStore({ pool, schema, table });
   await store.migrate();
-});
-
-beforeEach(() => {
-  if (unreachable) throw unreachable;
-});
-
-afterAll(async () => {
-  try {
-    if (pool && !unreachable) await pool.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
-  } finally {
-    await pool?.end();
-  }
 });
 
 describeKeyStore('PostgresStore', async () => ({
