@@ -1,5 +1,5 @@
 import type { Keygate, RateLimitOptions } from '@keygate/core';
-import { apiKeyAuth, keyManagementRoutes, requireScopes } from '@keygate/koa';
+import { keyManagementRoutes, protectedRoutes, requireScopes } from '@keygate/koa';
 import Router from '@koa/router';
 import Koa from 'koa';
 
@@ -11,8 +11,9 @@ export function buildApp(keygate: Keygate, rateLimit?: RateLimitOptions): Koa {
     ctx.body = { message: 'Public. Try /api/me with an API key.' };
   });
 
+  // Every route of `api` needs a key. Not `api.use(apiKeyAuth(...))`: @koa/router matches a prefixed
+  // router's middleware case-sensitively and its routes case-insensitively, so GET /API/me would skip it.
   const api = new Router({ prefix: '/api' });
-  api.use(apiKeyAuth({ keygate, rateLimit }));
   api.get('/me', (ctx) => {
     ctx.body = { key: ctx.state.apiKey };
   });
@@ -24,6 +25,6 @@ export function buildApp(keygate: Keygate, rateLimit?: RateLimitOptions): Koa {
   });
   // POST/GET /api/keys, GET /api/keys/self, PATCH/DELETE /api/keys/:id, POST /api/keys/:id/rotate
   api.all(['/keys', '/keys/{*rest}'], keyManagementRoutes({ keygate, prefix: '/api' }));
-  app.use(pub.routes()).use(api.routes());
+  app.use(pub.routes()).use(protectedRoutes(api, { keygate, rateLimit }));
   return app;
 }

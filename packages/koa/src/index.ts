@@ -1,12 +1,10 @@
 /**
  * @keygate/koa: API-key authentication for Koa 3.
- * `app.use(apiKeyAuth({ keygate }))` sets `ctx.state.apiKey`; `requireScopes(...)` guards a route.
+ * `app.use(apiKeyAuth({ keygate }))` sets `ctx.state.apiKey`; `requireScopes(...)` guards a route;
+ * `app.use(protectedRoutes(router, { keygate }))` serves a @koa/router router with every route behind a key.
  */
 
-import type { ApiKey, AuthOptions, ScopeGuardOptions } from '@keygate/core';
-import { createAuthenticator, createScopeGuard, type ProblemResponse } from '@keygate/core/adapter';
-import type { Context, Middleware } from 'koa';
-import { accessors } from './accessors.js';
+import type { ApiKey } from '@keygate/core';
 
 declare module 'koa' {
   interface DefaultState {
@@ -15,36 +13,9 @@ declare module 'koa' {
   }
 }
 
-/** Options of {@link apiKeyAuth}: see `AuthOptions` in @keygate/core. Cookies are read with Koa's `ctx.cookies`. */
-export type ApiKeyAuthOptions = AuthOptions;
-
-/** Middleware that authenticates the request's API key and sets `ctx.state.apiKey`, or answers 400/401/403/429/503. */
-export function apiKeyAuth(options: ApiKeyAuthOptions): Middleware {
-  const authenticate = createAuthenticator(options, accessors);
-  return async (ctx, next) => {
-    const outcome = await authenticate(ctx);
-    if (!outcome.ok) return send(ctx, outcome.response);
-    if (outcome.headers) ctx.set(outcome.headers);
-    if (outcome.key) ctx.state.apiKey = outcome.key;
-    await next();
-  };
-}
-
-/** Route middleware that answers 403 unless `ctx.state.apiKey` has the scopes (all by default), 401 without a key. */
-export function requireScopes(scopes: string | readonly string[], options?: ScopeGuardOptions): Middleware {
-  const guard = createScopeGuard(scopes, options);
-  return async (ctx, next) => {
-    const problem = guard(ctx.state.apiKey);
-    if (problem) return send(ctx, problem);
-    await next();
-  };
-}
-
-function send(ctx: Context, problem: ProblemResponse): void {
-  ctx.status = problem.status;
-  ctx.set(problem.headers);
-  ctx.body = problem.json;
-}
-
+/** Authentication middleware and route-level scope guards. */
+export { type ApiKeyAuthOptions, apiKeyAuth, requireScopes } from './auth.js';
 /** Key-management routes (`<prefix>/keys`…) as Koa middleware, to use after `apiKeyAuth`. */
 export { type KeyManagementRoutesOptions, keyManagementRoutes } from './management.js';
+/** A router's routes, each behind `apiKeyAuth`, decided by the router's own matcher. */
+export { type ProtectableRouter, protectedRoutes } from './protected-routes.js';
