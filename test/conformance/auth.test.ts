@@ -1,6 +1,6 @@
 // Authentication outcomes, identical on every adapter: missing, valid, invalid, malformed,
 // revoked, expired, optional routes, store failures, and no echo of the presented key.
-import { type CreatedKey, createKeygate, MemoryStore } from '@keygate/core';
+import { type CreatedKey, createKeygate, KeygateError, MemoryStore } from '@keygate/core';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { adapters, type KeyView, ROUTES, type RunningApp } from './apps.js';
@@ -196,7 +196,10 @@ describe.each(adapters)('$name: authentication', (adapter) => {
 });
 
 describe.each(adapters)('$name: key store failure', (adapter) => {
-  const storeError = new Error('connect ECONNREFUSED 10.0.0.7:5432 (user=keygate password=hunter2)');
+  // An outage as the built-in stores report it: store_unavailable, the driver's error as cause.
+  const storeError = new KeygateError('store_unavailable', 'keygate: the PostgreSQL key store is unavailable.', {
+    cause: new Error('connect ECONNREFUSED 10.0.0.7:5432 (user=keygate password=hunter2)'),
+  });
   const reported: unknown[] = [];
   let app: RunningApp;
   let created: CreatedKey;
@@ -262,7 +265,7 @@ describe.each(adapters)('$name: no echo of the presented key', (adapter) => {
   beforeAll(async () => {
     fx = createFixture();
     app = await adapter.start({ keygate: fx.keygate });
-    const broken = createFixture({ store: failingStore(new Error('store down')) });
+    const broken = createFixture({ store: failingStore(new KeygateError('store_unavailable', 'store down')) });
     down = await adapter.start({ keygate: broken.keygate, onError: () => {} });
     downKey = await broken.issue();
   });

@@ -116,6 +116,17 @@ export const TLS_REQUIRED: ProblemResponse = problem(
   'HTTPS is required: API keys must not be sent over plain HTTP. Treat a key sent that way as exposed.',
 );
 
+/**
+ * 500 for a failure to check a key that is not an outage (a bug, or a misconfigured store such as
+ * a missing table): retrying will not help, so no `Retry-After`. The error goes to `onError`, never
+ * into the response.
+ */
+export const INTERNAL_ERROR: ProblemResponse = problem(
+  500,
+  'internal',
+  'An internal error prevented checking the API key.',
+);
+
 /** 503 for when keys cannot be checked right now (store down, verification queue full). */
 export function unavailableProblem(retryAfterSeconds: number): ProblemResponse {
   return problem(503, 'unavailable', 'The API key cannot be checked right now; retry later.', {

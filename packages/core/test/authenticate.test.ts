@@ -1,6 +1,8 @@
 import { describe, expect, it, vi } from 'vitest';
 import { type AuthOptions, type AuthOutcome, createAuthenticator } from '../src/authenticate.js';
 import type { RequestAccessors } from '../src/credentials.js';
+import { KeygateError } from '../src/errors.js';
+import type { AuditEvent } from '../src/events.js';
 import { generateKey } from '../src/key-format.js';
 import type { ProblemResponse } from '../src/problem.js';
 import { keyFrom, mutateAt, setup } from './helpers.js';
@@ -121,15 +123,49 @@ describe('createAuthenticator', () => {
     expect(response.headers['www-authenticate']).toBeUndefined();
   });
 
-  it('answers 503 when the key store fails, and reports the error to onError', async () => {
+  it('answers 503 with Retry-After when the key store is unavailable, and reports the error to onError', async () => {
     const { authenticate, store, onError, valid } = await fixture();
-    const down = new Error('connection refused');
+    const down = new KeygateError('store_unavailable', 'keygate: the Redis key store is unavailable.');
     store.failWith(down);
     const response = await failure(authenticate(withKey(valid.key)));
     expect(response.status).toBe(503);
     expect(response.body.code).toBe('unavailable');
     expect(response.headers['retry-after']).toBe('1');
     expect(onError).toHaveBeenCalledExactlyOnceWith(down);
+  });
+
+  it.each([
+    [
+      'a driver error that is not an outage',
+      Object.assign(new Error('relation "missing" does not exist'), { code: '42P01' }),
+    ],
+    ['another KeygateError', new KeygateError('invalid_input', 'not an outage')],
+    ['a value that is not an Error', 'boom'],
+  ])(
+    'answers 500 problem+json without Retry-After when the store fails with %s, and reports it to onError',
+    async (_label, error) => {
+      const { authenticate, store, onError, valid } = await fixture();
+      store.failWith(error);
+      const response = await failure(authenticate(withKey(valid.key)));
+      expect(response.status).toBe(500);
+      expect(response.headers['content-type']).toBe('application/problem+json');
+      expect(response.headers['retry-after']).toBeUndefined();
+      expect(response.headers['www-authenticate']).toBeUndefined();
+      expect(response.body).toMatchObject({ status: 500, code: 'internal' });
+      expect(JSON.parse(response.json)).toEqual(response.body);
+      expect(onError).toHaveBeenCalledExactlyOnceWith(error);
+    },
+  );
+
+  it('names the failed event unavailable for a store outage and internal for any other store error', async () => {
+    const events: AuditEvent[] = [];
+    const { authenticate, store, valid } = await fixture({}, { onEvent: (event) => events.push(event) });
+    store.failWith(new KeygateError('store_unavailable', 'down'));
+    await authenticate(withKey(valid.key));
+    store.failWith(new Error('a bug'));
+    await authenticate(withKey(valid.key));
+    const failed = events.filter((event) => event.type === 'failed');
+    expect(failed.map((event) => event.reason)).toEqual(['unavailable', 'internal']);
   });
 
   it('lets a request without a key through in optional mode', async () => {

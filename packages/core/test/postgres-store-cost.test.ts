@@ -93,7 +93,12 @@ function recordingPool(real: pg.Pool, statements: Recorded[]): pg.Pool {
     query: recorded(real),
     connect: async () => {
       const client = await real.connect();
-      return { query: recorded(client), release: (error?: Error | boolean) => client.release(error) };
+      return {
+        query: recorded(client),
+        on: (event: 'error', listener: (error: Error) => void) => client.on(event, listener),
+        removeListener: (event: 'error', listener: (error: Error) => void) => client.removeListener(event, listener),
+        release: (error?: Error | boolean) => client.release(error),
+      };
     },
   };
   return recorder as unknown as pg.Pool;

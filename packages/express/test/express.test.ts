@@ -1,4 +1,4 @@
-import { createKeygate, hmacSha256Hasher, MemoryStore } from '@keygate/core';
+import { createKeygate, hmacSha256Hasher, KeygateError, MemoryStore } from '@keygate/core';
 import express from 'express';
 import request from 'supertest';
 import { describe, expect, it } from 'vitest';
@@ -37,7 +37,7 @@ describe('@keygate/express', () => {
   it('hands store failures to onError and answers 503 instead of calling the error handler', async () => {
     class DownStore extends MemoryStore {
       override findById(): never {
-        throw new Error('db down');
+        throw new KeygateError('store_unavailable', 'db down');
       }
     }
     const failing = createKeygate({ store: new DownStore(), hasher: hmacSha256Hasher() });

@@ -68,13 +68,16 @@ async function openRedis(url: string, keyPrefix: string | undefined): Promise<Op
     throw new CliError(EXIT.failed, `cannot connect to Redis${host}: ${(error as Error).message}`);
   }
   return {
-    store: new RedisStore({ client, ...(keyPrefix === undefined ? {} : { keyPrefix }) }),
+    store: new RedisStore({ client, timeoutMs: CLI_TIMEOUT_MS, ...(keyPrefix === undefined ? {} : { keyPrefix }) }),
     kind: 'redis',
     close: async () => {
       await client.quit().catch(() => client.disconnect());
     },
   };
 }
+
+// How long one store operation of the CLI may take; connecting has its own, shorter bound.
+const CLI_TIMEOUT_MS = 10 * 60_000;
 
 async function openPostgres(url: string, schema: string | undefined, table: string | undefined): Promise<OpenStore> {
   const pg = await load<typeof import('pg')>('pg');
@@ -83,7 +86,8 @@ async function openPostgres(url: string, schema: string | undefined, table: stri
   pool.on('error', () => {});
   let store: PostgresStore;
   try {
-    store = new PostgresStore({ pool, schema, table });
+    // A command, not a request: no tight deadline (an index build during `migrate` can take minutes).
+    store = new PostgresStore({ pool, schema, table, timeoutMs: CLI_TIMEOUT_MS });
   } catch (error) {
     await pool.end();
     throw error;

@@ -1,13 +1,13 @@
-// The steps PostgresStore's operations are made of, each on the pool or on a transaction's
-// connection, and the refusals they share.
-import type { Pool, PoolClient } from 'pg';
+// The steps PostgresStore's operations are made of, each on the operation's own connection (never
+// on the pool directly: see transaction.ts), and the refusals they share.
+import type { PoolClient } from 'pg';
 import { KeygateError } from '../errors.js';
 import type { KeyRecord, KeyRecordPatch } from '../record.js';
 import { type KeyRow, patchAssignments, recordValues, rowToRecord } from './rows.js';
 import type { Statements } from './statements.js';
 
-/** The pool, or one of its connections inside a transaction. */
-export type Queryable = Pool | PoolClient;
+/** The connection an operation runs on, inside a transaction or not. */
+export type Queryable = PoolClient;
 
 /** The record with this id, or null. */
 export async function findRecord(db: Queryable, sql: Statements, id: string): Promise<KeyRecord | null> {

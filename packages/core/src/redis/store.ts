@@ -9,7 +9,7 @@ import type {
   RecordRotation,
   UpdateRecordOptions,
 } from '../store.js';
-import { guardOutage } from '../store-outage.js';
+import { guardOutage, type OutageGuard, resolveStoreTimeout } from '../store-outage.js';
 import { decodeRecord, encodeDate, encodeRecord, encodeVersion, isHashReply } from './store-codec.js';
 import { isRedisOutage } from './store-errors.js';
 import { type StoreKeys, storeKeys } from './store-keys.js';
@@ -22,6 +22,11 @@ export interface RedisStoreOptions {
   client: Redis | Cluster;
   /** Prefix of every key the store writes, without `{` or `}`. Default `keygate:`. */
   keyPrefix?: string;
+  /**
+   * The most one call may take, in milliseconds, whatever the client's own settings (retries,
+   * offline queue, timeouts): past it the call rejects with `store_unavailable`. Default 1000.
+   */
+  timeoutMs?: number;
 }
 
 /**
@@ -29,12 +34,15 @@ export interface RedisStoreOptions {
  * hash slot per owner, so the cap on active keys, conditional updates and rotations are atomic;
  * see store-keys.ts for the key layout. Revoked keys cost nothing to the cap check and to listing
  * active keys, and a page examines a bounded number of expired ones.
- * A Redis that cannot be reached or cannot serve now makes a call reject with KeygateError
- * `store_unavailable` (the ioredis error as `cause`); other errors are passed on as they are.
+ * A Redis that cannot be reached or cannot serve now, or a call not answered within `timeoutMs`,
+ * makes the call reject with KeygateError `store_unavailable` (the ioredis error as `cause`); other
+ * errors are passed on as they are. Commands cannot be taken back: one sent before the deadline
+ * still runs when Redis answers again, but a call that timed out sends no further command.
  */
 export class RedisStore implements KeyStore {
   readonly #client: Redis | Cluster;
   readonly #keys: StoreKeys;
+  readonly #guard: OutageGuard;
 
   constructor(options: RedisStoreOptions) {
     const client = options?.client;
@@ -43,24 +51,29 @@ export class RedisStore implements KeyStore {
     }
     this.#client = client;
     this.#keys = storeKeys(options.keyPrefix ?? 'keygate:');
+    const timeoutMs = resolveStoreTimeout(options.timeoutMs, 'RedisStore');
+    this.#guard = { storeName: 'Redis', isOutage: isRedisOutage, timeoutMs };
   }
 
   async findById(id: string): Promise<KeyRecord | null> {
-    return guard(async () => {
+    return guardOutage(async (deadline) => {
       const owner = await this.#client.get(this.#keys.pointer(id));
       if (owner === null) return null;
+      deadline.throwIfAborted();
       // A pointer without a record (a create in flight or one that died half-way) reads as no key.
       return decodeRecord(await this.#client.hgetall(this.#keys.record(owner, id)));
-    });
+    }, this.#guard);
   }
 
   async create(record: KeyRecord, options: CreateRecordOptions = {}): Promise<void> {
-    return guard(async () => {
+    return guardOutage(async (deadline) => {
       const cap = capArg(options.maxActivePerOwner);
       const { id, owner } = record;
       const fields = encodeRecord(record);
       const pointer = this.#keys.pointer(id);
       if ((await this.#client.set(pointer, owner, 'NX')) === null) throw taken();
+      // Timed out: the pointer stays (harmless, see below), and nothing is written.
+      deadline.throwIfAborted();
       const keys = [this.#keys.record(owner, id), ...this.#indexes(owner)];
       const args = [id, encodeDate(record.createdAt), cap, ...fields];
       // On an error here the pointer stays: the script may have run, and a pointer alone is harmless.
@@ -74,25 +87,26 @@ export class RedisStore implements KeyStore {
         throw limitExceeded(cap);
       }
       throw unexpectedReply();
-    });
+    }, this.#guard);
   }
 
   async update(id: string, patch: KeyRecordPatch, options: UpdateRecordOptions = {}): Promise<KeyRecord | null> {
-    return guard(async () => {
+    return guardOutage(async (deadline) => {
       const ifVersion = options.ifVersion === undefined ? '' : encodeVersion(options.ifVersion);
       const changes = patchArgs(patch ?? {});
       const owner = await this.#client.get(this.#keys.pointer(id));
       if (owner === null) return null;
+      deadline.throwIfAborted();
       const keys = [this.#keys.record(owner, id), ...this.#indexes(owner)];
       const reply = await runScript(this.#client, UPDATE_SCRIPT, keys, [id, ifVersion, ...changes]);
       if (reply === null) return null;
       if (reply === 'changed') throw changed();
       return recordReply(reply);
-    });
+    }, this.#guard);
   }
 
   async rotate({ id, ifVersion, patch, replacement, maxActivePerOwner }: RecordRotation): Promise<KeyRecord | null> {
-    return guard(async () => {
+    return guardOutage(async (deadline) => {
       const cap = capArg(maxActivePerOwner);
       const version = encodeVersion(ifVersion);
       const fields = encodeRecord(replacement);
@@ -102,8 +116,10 @@ export class RedisStore implements KeyStore {
       if (replacement.owner !== owner) {
         throw new KeygateError('invalid_input', 'A replacement key must have the owner of the key it replaces.');
       }
+      deadline.throwIfAborted();
       const pointer = this.#keys.pointer(replacement.id);
       if ((await this.#client.set(pointer, owner, 'NX')) === null) throw taken();
+      deadline.throwIfAborted();
       const keys = [this.#keys.record(owner, id), this.#keys.record(owner, replacement.id), ...this.#indexes(owner)];
       const createdAt = encodeDate(replacement.createdAt);
       const args = [id, version, replacement.id, createdAt, cap, String(fields.length), ...fields, ...changes];
@@ -118,11 +134,11 @@ export class RedisStore implements KeyStore {
       if (reply === 'changed') throw changed();
       if (reply === 'limit') throw limitExceeded(cap);
       return null;
-    });
+    }, this.#guard);
   }
 
   async listByOwner(owner: string, { limit, after, activeAt }: ListRecordsOptions): Promise<RecordPage> {
-    return guard(async () => {
+    return guardOutage(async () => {
       if (!Number.isSafeInteger(limit) || limit < 1) {
         throw new KeygateError('invalid_input', 'limit must be a positive integer.');
       }
@@ -142,7 +158,7 @@ export class RedisStore implements KeyStore {
       const page = decodeListReply(await runScript(this.#client, LIST_SCRIPT, keys, args));
       if (page === undefined) throw unexpectedReply();
       return page;
-    });
+    }, this.#guard);
   }
 
   // The owner's indexes, in the order the scripts take them: every id, live, expiring.
@@ -154,11 +170,6 @@ export class RedisStore implements KeyStore {
   async #release(pointer: string): Promise<void> {
     await this.#client.del(pointer).catch(() => undefined);
   }
-}
-
-// One store operation: an outage rejects as `store_unavailable`.
-function guard<T>(operation: () => Promise<T>): Promise<T> {
-  return guardOutage(operation, isRedisOutage, 'Redis');
 }
 
 // A cap as a script argument ('' for none); throws `invalid_input` unless a non-negative integer.
