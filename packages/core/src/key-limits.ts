@@ -3,6 +3,7 @@ import { KeygateError } from './errors.js';
 import { normaliseIpEntry } from './ip.js';
 import { MAX_LIMIT, MAX_WINDOW_SECONDS } from './rate-limit/limiter.js';
 import type { RateLimitPolicy } from './record.js';
+import { isSafeToEcho, quoteSafely } from './redaction.js';
 
 /** Most rate-limit policies one key may have. */
 export const MAX_KEY_RATE_LIMITS = 8;
@@ -28,7 +29,10 @@ export function checkRateLimits(value: unknown): RateLimitPolicy[] | null {
     }
     const { name, limit, windowSeconds, ...rest } = policy as Record<string, unknown>;
     const extra = Object.keys(rest)[0];
-    if (extra !== undefined) throw invalid(`${at}.${extra}`, `${at} has an unknown field: ${JSON.stringify(extra)}.`);
+    if (extra !== undefined) {
+      const field = isSafeToEcho(extra) ? `${at}.${extra}` : at;
+      throw invalid(field, `${at} has an unknown field: ${quoteSafely(extra, '(name not shown)')}.`);
+    }
     if (typeof name !== 'string' || !POLICY_NAME_RE.test(name)) {
       throw invalid(`${at}.name`, `${at}.name must be 1-32 characters of a-z, 0-9, '_' or '-'.`);
     }

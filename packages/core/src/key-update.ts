@@ -10,6 +10,7 @@ import {
 import { checkAllowedIps, checkRateLimits } from './key-limits.js';
 import type { MintFields } from './mint.js';
 import type { KeyRecordPatch } from './record.js';
+import { isSafeToEcho } from './redaction.js';
 
 /** Validates create input into the fields of a new record. Throws `invalid_input` (or `invalid_scope`) naming the field. */
 export function checkCreate(input: CreateKeyInput, now: number): MintFields {
@@ -29,7 +30,8 @@ const UPDATABLE = new Set(['name', 'scopes', 'metadata', 'expiresAt', 'expiresIn
 
 /**
  * Validates an update into a record patch holding only the fields given. Unknown fields are
- * refused (a misspelt field would otherwise be ignored without a word).
+ * refused (a misspelt field would otherwise be ignored without a word), named only when safe to
+ * echo: a field name may be a pasted key.
  */
 export function checkUpdate(input: UpdateKeyInput, now: number): KeyRecordPatch {
   if (typeof input !== 'object' || input === null || Array.isArray(input)) {
@@ -37,10 +39,11 @@ export function checkUpdate(input: UpdateKeyInput, now: number): KeyRecordPatch 
   }
   for (const [field, value] of Object.entries(input)) {
     if (value !== undefined && !UPDATABLE.has(field)) {
+      const shown = isSafeToEcho(field) ? field : undefined;
       throw new KeygateError(
         'invalid_input',
-        `${JSON.stringify(field)} cannot be updated; updatable fields: ${[...UPDATABLE].join(', ')}.`,
-        { field },
+        `${shown === undefined ? 'A field (name not shown)' : JSON.stringify(shown)} cannot be updated; updatable fields: ${[...UPDATABLE].join(', ')}.`,
+        shown === undefined ? {} : { field: shown },
       );
     }
   }

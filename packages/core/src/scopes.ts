@@ -1,4 +1,5 @@
 import { KeygateError } from './errors.js';
+import { quoteSafely } from './redaction.js';
 
 // A scope is one or more segments joined by ':', e.g. `users:read`. A granted scope may end in
 // the segment `*`: `users:*` grants `users:read` and `users:read:own`, but not `users` itself.
@@ -56,10 +57,7 @@ export function hasScopes(granted: readonly string[], required: readonly string[
   return match === 'all' ? required.every((s) => grants(granted, s)) : required.some((s) => grants(granted, s));
 }
 
-// Long runs of letters and digits are how keys and secrets look; error messages never echo them.
-const TOKEN_LIKE_RE = /[0-9A-Za-z]{20,}/;
-
+// A scope in an error message: quoted only when safe to echo (it could be a pasted key).
 function describe(value: unknown): string {
-  if (typeof value !== 'string') return `of type ${typeof value}`;
-  return TOKEN_LIKE_RE.test(value) ? '(not shown: it looks like a key or secret)' : JSON.stringify(value.slice(0, 64));
+  return typeof value === 'string' ? quoteSafely(value, '(not shown)') : `of type ${typeof value}`;
 }

@@ -1,6 +1,6 @@
 // What the CLI reads and writes, and the small text helpers its output shares.
-import { KEY_PATTERN } from '../key-format.js';
 import type { ApiKey } from '../record.js';
+import { redactKeys } from '../redaction.js';
 import type { Invocation } from './args.js';
 
 /** What the commands read from and write to. */
@@ -21,16 +21,15 @@ export function printer(values: Values, io: CliIo) {
   return (data: unknown, human: string) => io.out(values.json === true ? `${JSON.stringify(data, null, 2)}\n` : human);
 }
 
-const KEYS_RE = new RegExp(KEY_PATTERN.source, 'g');
 const LONG_TOKEN_RE = /[0-9A-Za-z]{40,}/g;
 const URL_PASSWORD_RE = /([a-z][a-z0-9+.-]*:\/\/[^:@/\s]*):[^@/\s]*@/gi;
 
-/** Removes from error text anything that could be a key or a secret, and passwords in URLs. */
+/**
+ * Removes from error text anything that could be a key (see redactKeys) or another secret (a long
+ * run of letters and digits), and passwords in URLs.
+ */
 export function redact(text: string): string {
-  return text
-    .replace(KEYS_RE, '[key redacted]')
-    .replace(LONG_TOKEN_RE, '[redacted]')
-    .replace(URL_PASSWORD_RE, '$1:***@');
+  return redactKeys(text).replace(LONG_TOKEN_RE, '[redacted]').replace(URL_PASSWORD_RE, '$1:***@');
 }
 
 /** A string option's value, or undefined. */

@@ -1,7 +1,8 @@
 // Naming input fields in answers without ever echoing a key: a field name comes from the client
-// and could be a pasted key.
+// and could be a pasted key. The rule itself is isSafeToEcho (redaction.ts).
+import { isSafeToEcho } from '../redaction.js';
 
-/** `name` when it is a short identifier, safe to echo in an answer; otherwise undefined. */
+/** `name` when it is safe to echo in an answer (see isSafeToEcho); otherwise undefined. */
 export function safeFieldName(name: string): string | undefined {
-  return /^[A-Za-z0-9_$-]{1,32}$/.test(name) ? name : undefined;
+  return isSafeToEcho(name) ? name : undefined;
 }

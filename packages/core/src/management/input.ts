@@ -4,6 +4,7 @@ import { KeygateError } from '../errors.js';
 import type { CreateKeyInput, UpdateKeyInput } from '../key-input.js';
 import type { ListKeysOptions } from '../key-page.js';
 import type { ApiKey, JsonValue } from '../record.js';
+import { quoteSafely } from '../redaction.js';
 import { safeFieldName } from './fields.js';
 import { type MetadataGrant, metadataToWrite } from './metadata.js';
 
@@ -47,7 +48,9 @@ export function listQuery(query: URLSearchParams): ListKeysOptions {
   const options: ListKeysOptions = { limit: DEFAULT_ROUTE_PAGE };
   for (const name of new Set(query.keys())) {
     const values = query.getAll(name);
-    if (values.length > 1) throw invalid(`The query parameter ${shown(name)} is given more than once.`, name);
+    if (values.length > 1) {
+      throw invalid(`The query parameter ${shown(name)} is given more than once.`, safeFieldName(name));
+    }
     const value = values[0] as string;
     if (name === 'limit') {
       if (!/^[1-9][0-9]{0,2}$/.test(value) || Number(value) > MAX_ROUTE_PAGE) {
@@ -114,8 +117,7 @@ function isoDate(value: unknown): Date {
 }
 
 function shown(name: string): string {
-  const safe = safeFieldName(name);
-  return safe === undefined ? '(name not shown)' : JSON.stringify(safe);
+  return quoteSafely(name, '(name not shown)');
 }
 
 function invalid(message: string, field: string | undefined): KeygateError {

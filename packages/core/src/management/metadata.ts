@@ -1,6 +1,7 @@
 // Which key metadata the management routes may write: applications keep plan and role data in
 // metadata, so callers set none of it unless `allowMetadata` says so.
 import { KeygateError } from '../errors.js';
+import { quoteSafely } from '../redaction.js';
 import { safeFieldName } from './fields.js';
 
 /** The resolved `allowMetadata` option: no field, every field, or these top-level fields. */
@@ -29,7 +30,7 @@ export function metadataToWrite(
     const name = safeFieldName(refused);
     throw new KeygateError(
       'forbidden',
-      `metadata field ${name === undefined ? '(name not shown)' : JSON.stringify(name)} cannot be set through these routes.`,
+      `metadata field ${quoteSafely(refused, '(name not shown)')} cannot be set through these routes.`,
       { field: name === undefined ? 'metadata' : `metadata.${name}` },
     );
   }

@@ -75,7 +75,12 @@ export function patchAssignments(patch: KeyRecordPatch, firstParam: number): { s
   return { sets, values };
 }
 
-/** A fresh record from a row (tolerates type parsers that return strings). */
+/**
+ * A fresh record from a row (tolerates type parsers that return strings). Nothing is made up: an
+ * infinite or unparseable timestamp (pg gives `±Infinity` for `'±infinity'`) becomes an invalid
+ * Date, unreadable JSON is left undefined and scopes that are not an array stay as they are, for
+ * the record check (record-check.ts) to refuse or read on the safe side.
+ */
 export function rowToRecord(row: KeyRow): KeyRecord {
   return {
     id: row.id,
@@ -83,7 +88,7 @@ export function rowToRecord(row: KeyRow): KeyRecord {
     hash: row.hash,
     name: row.name,
     owner: row.owner,
-    scopes: [...row.scopes],
+    scopes: Array.isArray(row.scopes) ? [...row.scopes] : row.scopes,
     metadata: json(row.metadata) as { [key: string]: JsonValue },
     createdAt: toDate(row.created_at),
     expiresAt: row.expires_at === null ? null : toDate(row.expires_at),
@@ -105,10 +110,16 @@ function jsonOrNull(value: unknown): string | null {
   return value === null ? null : JSON.stringify(value);
 }
 
+// pg gives ±Infinity (a number) for an infinite timestamp: `new Date(±Infinity)` is an invalid Date.
 function toDate(value: Date | string): Date {
   return new Date(value instanceof Date ? value.getTime() : value);
 }
 
 function json(value: unknown): unknown {
-  return typeof value === 'string' ? JSON.parse(value) : value;
+  if (typeof value !== 'string') return value;
+  try {
+    return JSON.parse(value);
+  } catch {
+    return undefined;
+  }
 }

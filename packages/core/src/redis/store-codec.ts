@@ -4,7 +4,7 @@
 import { KeygateError } from '../errors.js';
 import type { KeyRecord, KeyRecordPatch } from '../record.js';
 
-type DateField = 'createdAt' | 'expiresAt' | 'revokedAt' | 'lastUsedAt';
+const INTEGER_RE = /^-?\d{1,16}$/;
 
 /** The hash fields (field, value, field, value…) of a new record; null fields are left out. */
 export function encodeRecord(record: KeyRecord): string[] {
@@ -85,33 +85,51 @@ export function isHashReply(reply: unknown): reply is string[] {
   return Array.isArray(reply) && reply.every((item) => typeof item === 'string');
 }
 
-/** A record from its hash (as an object, or HGETALL's flat field/value array); null when the hash is empty. */
+/**
+ * A record from its hash (as an object, or HGETALL's flat field/value array); null when the hash is
+ * empty. Nothing is made up: a missing or unreadable field (JSON that does not parse, a date or
+ * version that is not an integer) is left undefined, or an invalid Date for dates, for the record
+ * check (record-check.ts) to refuse or read on the safe side.
+ */
 export function decodeRecord(hash: Record<string, string> | readonly string[]): KeyRecord | null {
   const h = Array.isArray(hash) ? pairs(hash) : (hash as Record<string, string>);
   if (h.id === undefined) return null;
-  return {
+  const record = {
     id: h.id,
-    prefix: h.prefix ?? '',
-    hash: h.hash ?? '',
-    name: h.name ?? '',
-    owner: h.owner ?? '',
-    scopes: JSON.parse(h.scopes ?? '[]'),
-    metadata: JSON.parse(h.metadata ?? '{}'),
-    createdAt: date(h, 'createdAt') ?? new Date(0),
-    expiresAt: date(h, 'expiresAt'),
-    revokedAt: date(h, 'revokedAt'),
-    lastUsedAt: date(h, 'lastUsedAt'),
-    rateLimits: h.rateLimits === undefined ? null : JSON.parse(h.rateLimits),
-    allowedIps: h.allowedIps === undefined ? null : JSON.parse(h.allowedIps),
+    prefix: h.prefix,
+    hash: h.hash,
+    name: h.name,
+    owner: h.owner,
+    scopes: json(h.scopes ?? '[]'),
+    metadata: json(h.metadata ?? '{}'),
+    createdAt: date(h.createdAt ?? ''),
+    expiresAt: h.expiresAt === undefined ? null : date(h.expiresAt),
+    revokedAt: h.revokedAt === undefined ? null : date(h.revokedAt),
+    lastUsedAt: h.lastUsedAt === undefined ? null : date(h.lastUsedAt),
+    rateLimits: h.rateLimits === undefined ? null : json(h.rateLimits),
+    allowedIps: h.allowedIps === undefined ? null : json(h.allowedIps),
     replacedBy: h.replacedBy ?? null,
     lineage: h.lineage ?? h.id,
-    version: h.version === undefined ? 0 : Number(h.version),
+    version: h.version === undefined ? 0 : integer(h.version),
   };
+  return record as KeyRecord;
 }
 
-function date(h: Record<string, string>, field: DateField): Date | null {
-  const value = h[field];
-  return value === undefined ? null : new Date(Number(value));
+// Epoch ms as written by encodeDate; anything else is an invalid Date (not `Number('')`, 0).
+function date(value: string): Date {
+  return new Date(integer(value));
+}
+
+function integer(value: string): number {
+  return INTEGER_RE.test(value) ? Number(value) : Number.NaN;
+}
+
+function json(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
 }
 
 function pairs(flat: readonly string[]): Record<string, string> {
