@@ -15,8 +15,13 @@ import express from 'express';
 import Fastify from 'fastify';
 import Koa from 'koa';
 
-/** What a test chooses about the app: the keygate instance and, optionally, sources, realm, onError. */
-export type AppOptions = Pick<AuthOptions, 'keygate' | 'sources' | 'realm' | 'onError'>;
+/**
+ * What a test chooses about the app: the keygate instance and, optionally, sources, realm, onError
+ * and rate limits; `trustProxy` makes the framework take the client address from X-Forwarded-For.
+ */
+export type AppOptions = Pick<AuthOptions, 'keygate' | 'sources' | 'realm' | 'onError' | 'rateLimit'> & {
+  readonly trustProxy?: boolean;
+};
 
 /** A running app. */
 export interface RunningApp {
@@ -95,10 +100,11 @@ export async function listen(server: Server, host = '127.0.0.1'): Promise<Runnin
 
 const expressApp: Adapter = {
   name: 'express',
-  async start(options) {
+  async start({ trustProxy, ...options }) {
     const { apiKeyAuth, requireScopes } = expressAdapter;
     const auth = { required: apiKeyAuth(options), optional: apiKeyAuth({ ...options, optional: true }) };
     const app = express();
+    if (trustProxy) app.set('trust proxy', true);
     app.use(cookieParser());
     for (const route of routeList) {
       const chain: express.RequestHandler[] = route.auth === 'public' ? [] : [auth[route.auth]];
@@ -113,10 +119,10 @@ const expressApp: Adapter = {
 
 const koaApp: Adapter = {
   name: 'koa',
-  async start(options) {
+  async start({ trustProxy, ...options }) {
     const { apiKeyAuth, requireScopes } = koaAdapter;
     const auth = { required: apiKeyAuth(options), optional: apiKeyAuth({ ...options, optional: true }) };
-    const app = new Koa();
+    const app = new Koa({ proxy: trustProxy === true });
     const router = new Router();
     for (const route of routeList) {
       const chain: Koa.Middleware[] = route.auth === 'public' ? [] : [auth[route.auth]];
@@ -132,8 +138,8 @@ const koaApp: Adapter = {
 
 const fastifyApp: Adapter = {
   name: 'fastify',
-  async start(options) {
-    const app = Fastify();
+  async start({ trustProxy, ...options }) {
+    const app = Fastify({ trustProxy: trustProxy === true });
     await app.register(fastifyCookie);
     await app.register(keygatePlugin, options);
     for (const route of routeList) {

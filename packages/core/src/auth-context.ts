@@ -1,19 +1,16 @@
 // Audit events of the request path: `verified`, `failed` and `rate_limited`, each with the request
 // context read through the adapter's accessors. Built only when a listener is configured.
+import { isIP } from 'node:net';
 import { headerValues, type RequestAccessors } from './credentials.js';
 import type { AuditEvent, AuditEventType, AuditListener, RequestContext } from './events.js';
-import { KEY_PATTERN } from './key-format.js';
 import type { ProblemResponse } from './problem.js';
 import type { ApiKey } from './record.js';
+import { redactKeys } from './redaction.js';
 
 /** Longest `userAgent` an event carries; longer ones are cut. */
 export const MAX_USER_AGENT_LENGTH = 256;
 /** Longest path in an event's `route`; longer ones are cut. */
 export const MAX_ROUTE_PATH_LENGTH = 512;
-
-// Anything shaped like a key is blanked out of the route and user agent, whatever its prefix.
-const KEY_SHAPED = new RegExp(KEY_PATTERN.source, 'g');
-const REDACTED = '[redacted]';
 
 /** Emits the audit events of authentication for one adapter's requests. */
 export interface RequestEvents<Req> {
@@ -62,8 +59,9 @@ export function createRequestEvents<Req>(
 
 /**
  * The context of a request: `METHOD /path` without query string or fragment, the client address
- * as the framework resolves it, and the user agent (cut to {@link MAX_USER_AGENT_LENGTH}).
- * Anything shaped like a key is replaced by `[redacted]` in the route and user agent.
+ * as the framework resolves it (null when that is not an IP address), and the user agent (cut to {@link MAX_USER_AGENT_LENGTH}).
+ * Keys are replaced by `[redacted]` in the route and user agent, before either is cut, also when
+ * percent-encoded or joined to other characters (see redactKeys).
  */
 export function requestContext<Req>(req: Req, accessors: RequestAccessors<Req>): RequestContext {
   const raw = accessors.raw(req);
@@ -71,19 +69,21 @@ export function requestContext<Req>(req: Req, accessors: RequestAccessors<Req>):
   let route: string | null = null;
   if (typeof target === 'string') {
     const end = target.search(/[?#]/);
-    const path = redact(end === -1 ? target : target.slice(0, end)).slice(0, MAX_ROUTE_PATH_LENGTH);
+    const path = redactKeys(end === -1 ? target : target.slice(0, end)).slice(0, MAX_ROUTE_PATH_LENGTH);
     route = `${raw.method ?? 'GET'} ${path}`;
   }
   const agent = headerValues(raw.rawHeaders, 'user-agent')?.[0];
   return {
     route,
-    ip: accessors.ip(req) ?? null,
-    userAgent: agent === undefined ? null : redact(agent).slice(0, MAX_USER_AGENT_LENGTH),
+    ip: clientAddress(accessors.ip(req)),
+    userAgent: agent === undefined ? null : redactKeys(agent).slice(0, MAX_USER_AGENT_LENGTH),
   };
 }
 
-function redact(text: string): string {
-  return text.replace(KEY_SHAPED, REDACTED);
+// The address as the framework resolved it when it is one (behind a trusted proxy it comes from a
+// header anyone can write), else null: an event never carries a hostile header's text.
+function clientAddress(address: string | undefined): string | null {
+  return address !== undefined && isIP(address.split('%')[0] as string) !== 0 ? address.slice(0, 64) : null;
 }
 
 function violatedPolicies(response: ProblemResponse): readonly string[] {

@@ -1,4 +1,5 @@
 // The options of createAuthenticator, validated and resolved once.
+import { DEFAULT_IPV6_PREFIX } from './client-subject.js';
 import { type KeySource, resolveKeySources } from './credentials.js';
 import { KeygateError } from './errors.js';
 import type { Keygate } from './keygate.js';
@@ -27,6 +28,11 @@ export interface AuthOptions {
    * (Express `trust proxy`, Koa `app.proxy`, Fastify `trustProxy`) for `X-Forwarded-Proto`. Default false.
    */
   requireTls?: boolean;
+  /**
+   * IPv6 clients count per network of this prefix length wherever limits are per client (the
+   * failed-authentication guard, fair hashing): one host usually holds a whole /64. Default 64.
+   */
+  ipv6Prefix?: number;
 }
 
 const REALM_RE = /^[\x20-\x7e]{1,64}$/;
@@ -51,6 +57,14 @@ export interface ResolvedAuthOptions {
   readonly requireTls: boolean;
   readonly onError: (error: unknown) => void;
   readonly rateLimit: RateLimitOptions | undefined;
+  readonly ipv6Prefix: number;
+}
+
+function resolveIpv6Prefix(prefix: unknown = DEFAULT_IPV6_PREFIX): number {
+  if (typeof prefix !== 'number' || !Number.isInteger(prefix) || prefix < 1 || prefix > 128) {
+    throw new KeygateError('invalid_options', 'keygate: `ipv6Prefix` must be an integer from 1 to 128.');
+  }
+  return prefix;
 }
 
 /** Validates options (throws `invalid_options`) and applies their defaults. */
@@ -70,5 +84,6 @@ export function resolveAuthOptions(options: AuthOptions): ResolvedAuthOptions {
     requireTls: options.requireTls === true,
     onError: options.onError ?? ((error: unknown) => console.error('keygate: the key store failed', error)),
     rateLimit: options.rateLimit,
+    ipv6Prefix: resolveIpv6Prefix(options.ipv6Prefix),
   };
 }

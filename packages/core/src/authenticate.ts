@@ -1,11 +1,20 @@
 import { createRequestEvents } from './auth-context.js';
 import { type AuthOptions, resolveAuthOptions } from './auth-options.js';
+import { clientSubject, UNKNOWN_CLIENT } from './client-subject.js';
 import { type Credential, createCredentialReader, type RequestAccessors } from './credentials.js';
+import { isKeygateError } from './errors.js';
 import { ipAllowed } from './ip-allowlist.js';
 import { parseKey } from './key-format.js';
-import { authProblems, IP_NOT_ALLOWED, type ProblemResponse, TLS_REQUIRED, unavailableProblem } from './problem.js';
+import {
+  authProblems,
+  INTERNAL_ERROR,
+  IP_NOT_ALLOWED,
+  type ProblemResponse,
+  TLS_REQUIRED,
+  unavailableProblem,
+} from './problem.js';
 import type { MaybePromise } from './rate-limit/limiter.js';
-import { createRateLimitStep, type RateLimitResult } from './rate-limit/step.js';
+import { createRateLimitStep, type GuardAnswer, type RateLimitResult, type RateLimitStep } from './rate-limit/step.js';
 import type { ApiKey } from './record.js';
 import type { VerifiedResult, VerifyResult } from './verify.js';
 
@@ -32,7 +41,7 @@ const refuse = (response: ProblemResponse): AuthOutcome => ({ ok: false, respons
  * (with a `reason`) or `rate_limited`. Options are resolved here, once.
  */
 export function createAuthenticator<Req>(options: AuthOptions, accessors: RequestAccessors<Req>): Authenticate<Req> {
-  const { keygate, sources, realm, optional, requireTls, onError, rateLimit } = resolveAuthOptions(options);
+  const { keygate, sources, realm, optional, requireTls, onError, rateLimit, ipv6Prefix } = resolveAuthOptions(options);
   const read = createCredentialReader(sources, accessors);
   const problems = authProblems(realm);
   const storeDown = unavailableProblem(1);
@@ -45,7 +54,7 @@ export function createAuthenticator<Req>(options: AuthOptions, accessors: Reques
   const refuseCounted = (req: Req, reason: string, response: ProblemResponse, key?: ApiKey, keyId?: string) => {
     events?.failed(req, reason, key?.id ?? keyId, key?.owner);
     const outcome = refuse(response);
-    const recorded = limits?.recordFailure(accessors.ip(req));
+    const recorded = limits?.recordFailure(subjectOf(req));
     return recorded instanceof Promise ? recorded.then(() => outcome) : outcome;
   };
   // A response of the rate-limit step instead of the request: 429 (over a limit) or 503 (limiter down).
@@ -84,21 +93,29 @@ export function createAuthenticator<Req>(options: AuthOptions, accessors: Reques
     }
     return refuseCounted(req, result.reason, problems[result.reason], undefined, result.keyId);
   };
-  const verify = (req: Req, presented: string): Promise<AuthOutcome> =>
-    keygate.verify(presented).then(
+  // The client a request counts as, for the failed-authentication guard and fair hashing.
+  const subjectOf = (req: Req) => clientSubject(accessors.ip(req), ipv6Prefix);
+  const verify = (req: Req, presented: string, client = subjectOf(req)): Promise<AuthOutcome> =>
+    keygate.verify(presented, { client: client ?? UNKNOWN_CLIENT }).then(
       (result) => afterVerify(req, result),
       (error: unknown) => {
         onError(error);
-        events?.failed(req, 'unavailable');
-        return refuse(storeDown);
+        // Only an outage is worth a retry (503, Retry-After); anything else is our failure (500).
+        const response = isKeygateError(error, 'store_unavailable') ? storeDown : INTERNAL_ERROR;
+        events?.failed(req, response.body.code);
+        return refuse(response);
       },
     );
   // An IP over its failed-authentication limit is answered before the store lookup and the hash.
-  const guardThenVerify = (req: Req, presented: string): MaybePromise<AuthOutcome> => {
-    const blocked = limits?.checkFailures(accessors.ip(req));
-    if (blocked === undefined) return verify(req, presented);
-    if (!(blocked instanceof Promise)) return limited(req, blocked);
-    return blocked.then((response) => (response === undefined ? verify(req, presented) : limited(req, response)));
+  // The attempt holds a reservation of one of the client's failures until it is over.
+  const guardThenVerify = (req: Req, presented: string, guard: RateLimitStep): MaybePromise<AuthOutcome> => {
+    const subject = subjectOf(req);
+    const answered = (answer: GuardAnswer): MaybePromise<AuthOutcome> => {
+      if ('refused' in answer) return limited(req, answer.refused);
+      return verify(req, presented, subject).finally(answer.release);
+    };
+    const answer = guard.checkFailures(subject);
+    return answer instanceof Promise ? answer.then(answered) : answered(answer);
   };
   // Plain HTTP: refused whatever the key, before any lookup. The event names the id the key claims.
   const tlsRequired = (req: Req, credential: Credential): AuthOutcome => {
@@ -120,6 +137,6 @@ export function createAuthenticator<Req>(options: AuthOptions, accessors: Reques
     }
     const cached = keygate.peek(credential.key, raw.socket ?? undefined);
     if (cached !== undefined) return afterVerify(req, cached);
-    return limits === undefined ? verify(req, credential.key) : guardThenVerify(req, credential.key);
+    return limits === undefined ? verify(req, credential.key) : guardThenVerify(req, credential.key, limits);
   };
 }

@@ -120,6 +120,8 @@ export function createCredentialReader<Req>(
     for (const source of others) {
       const value = source.in === 'query' ? accessors.query?.(req, source.name) : accessors.cookie?.(req, source.name);
       if (value === undefined) continue;
+      // Cookie parsers keep the first of two same-named cookies: two different ones are ambiguous too.
+      if (source.in === 'cookie' && distinctCookieValues(rawHeaders, source.name) > 1) return AMBIGUOUS;
       for (const each of Array.isArray(value) ? value : [value]) {
         const next = accept(found, each);
         if (typeof next !== 'string') return next;
@@ -167,6 +169,22 @@ function bearerToken(value: string): string | undefined {
   let start = BEARER.length + 1;
   while (start < value.length && value.charCodeAt(start) === SPACE) start++;
   return value.slice(start);
+}
+
+// How many different raw values the request's Cookie headers give the cookie `name` (0, 1, or more).
+function distinctCookieValues(rawHeaders: readonly string[], name: string): number {
+  let first: string | undefined;
+  for (let i = 0; i < rawHeaders.length; i += 2) {
+    if (!equalsLowerCase(rawHeaders[i] as string, 'cookie')) continue;
+    for (const pair of (rawHeaders[i + 1] as string).split(';')) {
+      const trimmed = pair.trimStart();
+      if (!trimmed.startsWith(name) || trimmed.charCodeAt(name.length) !== 61 /* = */) continue;
+      const value = trimmed.slice(name.length + 1).trimEnd();
+      if (first === undefined) first = value;
+      else if (value !== first) return 2;
+    }
+  }
+  return first === undefined ? 0 : 1;
 }
 
 /** Every value of one header (lower-case name). Scans rawHeaders rather than `headers`, where Node joins duplicates with ", " or drops a duplicated Authorization. */

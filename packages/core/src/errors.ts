@@ -8,6 +8,7 @@ export type KeygateErrorCode =
   | 'forbidden'
   | 'limit_exceeded'
   | 'not_found'
+  | 'busy'
   | 'store_unavailable';
 
 /**

@@ -1,8 +1,10 @@
 import { availableParallelism } from 'node:os';
+import { CheckedStore } from './checked-store.js';
 import { KeygateError } from './errors.js';
 import { type AuditListener, guardListener } from './events.js';
 import { FailureTracker } from './failure-tracker.js';
 import type { Hasher } from './hash.js';
+import { hmacSha256Hasher } from './hash-hmac.js';
 import { scryptHasher } from './hash-scrypt.js';
 import { type CacheInvalidation, linkInvalidation } from './invalidation.js';
 import { KdfLimiter } from './kdf-limiter.js';
@@ -20,9 +22,15 @@ export interface KeygateOptions {
   prefix?: string;
   /** Prefixes accepted at verification; must include `prefix`. Default: `[prefix]`. */
   acceptedPrefixes?: readonly string[];
-  /** Hashes new secrets. Default `scryptHasher()`. */
+  /**
+   * Hashes new secrets. Default `hmacSha256Hasher()`: a key's 256-bit random secret needs no slow
+   * KDF (see docs/security.md); pass `scryptHasher()` for one anyway.
+   */
   hasher?: Hasher;
-  /** Further hashers able to verify older stored hashes (e.g. after switching algorithm). Default none. */
+  /**
+   * Further hashers able to verify older stored hashes (e.g. after switching algorithm); a key
+   * verified with one is re-hashed with `hasher`. Default `[scryptHasher()]` with the default hasher, else none.
+   */
   legacyHashers?: readonly Hasher[];
   /**
    * The verified-key cache; `false` turns it off. `connections`: remember per client connection the
@@ -30,10 +38,19 @@ export interface KeygateOptions {
    * then stays in memory while its connection is open). Default `{ max: 10_000, ttlMs: 60_000, connections: true }`.
    */
   cache?: false | { max?: number; ttlMs?: number; connections?: boolean };
-  /** Bounds on hashing caused by wrong keys. Defaults: `{ rememberMs: 60_000, maxPerId: 10, windowMs: 60_000, maxEntries: 10_000 }`. */
+  /**
+   * Bounds on hashing caused by wrong keys: a failed key is remembered for `rememberMs`, and a
+   * client may have `maxPerId` failed secrets per key id per `windowMs`. Defaults:
+   * `{ rememberMs: 60_000, maxPerId: 10, windowMs: 60_000, maxEntries: 10_000 }`.
+   */
   failures?: { rememberMs?: number; maxPerId?: number; windowMs?: number; maxEntries?: number };
-  /** Bounds on concurrent hashing. Defaults: `{ maxConcurrent: os.availableParallelism(), maxQueue: 100 }`. */
-  kdf?: { maxConcurrent?: number; maxQueue?: number };
+  /**
+   * Bounds on hashing (verification, creation, rotation), shared fairly between clients: at most
+   * `maxConcurrent` at once; waiting, at most `maxQueue` in all and `maxQueuePerClient` per client,
+   * each for at most `maxWaitMs` (then "busy", 503). Defaults: `{ maxConcurrent:
+   * os.availableParallelism(), maxQueue: 1000, maxQueuePerClient: 100, maxWaitMs: 1000 }`.
+   */
+  kdf?: { maxConcurrent?: number; maxQueue?: number; maxQueuePerClient?: number; maxWaitMs?: number };
   /** Called when a stale stored hash could not be upgraded. Default: ignore. */
   onRehashError?: (error: unknown) => void;
   /** Clock in ms since the epoch, for tests. Default `Date.now`. */
@@ -72,8 +89,13 @@ export interface Keygate {
   readonly keys: KeyManager;
   /** The prefix new keys get. */
   readonly prefix: string;
-  /** Verifies a presented key (see {@link Verifier.verify}). */
-  verify(key: string): Promise<VerifyResult>;
+  /**
+   * Verifies a presented key (see {@link Verifier.verify}). `client` (adapters pass the client's
+   * address, see clientSubject) shares hashing fairly and keeps one client's wrong secrets from
+   * throttling another. Without one, the verification is the application's own work: it waits
+   * for a hashing slot without a bound or deadline.
+   */
+  verify(key: string, options?: { client?: string | undefined }): Promise<VerifyResult>;
   /**
    * The cached outcome for a recently verified key, without waiting on I/O (a due `lastUsedAt` write
    * starts in the background); undefined when not cached. `connection`: an object living as long as
@@ -101,10 +123,12 @@ const LONGEST_GRACE_MS = 10 * 366 * 86_400_000;
 /** Creates a keygate instance. Options are validated and resolved once; invalid ones throw `invalid_options`. */
 export function createKeygate(options: KeygateOptions): Keygate {
   if (typeof options !== 'object' || options === null) fail('createKeygate() takes an options object.');
-  const { store } = options;
-  if (!store || typeof store.findById !== 'function' || typeof store.create !== 'function') {
+  const { store: given } = options;
+  if (!given || typeof given.findById !== 'function' || typeof given.create !== 'function') {
     fail('`store` is required and must implement KeyStore (e.g. new MemoryStore()).');
   }
+  // Every record read from the store is checked once, there: odd data fails closed (record-check.ts).
+  const store = new CheckedStore(given);
   const prefix = options.prefix ?? 'kg';
   assertPrefix(prefix);
   const accepted = options.acceptedPrefixes ?? [prefix];
@@ -113,17 +137,26 @@ export function createKeygate(options: KeygateOptions): Keygate {
   if (!accepted.includes(prefix)) {
     fail(`\`acceptedPrefixes\` must include \`prefix\` ("${prefix}"): keys this instance creates would never verify.`);
   }
-  const hasher = options.hasher ?? scryptHasher();
+  const hasher = options.hasher ?? hmacSha256Hasher();
+  const legacyHashers = options.legacyHashers ?? (options.hasher === undefined ? [scryptHasher()] : []);
   const now = options.now ?? Date.now;
   const cache = options.cache === false ? { max: 0, ttlMs: 0 } : options.cache;
   const failures = options.failures ?? {};
   const kdf = options.kdf ?? {};
 
+  const kdfLimiter = new KdfLimiter(
+    Object.freeze({
+      maxConcurrent: count('kdf.maxConcurrent', kdf.maxConcurrent ?? availableParallelism(), 1),
+      maxQueue: count('kdf.maxQueue', kdf.maxQueue ?? 1000, 0),
+      maxQueuePerClient: count('kdf.maxQueuePerClient', kdf.maxQueuePerClient ?? 100, 0),
+      maxWaitMs: count('kdf.maxWaitMs', kdf.maxWaitMs ?? 1000, 1),
+    }),
+  );
   const verifier = new Verifier({
     store,
     prefixes: new Set(accepted),
     hasher,
-    hashers: [hasher, ...(options.legacyHashers ?? [])],
+    hashers: [hasher, ...legacyHashers],
     cache: Object.freeze({
       max: count('cache.max', cache?.max ?? 10_000, 0),
       ttlMs: count('cache.ttlMs', cache?.ttlMs ?? 60_000, 0),
@@ -138,10 +171,7 @@ export function createKeygate(options: KeygateOptions): Keygate {
       }),
       now,
     ),
-    kdf: new KdfLimiter(
-      count('kdf.maxConcurrent', kdf.maxConcurrent ?? availableParallelism(), 1),
-      count('kdf.maxQueue', kdf.maxQueue ?? 100, 0),
-    ),
+    kdf: kdfLimiter,
     now,
     onRehashError: options.onRehashError ?? (() => {}),
   });
@@ -164,6 +194,7 @@ export function createKeygate(options: KeygateOptions): Keygate {
     store,
     prefix,
     hasher,
+    kdf: kdfLimiter,
     now,
     invalidate: (id) => {
       verifier.evict(id);
@@ -179,9 +210,9 @@ export function createKeygate(options: KeygateOptions): Keygate {
     prefix,
     verify:
       tracker === undefined
-        ? (key: string) => verifier.verify(key)
-        : (key: string) =>
-            verifier.verify(key).then((result) => {
+        ? (key: string, options?: { client?: string | undefined }) => verifier.verify(key, options?.client)
+        : (key: string, options?: { client?: string | undefined }) =>
+            verifier.verify(key, options?.client).then((result) => {
               if (result.ok) tracker.touch(result.key);
               return result;
             }),

@@ -1,6 +1,7 @@
 import { KeygateError } from './errors.js';
 import { type AuditListener, guardListener, type RequestContext } from './events.js';
 import type { Hasher } from './hash.js';
+import type { KdfLimiter } from './kdf-limiter.js';
 import { isKeyId } from './key-format.js';
 import { type CreateKeyInput, checkText, type UpdateKeyInput } from './key-input.js';
 import { checkListOptions, encodeCursor, type KeyPage, type ListKeysOptions } from './key-page.js';
@@ -55,6 +56,8 @@ export interface KeyManagerConfig {
   readonly store: KeyStore;
   readonly prefix: string;
   readonly hasher: Hasher;
+  /** Every hash (of a new or rotated key) waits its turn here, as the request's client's. */
+  readonly kdf: KdfLimiter;
   readonly now: () => number;
   /** Called with a key id whenever that key changes, so caches (here and, through a bus, elsewhere) drop it. */
   readonly invalidate: (id: string) => void;
@@ -96,7 +99,9 @@ export class KeyManager {
     const at = this.#config.now();
     const fields = checkCreate(input, at);
     assertWithinActor(options.actor, fields);
-    const created = await mintKey(this.#config, fields, at, this.#config.maxKeysPerOwner);
+    await this.#assertRoom(fields.owner, at, undefined);
+    const client = options.context?.ip ?? undefined;
+    const created = await mintKey(this.#config, fields, at, this.#config.maxKeysPerOwner, client);
     this.#emit(lifecycleEvent('created', created.apiKey, at, options.context));
     return created;
   }
@@ -174,16 +179,18 @@ export class KeyManager {
       assertChangeable(record, at);
       const { name, owner, scopes, metadata, expiresAt, rateLimits, allowedIps } = record;
       const fields = { name, owner, scopes, metadata, expiresAt, rateLimits, allowedIps };
-      const minted = await mintRecord(this.#config, fields, at, record.lineage || record.id);
+      const cap = grace > 0 ? this.#config.maxKeysPerOwner : undefined;
+      if (cap !== undefined) await this.#assertRoom(owner, at, id);
+      const lineage = record.lineage || record.id;
+      const minted = await mintRecord(this.#config, fields, at, { lineage, client: options.context?.ip ?? undefined });
       const replacedBy = minted.record.id;
-      const cap = this.#config.maxKeysPerOwner;
       this.#config.invalidate(id);
       const previous = await this.#config.store.rotate({
         id,
         ifVersion: record.version,
         patch: rotationPatch(record, replacedBy, at, grace),
         replacement: minted.record,
-        maxActivePerOwner: grace > 0 ? cap : undefined,
+        maxActivePerOwner: cap,
       });
       this.#config.invalidate(id);
       if (previous === null) throw notFound();
@@ -192,6 +199,17 @@ export class KeyManager {
       this.#emit(lifecycleEvent('rotated', previous, at, options.context, replacedBy));
       return { key: minted.key, apiKey, previous: toApiKey(previous) };
     });
+  }
+
+  // Refuses before any hashing when the owner's active keys (other than `except`) plainly fill the
+  // cap. Only a shortcut: the store's atomic check when writing is what holds the cap.
+  async #assertRoom(owner: string, at: number, except: string | undefined): Promise<void> {
+    const cap = this.#config.maxKeysPerOwner;
+    if (cap === undefined) return;
+    const { records } = await this.#config.store.listByOwner(owner, { limit: cap + 1, activeAt: at });
+    if (records.filter((r) => r.id !== except).length >= cap) {
+      throw new KeygateError('limit_exceeded', `The owner already has ${cap} active keys.`);
+    }
   }
 
   #checkGrace(grace: unknown): number {

@@ -1,5 +1,6 @@
-import { isKeygateError } from './errors.js';
+import { isKeygateError, KeygateError } from './errors.js';
 import type { Hasher } from './hash.js';
+import { KdfBusyError, type KdfLimiter } from './kdf-limiter.js';
 import { generateKey } from './key-format.js';
 import { type ApiKey, type KeyRecord, toApiKey } from './record.js';
 import type { KeyStore } from './store.js';
@@ -24,35 +25,44 @@ export type MintFields = Pick<
   'name' | 'owner' | 'scopes' | 'metadata' | 'expiresAt' | 'rateLimits' | 'allowedIps'
 >;
 
-/** What minting needs: where the key's prefix and hash come from. */
+/** What minting needs: where the key's prefix and hash come from, and the limiter every hash goes through. */
 export interface MintConfig {
   readonly prefix: string;
   readonly hasher: Hasher;
+  readonly kdf: KdfLimiter;
 }
 
 const MAX_ID_ATTEMPTS = 3;
 
 /**
  * A new key and its record, not yet stored: version 1, and its own id as lineage unless it
- * continues one (a rotation's replacement continues the lineage of the key it replaces).
+ * continues one (a rotation's replacement continues the lineage of the key it replaces). The hash
+ * waits its turn in the KDF limiter as `client`'s; `busy` when it cannot start in time.
  */
 export async function mintRecord(
-  { prefix, hasher }: MintConfig,
+  { prefix, hasher, kdf }: MintConfig,
   fields: MintFields,
   at: number,
-  lineage?: string,
+  options: { lineage?: string | undefined; client?: string | undefined } = {},
 ): Promise<{ key: string; record: KeyRecord }> {
   const generated = generateKey(prefix);
+  let hash: string;
+  try {
+    hash = await kdf.run(() => hasher.hash(generated.secret), options.client);
+  } catch (error) {
+    if (error instanceof KdfBusyError) throw new KeygateError('busy', 'Too many keys are being hashed; retry shortly.');
+    throw error;
+  }
   const record: KeyRecord = {
     id: generated.id,
     prefix,
-    hash: await hasher.hash(generated.secret),
+    hash,
     ...fields,
     createdAt: new Date(at),
     revokedAt: null,
     lastUsedAt: null,
     replacedBy: null,
-    lineage: lineage ?? generated.id,
+    lineage: options.lineage ?? generated.id,
     version: 1,
   };
   return { key: generated.key, record };
@@ -64,9 +74,10 @@ export async function mintKey(
   fields: MintFields,
   at: number,
   maxActivePerOwner: number | undefined,
+  client?: string,
 ): Promise<CreatedKey> {
   for (let attempt = 1; ; attempt++) {
-    const { key, record } = await mintRecord(config, fields, at);
+    const { key, record } = await mintRecord(config, fields, at, { client });
     try {
       if (maxActivePerOwner === undefined) await config.store.create(record);
       else await config.store.create(record, { maxActivePerOwner });

@@ -84,15 +84,19 @@ export class Verifier {
     return result;
   }
 
-  /** Verifies a presented key. Never throws for bad input; store errors propagate. */
-  verify(presented: string): Promise<VerifyResult> {
+  /**
+   * Verifies a presented key. Never throws for bad input; store errors propagate. `client` (e.g.
+   * the client's address, see clientSubject) shares hashing fairly between clients and throttles a
+   * client's wrong secrets for an id without throttling anyone else's.
+   */
+  verify(presented: string, client?: string): Promise<VerifyResult> {
     if (typeof presented !== 'string' || presented.length > MAX_KEY_LENGTH) return Promise.resolve(MALFORMED);
     const digest = keyDigest(presented);
     const cached = this.#lookup(digest, this.#config.now());
     if (cached !== undefined) return Promise.resolve(cached);
     const shared = this.#inflight.get(digest);
     if (shared !== undefined) return shared;
-    const pending: Promise<VerifyResult> = this.#verifyUncached(presented, digest).finally(() => {
+    const pending: Promise<VerifyResult> = this.#verifyUncached(presented, digest, client).finally(() => {
       if (this.#inflight.get(digest) === pending) this.#inflight.delete(digest);
     });
     this.#inflight.set(digest, pending);
@@ -128,7 +132,7 @@ export class Verifier {
     return hit;
   }
 
-  async #verifyUncached(presented: string, digest: string): Promise<VerifyResult> {
+  async #verifyUncached(presented: string, digest: string, client: string | undefined): Promise<VerifyResult> {
     const { store, prefixes, failures, now } = this.#config;
     const parsed = parseKey(presented);
     if (!parsed.ok) return parsed.error === 'malformed' ? MALFORMED : INVALID;
@@ -145,22 +149,24 @@ export class Verifier {
     if (record.expiresAt !== null && record.expiresAt.getTime() <= now())
       return { ok: false, reason: 'expired', keyId: id };
 
-    const throttledMs = failures.throttledFor(id);
+    const who = client ?? '';
+    const throttledMs = failures.throttledFor(id, who);
     if (throttledMs > 0) return { ok: false, reason: 'busy', keyId: id, retryAfterMs: throttledMs };
 
     let matches: boolean;
     // Counted against the id while in flight, so concurrent wrong secrets cannot outrun maxPerId.
-    failures.startHash(id);
+    failures.startHash(id, who);
     try {
-      matches = await this.#config.kdf.run(() => this.#hasherFor(record.hash).verify(secret, record.hash));
+      const hasher = this.#hasherFor(record.hash);
+      matches = await this.#config.kdf.run(() => hasher.verify(secret, record.hash), client);
     } catch (error) {
       if (error instanceof KdfBusyError) return { ok: false, reason: 'busy', keyId: id, retryAfterMs: 1000 };
       throw error;
     } finally {
-      failures.endHash(id);
+      failures.endHash(id, who);
     }
     if (!matches) {
-      failures.recordHashFailure(id, digest);
+      failures.recordHashFailure(id, who, digest);
       return { ok: false, reason: 'invalid', keyId: id };
     }
 

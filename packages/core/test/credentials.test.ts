@@ -166,6 +166,21 @@ describe('resolveKeySources', () => {
     );
   });
 
+  it('answers ambiguous for two same-named cookies carrying different keys', () => {
+    const reader = read([{ in: 'cookie', name: 'kg_session' }]);
+    const other = `${key.slice(0, -1)}${key.endsWith('A') ? 'B' : 'A'}`;
+    const rawHeaders = ['Cookie', `theme=dark; kg_session=${key}; kg_session=${other}`];
+    expect(reader({ rawHeaders, cookies: { kg_session: key } })).toEqual({ kind: 'ambiguous' });
+    const split = ['Cookie', `kg_session=${key}`, 'cookie', `kg_session=${other}`];
+    expect(reader({ rawHeaders: split, cookies: { kg_session: key } })).toEqual({ kind: 'ambiguous' });
+  });
+
+  it('accepts the same key sent in two same-named cookies, and ignores cookies of other names', () => {
+    const reader = read([{ in: 'cookie', name: 'kg_session' }]);
+    const rawHeaders = ['Cookie', `kg_session=${key}; kg_session_old=x; kg_session=${key}`];
+    expect(reader({ rawHeaders, cookies: { kg_session: key } })).toEqual({ kind: 'key', key });
+  });
+
   it('refuses a query or cookie source the adapter cannot read', () => {
     const headersOnly: RequestAccessors<TestRequest> = {
       raw: accessors.raw,

@@ -16,31 +16,39 @@ describe('FailureTracker', () => {
     expect(tracker.isKnownFailure('d1')).toBe(false);
   });
 
-  it('throttles an id once it has maxPerId failed hashes, for the rest of its window', () => {
+  it('throttles a client on an id once it has maxPerId failed hashes there, for the rest of its window', () => {
     const clock = manualClock();
     const tracker = new FailureTracker(limits, clock.now);
-    tracker.recordHashFailure('id1', 'd1');
+    tracker.recordHashFailure('id1', 'c1', 'd1');
     clock.advance(1000);
-    tracker.recordHashFailure('id1', 'd2');
-    expect(tracker.throttledFor('id1')).toBe(0);
-    tracker.recordHashFailure('id1', 'd3');
-    expect(tracker.throttledFor('id1')).toBe(9000);
+    tracker.recordHashFailure('id1', 'c1', 'd2');
+    expect(tracker.throttledFor('id1', 'c1')).toBe(0);
+    tracker.recordHashFailure('id1', 'c1', 'd3');
+    expect(tracker.throttledFor('id1', 'c1')).toBe(9000);
     clock.advance(8999);
-    expect(tracker.throttledFor('id1')).toBe(1);
+    expect(tracker.throttledFor('id1', 'c1')).toBe(1);
     clock.advance(1);
-    expect(tracker.throttledFor('id1')).toBe(0);
+    expect(tracker.throttledFor('id1', 'c1')).toBe(0);
   });
 
   it('counts failed hashes per id', () => {
     const tracker = new FailureTracker(limits, manualClock().now);
-    for (const digest of ['a', 'b', 'c']) tracker.recordHashFailure('id1', digest);
-    expect(tracker.throttledFor('id1')).toBeGreaterThan(0);
-    expect(tracker.throttledFor('id2')).toBe(0);
+    for (const digest of ['a', 'b', 'c']) tracker.recordHashFailure('id1', 'c1', digest);
+    expect(tracker.throttledFor('id1', 'c1')).toBeGreaterThan(0);
+    expect(tracker.throttledFor('id2', 'c1')).toBe(0);
+  });
+
+  it('throttles only the client that failed, never another client of the same id', () => {
+    const tracker = new FailureTracker(limits, manualClock().now);
+    for (const digest of ['a', 'b', 'c']) tracker.recordHashFailure('id1', 'attacker', digest);
+    tracker.startHash('id1', 'attacker');
+    expect(tracker.throttledFor('id1', 'attacker')).toBeGreaterThan(0);
+    expect(tracker.throttledFor('id1', 'holder')).toBe(0);
   });
 
   it('also remembers the digest of a failed hash', () => {
     const tracker = new FailureTracker(limits, manualClock().now);
-    tracker.recordHashFailure('id1', 'd1');
+    tracker.recordHashFailure('id1', 'c1', 'd1');
     expect(tracker.isKnownFailure('d1')).toBe(true);
   });
 
@@ -55,19 +63,19 @@ describe('FailureTracker', () => {
 
   it('counts hash verifications in flight toward maxPerId, asking for a short retry', () => {
     const tracker = new FailureTracker(limits, manualClock().now);
-    tracker.recordHashFailure('id1', 'd1');
-    tracker.startHash('id1');
-    expect(tracker.throttledFor('id1')).toBe(0);
-    tracker.startHash('id1');
-    expect(tracker.throttledFor('id1')).toBe(1000);
-    expect(tracker.throttledFor('id2')).toBe(0);
+    tracker.recordHashFailure('id1', 'c1', 'd1');
+    tracker.startHash('id1', 'c1');
+    expect(tracker.throttledFor('id1', 'c1')).toBe(0);
+    tracker.startHash('id1', 'c1');
+    expect(tracker.throttledFor('id1', 'c1')).toBe(1000);
+    expect(tracker.throttledFor('id2', 'c1')).toBe(0);
   });
 
   it('stops counting a hash once it ends, whatever its outcome', () => {
     const tracker = new FailureTracker(limits, manualClock().now);
-    for (let i = 0; i < 3; i++) tracker.startHash('id1');
-    expect(tracker.throttledFor('id1')).toBeGreaterThan(0);
-    for (let i = 0; i < 3; i++) tracker.endHash('id1');
-    expect(tracker.throttledFor('id1')).toBe(0);
+    for (let i = 0; i < 3; i++) tracker.startHash('id1', 'c1');
+    expect(tracker.throttledFor('id1', 'c1')).toBeGreaterThan(0);
+    for (let i = 0; i < 3; i++) tracker.endHash('id1', 'c1');
+    expect(tracker.throttledFor('id1', 'c1')).toBe(0);
   });
 });

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { isKeygateError } from '../src/errors.js';
 import { hmacSha256Hasher } from '../src/hash-hmac.js';
 import { scryptHasher } from '../src/hash-scrypt.js';
@@ -60,16 +60,26 @@ describe('createKeygate', () => {
     expect(await keygate.verify(reprefixed)).toEqual({ ok: false, reason: 'invalid' });
   });
 
-  it('hashes new secrets with scrypt at logN 15, r 8, p 1 by default', async () => {
+  it('hashes new secrets with HMAC-SHA-256 by default', async () => {
     const store = countingStore();
     // lastUsed off: only a re-hash could write.
     const keygate = createKeygate({ store: store.store, lastUsed: false });
     const { key, apiKey } = await keygate.keys.create({ name: 'n', owner: 'o' });
     const stored = (await store.inner.findById(apiKey.id))?.hash ?? '';
-    expect(stored).toMatch(/^scrypt\$/);
-    expect(scryptHasher({ logN: 15, r: 8, p: 1 }).needsRehash(stored)).toBe(false);
+    expect(stored).toMatch(/^hmac-sha256\$none\$/);
     expect((await keygate.verify(key)).ok).toBe(true);
     expect(store.calls.update).toBe(0);
+  });
+
+  it('still verifies a key hashed with scrypt by default, and re-hashes it with the default hasher', async () => {
+    const store = countingStore();
+    const old = createKeygate({ store: store.store, hasher: scryptHasher({ logN: 10 }), lastUsed: false });
+    const { key, apiKey } = await old.keys.create({ name: 'n', owner: 'o' });
+    const keygate = createKeygate({ store: store.store, lastUsed: false });
+    expect((await keygate.verify(key)).ok).toBe(true);
+    await vi.waitFor(async () => expect((await store.inner.findById(apiKey.id))?.hash).toMatch(/^hmac-sha256\$/));
+    keygate.evict();
+    expect((await keygate.verify(key)).ok).toBe(true);
   });
 
   it.each<[string, Partial<KeygateOptions>]>([

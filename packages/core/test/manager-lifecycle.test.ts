@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { KeygateError } from '../src/errors.js';
 import type { AuditEvent, RequestContext } from '../src/events.js';
 import { hmacSha256Hasher } from '../src/hash-hmac.js';
+import { KdfLimiter } from '../src/kdf-limiter.js';
 import { parseKey } from '../src/key-format.js';
 import { createKeygate } from '../src/keygate.js';
 import { KeyManager } from '../src/manager.js';
@@ -556,6 +557,7 @@ describe('cache invalidation', () => {
       store: new MemoryStore(),
       prefix: 'kg',
       hasher: hmacSha256Hasher(),
+      kdf: new KdfLimiter({ maxConcurrent: 1, maxQueue: 10, maxQueuePerClient: 10, maxWaitMs: 1000 }),
       now: () => START,
       invalidate: (id) => invalidated.push(id),
       maxGracePeriodMs: 7 * 86_400_000,

@@ -149,31 +149,43 @@ describe('createRateLimitStep', () => {
   it('answers 429 to an IP over its failed-authentication limit', () => {
     const { step: s } = step({ failedAuth: { limit: 2, windowSeconds: 60 } });
     s.recordFailure('203.0.113.9');
-    expect(s.checkFailures('203.0.113.9')).toBeUndefined();
+    const admitted = s.checkFailures('203.0.113.9');
+    if (admitted instanceof Promise || !('release' in admitted)) throw new Error('expected a reservation');
+    admitted.release();
     s.recordFailure('203.0.113.9');
     const blocked = s.checkFailures('203.0.113.9');
-    if (blocked === undefined || blocked instanceof Promise) throw new Error('expected a synchronous 429');
-    expect(blocked.status).toBe(429);
-    expect(blocked.headers['retry-after']).toBe('30');
-    expect(blocked.body['violated-policies']).toEqual(['failed-auth']);
+    if (blocked instanceof Promise || !('refused' in blocked)) throw new Error('expected a synchronous 429');
+    expect(blocked.refused.status).toBe(429);
+    expect(blocked.refused.headers['retry-after']).toBe('30');
+    expect(blocked.refused.body['violated-policies']).toEqual(['failed-auth']);
+  });
+
+  it('reserves a failure for every attempt in flight, so concurrent attempts cannot pass the limit', () => {
+    const { step: s } = step({ failedAuth: { limit: 3, windowSeconds: 60 } });
+    const answers = Array.from({ length: 10 }, () => s.checkFailures('203.0.113.9'));
+    expect(answers.filter((a) => 'release' in a)).toHaveLength(3);
+    expect(answers.filter((a) => 'refused' in a)).toHaveLength(7);
+    for (const answer of answers) if ('release' in answer) answer.release();
+    expect('release' in s.checkFailures('203.0.113.9')).toBe(true);
   });
 
   it('keeps the failed-authentication count of one IP away from another', () => {
     const { step: s } = step({ failedAuth: { limit: 1, windowSeconds: 60 } });
     s.recordFailure('203.0.113.9');
-    expect(s.checkFailures('203.0.113.10')).toBeUndefined();
+    expect('release' in s.checkFailures('203.0.113.10')).toBe(true);
   });
 
   it('skips the failed-authentication guard for a request without an IP', () => {
     const { step: s } = step({ failedAuth: { limit: 1, windowSeconds: 60 } });
     s.recordFailure(undefined);
-    expect(s.checkFailures(undefined)).toBeUndefined();
+    expect('release' in s.checkFailures(undefined)).toBe(true);
   });
 
   it('answers 503 from the failed-authentication guard while its store fails when onStoreError is closed', async () => {
     const { limiter, state } = remoteLimiter();
     const { step: s } = step({ failedAuth: { limiter }, onStoreError: 'closed' });
     state.down = true;
-    expect((await s.checkFailures('203.0.113.9'))?.status).toBe(503);
+    const answer = await s.checkFailures('203.0.113.9');
+    expect('refused' in answer && answer.refused.status).toBe(503);
   });
 });

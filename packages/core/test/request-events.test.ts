@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { MAX_USER_AGENT_LENGTH } from '../src/auth-context.js';
 import { type AuthOptions, type AuthOutcome, createAuthenticator } from '../src/authenticate.js';
 import type { RequestAccessors } from '../src/credentials.js';
+import { KeygateError } from '../src/errors.js';
 import type { AuditEvent } from '../src/events.js';
 import { generateKey, parseKey } from '../src/key-format.js';
 import type { KeygateOptions } from '../src/keygate.js';
@@ -150,7 +151,7 @@ describe('request audit events', () => {
     expect(events.at(-1)).toMatchObject({ type: 'failed', reason: 'busy', keyId: victim.apiKey.id });
 
     const other = await createKey();
-    store.failWith(new Error('connection refused'));
+    store.failWith(new KeygateError('store_unavailable', 'connection refused'));
     await authenticate(get(other.key));
     expect(events.at(-1)).toMatchObject({ type: 'failed', reason: 'unavailable', keyId: null });
   });
@@ -193,17 +194,18 @@ describe('request audit events', () => {
     expect(event?.userAgent?.startsWith('bot [redacted] xxx')).toBe(true);
   });
 
-  it('builds no context without a listener: no address or URL read on success or failure', async () => {
+  it('builds no context without a listener: no URL read, and no address read on a cache hit', async () => {
     const env = setup();
     const authenticate = createAuthenticator({ keygate: env.keygate }, accessors);
     const { key } = await env.createKey();
+    await authenticate(get(key));
     reads.ip = 0;
     reads.url = 0;
-    await authenticate(get(key));
     authenticate(get(key));
-    await authenticate(get(mutateAt(key, 20)));
-    await authenticate(get('not-a-key'));
     expect(reads).toEqual({ ip: 0, url: 0 });
+    await authenticate(get('not-a-key'));
+    await authenticate(get(mutateAt(key, 20)));
+    expect(reads.url).toBe(0);
     expect(env.keygate.emit).toBeUndefined();
   });
 
@@ -313,7 +315,7 @@ describe('secrecy of the request path and management', () => {
     const rotatedAway = await env.keygate.keys.rotate(fenced.apiKey.id).catch((error: unknown) => error);
     await env.keygate.keys.revoke(planted.apiKey.id, { context });
     await run(plain(get(planted.key)));
-    env.store.failWith(new Error('connection refused'));
+    env.store.failWith(new KeygateError('store_unavailable', 'connection refused'));
     env.keygate.evict();
     await run(plain(get(planted.key)));
 

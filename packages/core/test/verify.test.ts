@@ -280,13 +280,13 @@ describe('bounds on hashing caused by wrong keys', () => {
     expect(results.filter((r) => !r.ok && r.reason === 'busy')).toHaveLength(27);
   });
 
-  it('concurrent KDF work never exceeds kdf.maxConcurrent and overflow beyond kdf.maxQueue answers busy', async () => {
+  it('concurrent KDF work never exceeds kdf.maxConcurrent and a client’s overflow beyond kdf.maxQueue answers busy', async () => {
     const { keygate, hasher, createKey, reset } = setup({ kdf: { maxConcurrent: 2, maxQueue: 3 } });
     const created = [];
     for (let i = 0; i < 10; i++) created.push(await createKey());
     reset();
     const release = hasher.hold();
-    const pending = created.map(({ key }) => keygate.verify(key));
+    const pending = created.map(({ key }) => keygate.verify(key, { client: '203.0.113.9' }));
     await hasher.running(2);
     await flush();
     expect(hasher.stats.active).toBe(2);
@@ -297,6 +297,16 @@ describe('bounds on hashing caused by wrong keys', () => {
     expect(results.find((r) => !r.ok)).toMatchObject({ retryAfterMs: 1000 });
     expect(hasher.stats.peak).toBe(2);
     expect(hasher.calls.verify).toBe(5);
+  });
+
+  it('lets the application’s own verifications (no client) wait for a slot without bound', async () => {
+    const { keygate, hasher, createKey, reset } = setup({ kdf: { maxConcurrent: 1, maxQueue: 0 } });
+    const created = [];
+    for (let i = 0; i < 5; i++) created.push(await createKey());
+    reset();
+    const results = await Promise.all(created.map(({ key }) => keygate.verify(key)));
+    expect(results.every((r) => r.ok)).toBe(true);
+    expect(hasher.stats.peak).toBe(1);
   });
 });
 

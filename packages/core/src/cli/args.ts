@@ -135,8 +135,8 @@ Store (create, list, revoke, rotate, migrate):
   --schema S           PostgreSQL schema (default public); --table T (default keygate_keys).
 
 Hashing (generate, hash, create, rotate): must match your application's hasher.
-  --hasher H           scrypt (default) or hmac-sha256, whose pepper is read from the
-                       KEYGATE_PEPPER environment variable (never from arguments).
+  --hasher H           hmac-sha256 (default, as in createKeygate), whose pepper is read from
+                       the KEYGATE_PEPPER environment variable (never from arguments), or scrypt.
   --pepper-id ID       Pepper id of hmac-sha256 (default: default).
 
 Other options:

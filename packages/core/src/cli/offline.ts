@@ -29,9 +29,9 @@ export async function hash(values: Values, io: CliIo): Promise<void> {
   printer(values, io)({ id, prefix, hash: digest }, `id:   ${id}\nhash: ${digest}\n`);
 }
 
-/** The hasher `--hasher` names: scrypt (default) or hmac-sha256 with its pepper from KEYGATE_PEPPER. */
+/** The hasher `--hasher` names: hmac-sha256 (default, as createKeygate's) with its pepper from KEYGATE_PEPPER, or scrypt. */
 export function hasherOf(values: Values, io: CliIo): Hasher {
-  const name = text(values.hasher) ?? 'scrypt';
+  const name = text(values.hasher) ?? 'hmac-sha256';
   const pepperId = text(values['pepper-id']);
   if (name === 'scrypt') {
     if (pepperId !== undefined) throw usage('--pepper-id applies to --hasher hmac-sha256 only.');

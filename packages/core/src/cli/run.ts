@@ -34,6 +34,8 @@ function describe(error: unknown): { code: number; message: string } {
         return { code: EXIT.conflict, message: error.message };
       case 'store_unavailable':
         return { code: EXIT.failed, message: `the store failed: ${error.message}` };
+      case 'busy':
+        return { code: EXIT.failed, message: error.message };
       default:
         return { code: EXIT.usage, message: error.message };
     }

@@ -102,6 +102,10 @@ function failure(error: unknown, options: ResolvedManagementOptions): Management
         return problemResponse(409, 'conflict', error.message);
       case 'limit_exceeded':
         return problemResponse(409, 'limit_exceeded', error.message);
+      case 'busy':
+        return problemResponse(503, 'unavailable', 'Too many keys are being hashed; retry shortly.', {
+          headers: { 'retry-after': '1' },
+        });
       case 'store_unavailable':
         options.onError(error);
         return problemResponse(503, 'unavailable', 'Keys cannot be managed right now; retry later.', {

@@ -2,7 +2,13 @@ import type { ProblemResponse } from '../problem.js';
 import type { ApiKey, RateLimitPolicy } from '../record.js';
 import { rateLimitHeaders } from './headers.js';
 import type { MaybePromise, RateLimitDecision } from './limiter.js';
-import { type PolicySet, type RateLimitOptions, resolvePolicySet, resolveRateLimitOptions } from './options.js';
+import {
+  FAILED_AUTH_POLICY_NAME,
+  type PolicySet,
+  type RateLimitOptions,
+  resolvePolicySet,
+  resolveRateLimitOptions,
+} from './options.js';
 import { OutageMonitor } from './outage.js';
 import { quotaExceededProblem, RATE_LIMIT_UNAVAILABLE } from './problem.js';
 
@@ -18,14 +24,24 @@ export type RateLimitResult =
  * once per outage.
  */
 export interface RateLimitStep {
-  /** Before verifying a key (before any lookup or hashing): undefined to go on, or the 429 (or 503) to send. */
-  checkFailures(ip: string | undefined): MaybePromise<ProblemResponse | undefined>;
-  /** After a failed authentication (401): counts it against the IP. Resolves once counted. */
-  recordFailure(ip: string | undefined): MaybePromise<void>;
+  /**
+   * Before verifying a key (before any lookup or hashing), for a client subject (see
+   * clientSubject): the 429 (or 503) to send, or a reservation. A reservation counts the attempt as
+   * a possible failure while it runs, so concurrent wrong keys from one client can never start
+   * more verifications than its failures left; call `release` once the attempt is over (after
+   * `recordFailure` when it failed).
+   */
+  checkFailures(subject: string | undefined): MaybePromise<GuardAnswer>;
+  /** After a failed authentication (401): counts it against the client subject. Resolves once counted. */
+  recordFailure(subject: string | undefined): MaybePromise<void>;
   /** After a successful authentication: counts the request against the key's policies, per key lineage. */
   consume(key: ApiKey): MaybePromise<RateLimitResult>;
 }
 
+/** What the failed-authentication guard answers: the response refusing the attempt, or its reservation. */
+export type GuardAnswer = { readonly refused: ProblemResponse } | { readonly release: () => void };
+
+const NO_RESERVATION: GuardAnswer = Object.freeze({ release: () => {} });
 const UNLIMITED: RateLimitResult = Object.freeze({ ok: true, headers: undefined });
 const REFUSED: RateLimitResult = Object.freeze({ ok: false, response: RATE_LIMIT_UNAVAILABLE });
 
@@ -77,20 +93,41 @@ function buildStep(options: RateLimitOptions): RateLimitStep {
     return { ok: false, response: quotaExceededProblem(decision.violated, decision.retryAfterSeconds, headers) };
   };
 
-  const toGuardAnswer = (decision: RateLimitDecision): ProblemResponse | undefined => {
-    if (decision.allowed) return undefined;
-    const retry = decision.retryAfterSeconds;
-    return quotaExceededProblem(
-      decision.violated,
-      retry,
-      { 'retry-after': String(retry) },
-      `Too many failed authentications from this address; retry in ${retry} s.`,
-    );
+  // Attempts of each client subject verifying right now (this process), each a possible failure.
+  const attempts = new Map<string, number>();
+  const reserve = (subject: string): GuardAnswer => {
+    attempts.set(subject, (attempts.get(subject) ?? 0) + 1);
+    let released = false;
+    return {
+      release: () => {
+        if (released) return;
+        released = true;
+        const left = (attempts.get(subject) ?? 1) - 1;
+        if (left > 0) attempts.set(subject, left);
+        else attempts.delete(subject);
+      },
+    };
+  };
+  const toGuardAnswer = (subject: string, decision: RateLimitDecision): GuardAnswer => {
+    const state = decision.policies[0];
+    if (decision.allowed && (state === undefined || (attempts.get(subject) ?? 0) < state.remaining)) {
+      return reserve(subject);
+    }
+    // Over the limit; or every failure left is taken by attempts in flight, which end shortly.
+    const retry = decision.allowed ? 1 : decision.retryAfterSeconds;
+    return {
+      refused: quotaExceededProblem(
+        [FAILED_AUTH_POLICY_NAME],
+        retry,
+        { 'retry-after': String(retry) },
+        `Too many failed authentications from this address; retry in ${retry} s.`,
+      ),
+    };
   };
 
-  const guardFailed = (error: unknown): ProblemResponse | undefined => {
+  const guardFailed = (error: unknown): GuardAnswer => {
     guardMonitor.failed(error);
-    return closed ? RATE_LIMIT_UNAVAILABLE : undefined;
+    return closed ? { refused: RATE_LIMIT_UNAVAILABLE } : NO_RESERVATION;
   };
   const consumeFailed = (error: unknown): RateLimitResult => {
     monitor.failed(error);
@@ -98,31 +135,31 @@ function buildStep(options: RateLimitOptions): RateLimitStep {
   };
 
   return Object.freeze({
-    checkFailures(ip: string | undefined): MaybePromise<ProblemResponse | undefined> {
-      if (failedAuth === undefined || !ip) return undefined;
+    checkFailures(subject: string | undefined): MaybePromise<GuardAnswer> {
+      if (failedAuth === undefined || !subject) return NO_RESERVATION;
       const call = guardMonitor.begin();
       let pending: MaybePromise<RateLimitDecision>;
       try {
-        pending = failedAuth.limiter.check(ip, failedAuth.policies.policies);
+        pending = failedAuth.limiter.check(subject, failedAuth.policies.policies);
       } catch (error) {
         return guardFailed(error);
       }
       if (!(pending instanceof Promise)) {
         guardMonitor.succeeded(call);
-        return toGuardAnswer(pending);
+        return toGuardAnswer(subject, pending);
       }
       return pending.then((decision) => {
         guardMonitor.succeeded(call);
-        return toGuardAnswer(decision);
+        return toGuardAnswer(subject, decision);
       }, guardFailed);
     },
 
-    recordFailure(ip: string | undefined): MaybePromise<void> {
-      if (failedAuth === undefined || !ip) return undefined;
+    recordFailure(subject: string | undefined): MaybePromise<void> {
+      if (failedAuth === undefined || !subject) return undefined;
       const call = guardMonitor.begin();
       let pending: MaybePromise<RateLimitDecision>;
       try {
-        pending = failedAuth.limiter.consume(ip, failedAuth.policies.policies);
+        pending = failedAuth.limiter.consume(subject, failedAuth.policies.policies);
       } catch (error) {
         guardMonitor.failed(error);
         return undefined;
