@@ -35,7 +35,8 @@ export interface KeygateOptions {
   /**
    * The verified-key cache; `false` turns it off. `connections`: remember per client connection the
    * digest of the key it last presented with success, so keep-alive requests skip SHA-256 (the key
-   * then stays in memory while its connection is open). Default `{ max: 10_000, ttlMs: 60_000, connections: true }`.
+   * then stays in memory while its connection is open). Default `{ max: 100_000, ttlMs: 60_000, connections: true }`:
+   * a cached key takes under 600 bytes, and one past its TTL is re-read from the store but not hashed again.
    */
   cache?: false | { max?: number; ttlMs?: number; connections?: boolean };
   /**
@@ -68,9 +69,10 @@ export interface KeygateOptions {
   maxGracePeriodMs?: number;
   /**
    * Records `lastUsedAt` on successful verifications (cache hits included) with at most one store
-   * write per key per `intervalMs`, in the background: a slow or failing store never delays a
-   * request (failures go to `onError`). `maxEntries` bounds the memory of last write times.
-   * `false` turns it off. Default `{ intervalMs: 60_000, maxEntries: 10_000 }`.
+   * write per key per `intervalMs`, in the background and in batches (`touchMany` where the store
+   * has it): a slow or failing store never delays a request (failures go to `onError`).
+   * `maxEntries` bounds the keys remembered per interval. `false` turns it off.
+   * Default `{ intervalMs: 60_000, maxEntries: 100_000 }`.
    */
   lastUsed?: LastUsedOptions;
   /**
@@ -104,7 +106,7 @@ export interface Keygate {
   peek(key: string, connection?: object): VerifyResult | undefined;
   /** Drops one key id (or, without an id, every key) from this instance's verified-key cache (this instance only). */
   evict(id?: string): void;
-  /** Stops listening to the `invalidation` bus (its clients stay open: they are the caller's). */
+  /** Writes the last-used times still due, and stops listening to the `invalidation` bus (its clients stay open: they are the caller's). */
   close(): Promise<void>;
   /**
    * For adapters: delivers an audit event to `onEvent` (a throw is caught and logged). Undefined
@@ -158,7 +160,7 @@ export function createKeygate(options: KeygateOptions): Keygate {
     hasher,
     hashers: [hasher, ...legacyHashers],
     cache: Object.freeze({
-      max: count('cache.max', cache?.max ?? 10_000, 0),
+      max: count('cache.max', cache?.max ?? 100_000, 0),
       ttlMs: count('cache.ttlMs', cache?.ttlMs ?? 60_000, 0),
       connections: flag('cache.connections', cache?.connections ?? true),
     }),
@@ -226,7 +228,10 @@ export function createKeygate(options: KeygateOptions): Keygate {
             return result;
           },
     evict: (id?: string) => (id === undefined ? verifier.evictAll() : verifier.evict(id)),
-    close: () => link.close(),
+    close: async () => {
+      await tracker?.flush();
+      await link.close();
+    },
     emit: options.onEvent === undefined ? undefined : emit,
     now,
   });

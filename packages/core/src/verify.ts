@@ -4,9 +4,9 @@ import { type Hasher, hashAlgorithm } from './hash.js';
 import { KdfBusyError, type KdfLimiter } from './kdf-limiter.js';
 import { keyDigest } from './key-digest.js';
 import { MAX_KEY_LENGTH, parseKey } from './key-format.js';
-import { LruCache } from './lru.js';
 import { type ApiKey, type KeyRecord, toApiKey } from './record.js';
 import type { KeyStore } from './store.js';
+import { CachedResult, VerifiedCache, type VerifiedResult } from './verified-cache.js';
 
 /** Why a presented key was not accepted. `busy`: too many verifications in flight, try again shortly. */
 export type VerifyFailureReason = 'malformed' | 'invalid' | 'expired' | 'revoked' | 'busy';
@@ -38,14 +38,15 @@ export interface VerifierConfig {
 
 /**
  * Checks presented keys: parse, checksum, lookup by id, revocation and expiry, then a constant-time
- * hash check. Valid keys are cached by digest for `cache.ttlMs`; concurrent checks of one key share one hash.
+ * hash check. Valid keys are cached by digest for `cache.ttlMs`; concurrent checks of one key share
+ * one hash. Past its TTL a cached key is checked against the store again (revocation, expiry and
+ * every change apply), but hashed again only if its stored hash changed: a key in steady use pays
+ * the KDF once.
  */
 export class Verifier {
   readonly #config: VerifierConfig;
-  // digest of a valid key → its (frozen) success result, so a cache hit allocates nothing.
-  readonly #cache: LruCache<string, VerifiedResult>;
-  // key id → digest of its cached entry, kept in step with the cache through its removal callback.
-  readonly #digestById = new Map<string, string>();
+  // digest of a valid key → its (frozen) success result and the hash it matched.
+  readonly #cache: VerifiedCache;
   readonly #inflight = new Map<string, Promise<VerifyResult>>();
   readonly #connections: ConnectionMemo | undefined;
   // Bumped by every eviction: a verification that started before one does not cache its result.
@@ -53,9 +54,7 @@ export class Verifier {
 
   constructor(config: VerifierConfig) {
     this.#config = config;
-    this.#cache = new LruCache(config.cache.max, config.now, (digest, result) => {
-      if (this.#digestById.get(result.key.id) === digest) this.#digestById.delete(result.key.id);
-    });
+    this.#cache = new VerifiedCache(config.cache.max);
     const { max, ttlMs, connections } = config.cache;
     this.#connections = connections && max > 0 && ttlMs > 0 ? new ConnectionMemo() : undefined;
   }
@@ -108,8 +107,7 @@ export class Verifier {
     this.#epoch++;
     // Verifications begun before this point read the key as it was: later ones must not join them.
     this.#inflight.clear();
-    const digest = this.#digestById.get(id);
-    if (digest !== undefined) this.#cache.delete(digest);
+    this.#cache.deleteId(id);
   }
 
   /** Drops every cached key (e.g. when cross-instance invalidation may have been missed). */
@@ -117,13 +115,12 @@ export class Verifier {
     this.#epoch++;
     this.#inflight.clear();
     this.#cache.clear();
-    this.#digestById.clear();
   }
 
-  // A cache hit: the stored success, or `expired` once the key's own expiry has passed.
+  // A fresh cache hit: the stored success, or `expired` once the key's own expiry has passed.
   #lookup(digest: string, now: number): VerifyResult | undefined {
-    const hit = this.#cache.get(digest, now);
-    if (hit === undefined) return undefined;
+    const hit = this.#cache.get(digest);
+    if (hit === undefined || !hit.isFresh(now)) return undefined;
     const { expiresAt, id } = hit.key;
     if (expiresAt !== null && expiresAt.getTime() <= now) {
       this.#cache.delete(digest);
@@ -149,6 +146,12 @@ export class Verifier {
     if (record.expiresAt !== null && record.expiresAt.getTime() <= now())
       return { ok: false, reason: 'expired', keyId: id };
 
+    // Verified against this very hash before: the same key (same digest) matches it still.
+    const known = this.#cache.get(digest);
+    if (known !== undefined && known.key.id === id && known.sameHash(record.hash)) {
+      return this.#accepted(record, digest, epoch);
+    }
+
     const who = client ?? '';
     const throttledMs = failures.throttledFor(id, who);
     if (throttledMs > 0) return { ok: false, reason: 'busy', keyId: id, retryAfterMs: throttledMs };
@@ -170,19 +173,19 @@ export class Verifier {
       return { ok: false, reason: 'invalid', keyId: id };
     }
 
-    const key = toApiKey(record);
-    if (epoch === this.#epoch) this.#remember(digest, key);
     this.#rehashIfStale(record, secret);
-    return { ok: true, key };
+    return this.#accepted(record, digest, epoch);
   }
 
-  #remember(digest: string, key: ApiKey): void {
-    const { ttlMs } = this.#config.cache;
+  // A valid key's result, cached unless an eviction happened since its record was read.
+  #accepted(record: KeyRecord, digest: string, epoch: number): VerifiedResult {
+    const now = this.#config.now();
     // A key that expires before the TTL is cached only until it expires.
-    const ttl = key.expiresAt === null ? ttlMs : Math.min(ttlMs, key.expiresAt.getTime() - this.#config.now());
-    if (ttl <= 0) return;
-    this.#cache.set(digest, Object.freeze({ ok: true, key }), ttl);
-    this.#digestById.set(key.id, digest);
+    const expiresAt = record.expiresAt?.getTime() ?? Number.POSITIVE_INFINITY;
+    const freshUntil = Math.min(now + this.#config.cache.ttlMs, expiresAt);
+    const result = new CachedResult(toApiKey(record), record.hash, freshUntil);
+    if (epoch === this.#epoch && freshUntil > now) this.#cache.set(digest, result);
+    return result;
   }
 
   #hasherFor(stored: string): Hasher {
@@ -202,8 +205,7 @@ export class Verifier {
   }
 }
 
-/** A successful {@link VerifyResult}. */
-export type VerifiedResult = Extract<VerifyResult, { ok: true }>;
+export type { VerifiedResult } from './verified-cache.js';
 
 const MALFORMED: VerifyResult = Object.freeze({ ok: false, reason: 'malformed' });
 const INVALID: VerifyResult = Object.freeze({ ok: false, reason: 'invalid' });

@@ -44,18 +44,43 @@ describe('verify', () => {
     expect(hasher.calls.verify).toBe(0);
   });
 
-  it('a valid key pays the KDF once per cache TTL, not per request', async () => {
-    const { keygate, hasher, clock, createKey, reset } = setup({ cache: { ttlMs: 60_000 } });
+  it('a valid key reads the store once per cache TTL and pays the KDF once, while its stored hash stays', async () => {
+    const { keygate, hasher, store, clock, createKey, reset } = setup({ cache: { ttlMs: 60_000 } });
     const { key } = await createKey();
     reset();
     for (let i = 0; i < 50; i++) expect((await keygate.verify(key)).ok).toBe(true);
-    expect(hasher.calls.verify).toBe(1);
+    expect([hasher.calls.verify, store.calls.findById]).toEqual([1, 1]);
     clock.advance(59_999);
     expect((await keygate.verify(key)).ok).toBe(true);
+    expect([hasher.calls.verify, store.calls.findById]).toEqual([1, 1]);
+    for (let minute = 1; minute <= 5; minute++) {
+      clock.advance(60_000);
+      expect((await keygate.verify(key)).ok).toBe(true);
+      expect([hasher.calls.verify, store.calls.findById]).toEqual([1, 1 + minute]);
+    }
+  });
+
+  it('hashes a cached key again when its stored hash changed since it was checked', async () => {
+    const { keygate, hasher, store, clock, createKey, reset } = setup({ cache: { ttlMs: 60_000 } });
+    const { key, apiKey } = await createKey();
+    await keygate.verify(key);
+    await store.inner.update(apiKey.id, { hash: await hmacSha256Hasher().hash('another secret') });
+    reset();
+    clock.advance(60_000);
+    expect((await keygate.verify(key)).ok).toBe(false);
     expect(hasher.calls.verify).toBe(1);
-    clock.advance(1);
+  });
+
+  it('applies a revocation made elsewhere when a cached key is refreshed, without hashing', async () => {
+    const { keygate, hasher, store, clock, createKey, reset } = setup({ cache: { ttlMs: 60_000 } });
+    const { key, apiKey } = await createKey();
+    await keygate.verify(key);
+    await store.inner.update(apiKey.id, { revokedAt: new Date(clock.now()) });
+    reset();
     expect((await keygate.verify(key)).ok).toBe(true);
-    expect(hasher.calls.verify).toBe(2);
+    clock.advance(60_000);
+    expect(await keygate.verify(key)).toMatchObject({ ok: false, reason: 'revoked' });
+    expect(hasher.calls.verify).toBe(0);
   });
 
   it('concurrent verifications of one uncached key share one hash computation', async () => {
