@@ -7,6 +7,7 @@ import { checkPosition, checkRecord, malformedStoreData } from './record-check.j
 import type {
   CreateRecordOptions,
   KeyStore,
+  LastUsedUpdate,
   ListRecordsOptions,
   RecordPage,
   RecordRotation,
@@ -22,9 +23,13 @@ import type {
  */
 export class CheckedStore implements KeyStore {
   readonly #store: KeyStore;
+  /** The store's own batch write of last-used times, when it has one (no record comes back to check). */
+  readonly touchMany?: (updates: readonly LastUsedUpdate[]) => Promise<void>;
 
   constructor(store: KeyStore) {
     this.#store = store;
+    const touchMany = store.touchMany;
+    if (typeof touchMany === 'function') this.touchMany = (updates) => touchMany.call(store, updates);
   }
 
   async findById(id: string): Promise<KeyRecord | null> {

@@ -1,14 +1,15 @@
-// Last-used tracking: at most one `lastUsedAt` write per key per interval, off the request path.
+// Last-used tracking: at most one `lastUsedAt` write per key per interval, off the request path,
+// written in batches.
 import { KeygateError } from './errors.js';
 import type { ApiKey } from './record.js';
-import type { KeyStore } from './store.js';
+import type { KeyStore, LastUsedUpdate } from './store.js';
 
 /** What a {@link LastUsedTracker} needs, resolved once by createKeygate. */
 export interface LastUsedConfig {
   readonly store: KeyStore;
   /** Least time between two writes for one key, in ms. */
   readonly intervalMs: number;
-  /** Most keys whose last write time is remembered; beyond it the least recently used is forgotten. */
+  /** Most keys remembered per interval; past it the older half is forgotten early (and written again when used). */
   readonly maxEntries: number;
   readonly now: () => number;
   /** Receives failed writes; never given a key. */
@@ -16,41 +17,83 @@ export interface LastUsedConfig {
 }
 
 /**
- * Records that keys were used. `touch` never waits for the store: a due write is started and left
- * to run, its failure reported to `onError`. The time of each key's last write lives in a plain
- * map updated in place (one lookup per request); past `maxEntries` it drops the entries whose
- * interval has run out, then the oldest.
+ * Records that keys were used. `touch` costs one map lookup when the key was written within the
+ * interval, and never waits for the store: due writes gather until the event loop's next check
+ * phase, after every I/O event ready in this turn, and go out together, so a busy instance sends one
+ * store call for many keys (`touchMany` when the store has it). Keys written in the current and the
+ * previous interval are remembered, two maps that swap every interval: no scan, whatever the
+ * number of keys.
  */
 export class LastUsedTracker {
   readonly #config: LastUsedConfig;
-  readonly #writtenAt = new Map<string, number>();
+  #current = new Map<string, number>();
+  #previous = new Map<string, number>();
+  #since = Number.NEGATIVE_INFINITY;
+  // Due writes: key id → [owner, time].
+  #pending = new Map<string, readonly [string, number]>();
+  readonly #writing = new Set<Promise<void>>();
+  #scheduled = false;
 
   constructor(config: LastUsedConfig) {
     this.#config = config;
   }
 
-  /** Notes one use of `key` at `at` (default: now); starts a store write when none was started for it within the interval. */
+  /** Notes one use of `key` at `at` (default: now); a write is due when none was made for it within the interval. */
   touch(key: ApiKey, at: number = this.#config.now()): void {
-    const { store, intervalMs, onError } = this.#config;
-    const last = this.#writtenAt.get(key.id);
-    if (last !== undefined && at - last < intervalMs) return;
-    // Marked before writing: concurrent requests (and a failing store) still cost one write per interval.
-    if (last === undefined && this.#writtenAt.size >= this.#config.maxEntries) this.#prune(at);
-    this.#writtenAt.set(key.id, at);
-    Promise.resolve()
-      .then(() => store.update(key.id, { lastUsedAt: new Date(at) }))
-      .catch(onError);
+    const { intervalMs, maxEntries } = this.#config;
+    if (at - this.#since >= intervalMs) this.#rotate(at);
+    if (this.#current.has(key.id)) return;
+    if (this.#current.size >= maxEntries) this.#rotate(at);
+    const before = this.#previous.get(key.id);
+    if (before !== undefined && at - before < intervalMs) {
+      this.#current.set(key.id, before);
+      return;
+    }
+    this.#current.set(key.id, at);
+    this.#pending.set(key.id, [key.owner, at]);
+    this.#schedule();
   }
 
-  // Forgets keys whose interval has run out (they would be written anyway), then the oldest ones.
-  #prune(at: number): void {
-    const { intervalMs, maxEntries } = this.#config;
-    for (const [id, written] of this.#writtenAt) if (at - written >= intervalMs) this.#writtenAt.delete(id);
-    for (const id of this.#writtenAt.keys()) {
-      if (this.#writtenAt.size < maxEntries) break;
-      this.#writtenAt.delete(id);
-    }
+  /** Writes what is due now and resolves once every write started so far has settled. */
+  async flush(): Promise<void> {
+    if (this.#pending.size > 0) this.#write();
+    await Promise.all(this.#writing);
   }
+
+  #rotate(at: number): void {
+    this.#previous = this.#current;
+    this.#current = new Map();
+    this.#since = at;
+  }
+
+  #schedule(): void {
+    if (this.#scheduled) return;
+    this.#scheduled = true;
+    setImmediate(() => {
+      this.#scheduled = false;
+      if (this.#pending.size > 0) this.#write();
+    });
+  }
+
+  // One store call for everything due.
+  #write(): void {
+    const updates: LastUsedUpdate[] = [];
+    for (const [id, [owner, at]] of this.#pending) updates.push({ id, owner, lastUsedAt: new Date(at) });
+    this.#pending = new Map();
+    const { store, onError } = this.#config;
+    const writing: Promise<void> = Promise.resolve()
+      .then(() => (store.touchMany ? store.touchMany(updates) : eachUpdate(store, updates)))
+      .catch(onError)
+      .finally(() => this.#writing.delete(writing));
+    this.#writing.add(writing);
+  }
+}
+
+// A store without touchMany: one update per key, each failure reported alone.
+async function eachUpdate(store: KeyStore, updates: readonly LastUsedUpdate[]): Promise<void> {
+  const results = await Promise.allSettled(updates.map(({ id, lastUsedAt }) => store.update(id, { lastUsedAt })));
+  const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed !== undefined) throw failed.reason;
 }
 
 /** The `lastUsed` option of createKeygate. */
@@ -66,7 +109,7 @@ export function createLastUsedTracker(
     throw new KeygateError('invalid_options', 'keygate: `lastUsed` must be false or { intervalMs?, maxEntries? }.');
   }
   const intervalMs = option?.intervalMs ?? 60_000;
-  const maxEntries = option?.maxEntries ?? 10_000;
+  const maxEntries = option?.maxEntries ?? 100_000;
   if (!Number.isSafeInteger(intervalMs) || intervalMs < 1) {
     throw new KeygateError('invalid_options', 'keygate: `lastUsed.intervalMs` must be an integer of at least 1.');
   }

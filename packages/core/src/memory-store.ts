@@ -4,6 +4,7 @@ import type { KeyRecord, KeyRecordPatch } from './record.js';
 import type {
   CreateRecordOptions,
   KeyStore,
+  LastUsedUpdate,
   ListRecordsOptions,
   RecordPage,
   RecordRotation,
@@ -39,6 +40,15 @@ export class MemoryStore implements KeyStore {
     this.#assertInsertable(replacement, maxActivePerOwner, id);
     this.#insert(replacement);
     return structuredClone(this.#apply(record, patch));
+  }
+
+  async touchMany(updates: readonly LastUsedUpdate[]): Promise<void> {
+    for (const { id, lastUsedAt } of updates) {
+      const record = this.#records.get(id);
+      if (record !== undefined && (record.lastUsedAt === null || record.lastUsedAt < lastUsedAt)) {
+        record.lastUsedAt = new Date(lastUsedAt.getTime());
+      }
+    }
   }
 
   async listByOwner(owner: string, { limit, after, activeAt }: ListRecordsOptions): Promise<RecordPage> {

@@ -55,6 +55,14 @@ export interface RecordPage {
   readonly next: RecordPosition | null;
 }
 
+/** One `lastUsedAt` to write, as {@link KeyStore.touchMany} takes them. */
+export interface LastUsedUpdate {
+  readonly id: string;
+  /** The key's owner (it never changes): lets a store find the record without a lookup. */
+  readonly owner: string;
+  readonly lastUsedAt: Date;
+}
+
 /**
  * Where key records live. Implementations must be safe for concurrent use (several processes
  * included) and must return records that callers may mutate without affecting what is stored.
@@ -87,4 +95,10 @@ export interface KeyStore {
    * bounded by `limit`, not by how many revoked or expired keys the owner has.
    */
   listByOwner(owner: string, options: ListRecordsOptions): Promise<RecordPage>;
+  /**
+   * Optional: writes the `lastUsedAt` of many keys in one call, keeping a later time already
+   * stored (unknown ids are skipped; versions are left alone). Without it, last-used tracking
+   * calls `update` once per key.
+   */
+  touchMany?(updates: readonly LastUsedUpdate[]): Promise<void>;
 }

@@ -94,18 +94,44 @@ describe('last-used tracking', () => {
     expect(store.calls.update).toBe(1);
   });
 
-  it('keeps bounded memory: beyond maxEntries the least recently used key is forgotten (and written again)', async () => {
+  it('keeps bounded memory: past maxEntries keys the oldest are forgotten early (and written again when used)', async () => {
     const { keygate, store, createKey, reset } = setup({ lastUsed: { maxEntries: 2 } });
-    const keys = [await createKey(), await createKey(), await createKey()];
+    const keys = [await createKey(), await createKey(), await createKey(), await createKey(), await createKey()];
     reset();
     for (const { key } of keys) await keygate.verify(key);
     await flush();
-    expect(store.calls.update).toBe(3);
-    // The third key pushed the first one out: using it again writes again; the third is still remembered.
+    expect(store.calls.update).toBe(5);
+    // At most 2 × maxEntries keys are remembered: the first two are forgotten, the last one is not.
     await keygate.verify(keys[0]?.key as string);
-    await keygate.verify(keys[2]?.key as string);
+    await keygate.verify(keys[4]?.key as string);
     await flush();
-    expect(store.calls.update).toBe(4);
+    expect(store.calls.update).toBe(6);
+  });
+
+  it('writes the last-used times due in one event-loop turn in one store call', async () => {
+    const inner = new MemoryStore();
+    const touchMany = vi.spyOn(inner, 'touchMany');
+    const update = vi.spyOn(inner, 'update');
+    const keygate = createKeygate({ store: inner, hasher: countingHasher().hasher });
+    const keys = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => keygate.keys.create({ name: 'n', owner: `o${i % 3}` })),
+    );
+    update.mockClear();
+    await Promise.all(keys.map(({ key }) => keygate.verify(key)));
+    await keygate.close();
+    expect(touchMany).toHaveBeenCalledTimes(1);
+    expect(touchMany.mock.calls[0]?.[0]).toHaveLength(20);
+    expect(update).not.toHaveBeenCalled();
+    for (const { apiKey } of keys) expect((await inner.findById(apiKey.id))?.lastUsedAt).not.toBeNull();
+  });
+
+  it('writes the last-used times still due when the instance closes', async () => {
+    const inner = new MemoryStore();
+    const keygate = createKeygate({ store: inner, hasher: countingHasher().hasher });
+    const { key, apiKey } = await keygate.keys.create({ name: 'n', owner: 'o' });
+    await keygate.verify(key);
+    await keygate.close();
+    expect((await inner.findById(apiKey.id))?.lastUsedAt).not.toBeNull();
   });
 
   it('never delays a request: a store whose writes never settle leaves verification and the authenticator unaffected', async () => {
@@ -134,6 +160,7 @@ describe('last-used tracking', () => {
     const authenticate = createAuthenticator({ keygate }, accessors);
 
     expect(await authenticate({ rawHeaders: ['X-API-Key', key] })).toMatchObject({ ok: true });
+    await flush();
     // Cache hit: answered synchronously although the write started by the first request never settles.
     clock.advance(1000);
     const outcome = authenticate({ rawHeaders: ['X-API-Key', key] });

@@ -247,4 +247,31 @@ export function describeLifecycleConformance(storeOf: () => KeyStore): void {
       expect(await store.findById(record.id)).toStrictEqual(record);
     });
   });
+
+  describe('touchMany', () => {
+    it('writes the last-used times of keys of several owners in one call, their versions untouched', async () => {
+      const store = storeOf();
+      if (store.touchMany === undefined) return;
+      const records = [makeRecord(), makeRecord(), makeRecord({ version: 4 })];
+      for (const r of records) await store.create(r);
+      await store.touchMany(records.map((r, i) => ({ id: r.id, owner: r.owner, lastUsedAt: at(i + 1) })));
+      for (const [i, r] of records.entries()) {
+        expect(await store.findById(r.id)).toStrictEqual({ ...r, lastUsedAt: at(i + 1) });
+      }
+    });
+
+    it('keeps a later last-used time already stored, and skips unknown keys', async () => {
+      const store = storeOf();
+      if (store.touchMany === undefined) return;
+      const record = makeRecord({ lastUsedAt: at(50) });
+      await store.create(record);
+      const unknown = makeRecord();
+      await store.touchMany([
+        { id: record.id, owner: record.owner, lastUsedAt: at(10) },
+        { id: unknown.id, owner: unknown.owner, lastUsedAt: at(10) },
+      ]);
+      expect(await store.findById(record.id)).toStrictEqual(record);
+      expect(await store.findById(unknown.id)).toBeNull();
+    });
+  });
 }

@@ -39,6 +39,9 @@ export function statements(table: string) {
       (SELECT ${COLUMNS}, false AS scan_end FROM scanned WHERE ${unexpiredAt('$5')} ORDER BY ${ORDER} LIMIT $6)
       UNION ALL
       (SELECT ${COLUMNS}, true AS scan_end FROM scanned ORDER BY ${ORDER} OFFSET $4 - 1 LIMIT 1)`,
+    /** The last-used times $2 of the keys $1 (two arrays in step), where later than the stored ones. */
+    touchMany: `UPDATE ${table} AS k SET last_used_at = v.at FROM unnest($1::text[], $2::timestamptz[]) AS v(id, at)
+      WHERE k.id = v.id AND (k.last_used_at IS NULL OR k.last_used_at < v.at)`,
     /** Applies `sets` (parameters from $2) to key $1 and returns it. */
     update: (sets: string[]) => `UPDATE ${table} SET ${sets.join(', ')} WHERE id = $1 RETURNING ${COLUMNS}`,
     /**

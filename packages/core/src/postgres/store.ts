@@ -4,6 +4,7 @@ import type { KeyRecord, KeyRecordPatch } from '../record.js';
 import type {
   CreateRecordOptions,
   KeyStore,
+  LastUsedUpdate,
   ListRecordsOptions,
   RecordPage,
   RecordRotation,
@@ -134,6 +135,13 @@ export class PostgresStore implements KeyStore {
 
   // One store operation on a connection of its own, within the deadline: an outage or a missed
   // deadline rejects as `store_unavailable`.
+  /** Last-used times of many keys in one statement, keeping a later time already stored. */
+  async touchMany(updates: readonly LastUsedUpdate[]): Promise<void> {
+    const ids = updates.map(({ id }) => id);
+    const times = updates.map(({ lastUsedAt }) => lastUsedAt.toISOString());
+    await this.#run((client) => client.query(this.#sql.touchMany, [ids, times]));
+  }
+
   #run<T>(work: (client: PoolClient) => Promise<T>): Promise<T> {
     return guardOutage((deadline) => withConnection(this.#pool, deadline, work), this.#guard);
   }

@@ -69,6 +69,20 @@ return redis.call('HGETALL', KEYS[1])
 `);
 
 /**
+ * Writes last-used times of keys of one owner, keeping a later time already stored; skips keys
+ * that do not exist. KEYS: record hashes. ARGV: each one's time (epoch ms), in the same order.
+ */
+export const TOUCH_SCRIPT = script(`
+for i, key in ipairs(KEYS) do
+  if redis.call('EXISTS', key) == 1 then
+    local stored = tonumber(redis.call('HGET', key, 'lastUsedAt') or '0') or 0
+    if tonumber(ARGV[i]) > stored then redis.call('HSET', key, 'lastUsedAt', ARGV[i]) end
+  end
+end
+return #KEYS
+`);
+
+/**
  * Runs a script by EVALSHA, falling back to EVAL (which caches it on that server) the first time
  * a server has not seen it. Unlike defineCommand, this adds nothing to the caller's client.
  */

@@ -4,6 +4,7 @@ import type { KeyRecord, KeyRecordPatch } from '../record.js';
 import type {
   CreateRecordOptions,
   KeyStore,
+  LastUsedUpdate,
   ListRecordsOptions,
   RecordPage,
   RecordRotation,
@@ -15,7 +16,7 @@ import { isRedisOutage } from './store-errors.js';
 import { type StoreKeys, storeKeys } from './store-keys.js';
 import { decodeListReply, LIST_SCAN_SLACK, LIST_SCRIPT } from './store-list-script.js';
 import { patchArgs } from './store-lua.js';
-import { CREATE_SCRIPT, ROTATE_SCRIPT, runScript, UPDATE_SCRIPT } from './store-scripts.js';
+import { CREATE_SCRIPT, ROTATE_SCRIPT, runScript, TOUCH_SCRIPT, UPDATE_SCRIPT } from './store-scripts.js';
 /** Options of {@link RedisStore}. */
 export interface RedisStoreOptions {
   /** An ioredis client: a standalone `Redis` or a `Cluster`. The store never closes it. */
@@ -167,6 +168,24 @@ export class RedisStore implements KeyStore {
   }
 
   // Frees the id of a key a script refused; should that fail, the orphan pointer only keeps the id reserved.
+  /** Last-used times in one script per owner (each owner's keys share a hash slot), all sent at once. */
+  async touchMany(updates: readonly LastUsedUpdate[]): Promise<void> {
+    const byOwner = new Map<string, LastUsedUpdate[]>();
+    for (const update of updates) byOwner.set(update.owner, [...(byOwner.get(update.owner) ?? []), update]);
+    return guardOutage(async () => {
+      await Promise.all(
+        [...byOwner].map(([owner, own]) =>
+          runScript(
+            this.#client,
+            TOUCH_SCRIPT,
+            own.map(({ id }) => this.#keys.record(owner, id)),
+            own.map(({ lastUsedAt }) => encodeDate(lastUsedAt)),
+          ),
+        ),
+      );
+    }, this.#guard);
+  }
+
   async #release(pointer: string): Promise<void> {
     await this.#client.del(pointer).catch(() => undefined);
   }
