@@ -11,7 +11,6 @@ import { databaseUrl, freshSchemaName, POSTGRES_HINT } from '../../../test/suppo
 import type {} from '../../../test/support/redis-global-setup.js';
 import { randomBase62 } from '../src/base62.js';
 import { hmacSha256Hasher } from '../src/hash-hmac.js';
-import { scryptHasher } from '../src/hash-scrypt.js';
 import { KEY_PATTERN, parseKey } from '../src/key-format.js';
 import { createKeygate } from '../src/keygate.js';
 import { PostgresStore } from '../src/postgres/index.js';

@@ -58,15 +58,18 @@ describe('peek with a connection', () => {
     }
   });
 
-  it.each(['a', 'ab', 'abc', 'abcd'])('compares every byte of a key with prefix %s, whatever its length', async (prefix) => {
-    const { keygate, key } = await verifiedKey({ prefix });
-    const connection = {};
-    keygate.peek(key, connection);
-    for (const index of [0, key.length - 3, key.length - 2, key.length - 1]) {
-      expect(keygate.peek(mutateAt(key, index), connection)).toBeUndefined();
-    }
-    expect(keygate.peek(key, connection)?.ok).toBe(true);
-  });
+  it.each(['a', 'ab', 'abc', 'abcd'])(
+    'compares every byte of a key with prefix %s, whatever its length',
+    async (prefix) => {
+      const { keygate, key } = await verifiedKey({ prefix });
+      const connection = {};
+      keygate.peek(key, connection);
+      for (const index of [0, key.length - 3, key.length - 2, key.length - 1]) {
+        expect(keygate.peek(mutateAt(key, index), connection)).toBeUndefined();
+      }
+      expect(keygate.peek(key, connection)?.ok).toBe(true);
+    },
+  );
 
   it('the remembered key cut short or followed by more characters is not taken for it', async () => {
     const { keygate, key } = await verifiedKey();
