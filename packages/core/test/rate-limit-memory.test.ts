@@ -120,6 +120,21 @@ describe('MemoryRateLimiter', () => {
     expect(rl.consume('k', [burst])).toMatchObject({ allowed: true, retryAfterSeconds: 0, violated: [] });
   });
 
+  it("keeps a subject's counts under every policy when its policy list changes", () => {
+    const { rl } = limiter();
+    admittedOf(rl, 'k', [burst, daily], 2);
+    admittedOf(rl, 'k', [daily], 3);
+    expect(rl.check('k', [daily, burst]).policies.map((p) => p.remaining)).toEqual([3, 3]);
+    expect(rl.check('k', [{ ...burst }]).policies[0]?.remaining).toBe(3);
+  });
+
+  it('decides alike over a frozen policy list, built once, and a new list per call', () => {
+    const frozen = Object.freeze([Object.freeze({ ...burst })]);
+    const a = limiter();
+    const b = limiter();
+    for (let i = 0; i < 7; i++) expect(a.rl.consume('k', frozen)).toEqual(b.rl.consume('k', [{ ...burst }]));
+  });
+
   it('keeps subjects apart', () => {
     const { rl } = limiter();
     admittedOf(rl, 'a', [burst], 5);

@@ -58,6 +58,16 @@ describe('createRateLimitStep', () => {
     });
   });
 
+  it('shares one frozen admitted result between requests that show the same figures', () => {
+    const { step: s } = step({ defaults: [{ name: 'hourly', limit: 1000, windowSeconds: 3600 }] });
+    const first = s.consume(apiKey('key_1'));
+    const second = s.consume(apiKey('key_2'));
+    expect(second).toBe(first);
+    expect(Object.isFrozen(first)).toBe(true);
+    expect(first).toMatchObject({ headers: { ratelimit: '"hourly";r=999;t=4' } });
+    expect(s.consume(apiKey('key_1'))).toMatchObject({ headers: { ratelimit: '"hourly";r=998;t=8' } });
+  });
+
   it('returns a 429 quota-exceeded response once the key is over a policy', () => {
     const { step: s } = step();
     s.consume(apiKey('key_1'));

@@ -1,10 +1,11 @@
 // The limiter on a 3-master Redis Cluster started for this file: every call's keys share one hash
 // slot, so the script runs on whichever master owns the subject, and admission stays exact.
 import type { Cluster } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { randomBase62 } from '../src/base62.js';
 import type { RateLimitPolicy } from '../src/record.js';
 import { createRateLimitRedisCluster } from '../src/redis/client.js';
+import { keySlot } from '../src/redis/key-slot.js';
 import { RedisRateLimiter } from '../src/redis/rate-limiter.js';
 import { type RedisCluster, startRedisCluster } from './redis-cluster.js';
 
@@ -42,6 +43,10 @@ beforeAll(async () => {
   await new Promise((resolve) => client.once('ready', resolve));
 });
 
+afterEach(() => {
+  vi.restoreAllMocks();
+});
+
 afterAll(async () => {
   await client?.quit();
   await cluster?.stop();
@@ -68,5 +73,32 @@ describe('RedisRateLimiter on Redis Cluster', () => {
       expect(holders).toHaveLength(1);
       expect(holders[0]?.filter((k) => k.includes(`{${subject}}`))).toHaveLength(2);
     }
+  });
+
+  it('sends the calls of one turn as one script run per hash slot, and decides each subject exactly', async () => {
+    const { rl } = limiter();
+    const subjects = SUBJECTS.slice(0, 12);
+    const runs: string[][] = [];
+    const send = client.sendCommand.bind(client);
+    vi.spyOn(client, 'sendCommand').mockImplementation((command, ...rest) => {
+      if (command.name === 'evalsha' || command.name === 'eval') runs.push(command.args.map(String));
+      return send(command, ...rest);
+    });
+    const calls = subjects.flatMap((subject) => Array.from({ length: 8 }, () => subject));
+    const decisions = await Promise.all(calls.map((subject) => rl.consume(subject, [hourly, daily])));
+    for (const subject of subjects) {
+      expect(decisions.filter((d, i) => d.allowed && calls[i] === subject)).toHaveLength(hourly.limit);
+    }
+    const slots = new Set(subjects.map((subject) => keySlot(rl.keyOf(subject, hourly.name))));
+    expect(runs).toHaveLength(slots.size);
+    for (const args of runs) {
+      const keys = args.slice(2, 2 + Number(args[1]));
+      expect(new Set(keys.map(keySlot)).size).toBe(1);
+    }
+  });
+
+  it('computes the hash slot Redis Cluster computes', async () => {
+    const keys = ['key_1', 'a{b}c', 'a{}b', 'a{{b}}c', '{}x', 'clé{sujet}', '\u{1f511}'];
+    for (const key of keys) expect(keySlot(key)).toBe(await client.cluster('KEYSLOT', key));
   });
 });

@@ -121,14 +121,26 @@ describe('RedisRateLimiter', () => {
     expect((await rl.consume('key_2', [hourly])).allowed).toBe(true);
   });
 
-  it('stores one key per policy with the subject as hash tag, expiring once the quota is full again', async () => {
+  it('stores one key per policy with the subject as hash tag, expiring at most a window and a second after the quota is full again', async () => {
     const rl = limiter();
     await rl.consume('key_1', [hourly, daily]);
     const keys = (await keysUnder(prefixes[0] as string)).sort();
     expect(keys).toEqual([`${prefixes[0]}{key_1}:daily`, `${prefixes[0]}{key_1}:hourly`]);
+    // Full again 360 s after one request of 10 per hour; then at most the hour and a second more.
     const ttl = await client.pttl(`${prefixes[0]}{key_1}:hourly`);
-    expect(ttl).toBeGreaterThan(350_000);
-    expect(ttl).toBeLessThanOrEqual(360_000);
+    expect(ttl).toBeGreaterThan(361_000);
+    expect(ttl).toBeLessThanOrEqual(360_000 + 3_600_000 + 1_000);
+  });
+
+  it('keeps a key alive at least a second past its TAT over many requests', async () => {
+    const rl = limiter();
+    const burst: RateLimitPolicy = { name: 'burst', limit: 1000, windowSeconds: 1 };
+    for (let i = 0; i < 300; i++) await rl.consume('key_1', [burst]);
+    const key = `${prefixes[0]}{key_1}:burst`;
+    const results = await client.multi().get(key).pttl(key).time().exec();
+    const [tat, ttl, time] = (results ?? []).map(([, value]) => value) as [string, number, [string, string]];
+    const untilTat = (Number(tat) - (Number(time[0]) * 1e6 + Number(time[1]))) / 1000;
+    expect(ttl).toBeGreaterThanOrEqual(untilTat + 1_000 - 2);
   });
 
   it('sends one command per call', async () => {

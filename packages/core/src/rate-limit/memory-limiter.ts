@@ -1,8 +1,8 @@
 import { KeygateError } from '../errors.js';
 import type { RateLimitPolicy } from '../record.js';
-import { DecisionBuilder } from './decision.js';
-import { admits, burstTolerance, emissionInterval, waitMicros } from './gcra.js';
-import { assertCost, assertPolicies, EMPTY_DECISION, type RateLimitDecision, type RateLimiter } from './limiter.js';
+import { decide } from './decision.js';
+import { assertCost, EMPTY_DECISION, type RateLimitDecision, type RateLimiter } from './limiter.js';
+import { type PolicyPlan, policyPlan } from './policy-plan.js';
 
 /** Options of {@link MemoryRateLimiter}. */
 export interface MemoryRateLimiterOptions {
@@ -12,13 +12,17 @@ export interface MemoryRateLimiterOptions {
   now?: () => number;
 }
 
-// One subject: the TAT (µs) of each of its policies, the latest of them (after which the whole
-// entry is idle, equivalent to no entry at all, and may be dropped), and whether it was used since
-// it last reached the cold end (second-chance eviction: an access sets a flag instead of reordering the map).
+// One subject: the TAT (µs) of each policy it was counted under, names[i] holding tats[i]; the
+// plan it was last decided over, whose policies come first and in order (so a decision reads and
+// advances `tats` in place); the latest TAT (after which the whole entry is idle, equivalent to no
+// entry at all, and may be dropped); and whether it was used since it last reached the cold end
+// (second-chance eviction: an access sets a flag instead of reordering the map).
 interface Entry {
   idleAt: number;
   used: boolean;
-  readonly tats: Map<string, number>;
+  plan: PolicyPlan;
+  names: string[];
+  tats: number[];
 }
 
 // How many idle entries an insertion may drop from the cold end, so the map shrinks back as traffic moves on.
@@ -66,48 +70,35 @@ export class MemoryRateLimiter implements RateLimiter {
 
   #decide(subject: string, policies: readonly RateLimitPolicy[], cost: number, commit: boolean): RateLimitDecision {
     assertCost(cost);
-    assertPolicies(policies);
-    const count = policies.length;
+    const plan = policyPlan(policies);
+    const count = plan.names.length;
     if (count === 0) return EMPTY_DECISION;
     const now = Math.floor(this.#now() * 1000);
-    let entry = this.#entries.get(subject);
-
-    // First pass: every policy must admit the request before any of them counts it.
-    let allowed = true;
-    for (let i = 0; i < count && allowed; i++) {
-      const policy = policies[i] as RateLimitPolicy;
-      const interval = emissionInterval(policy);
-      const tat = entry?.tats.get(policy.name) ?? 0;
-      allowed = admits(tat, now, cost, interval, burstTolerance(policy, interval));
+    const entry = this.#entries.get(subject);
+    if (entry === undefined) {
+      // A new subject is tracked only once a request of it is counted.
+      const tats = new Array<number>(count).fill(0);
+      const decision = decide(plan, tats, now, cost, commit);
+      if (decision.allowed && commit && cost > 0)
+        this.#insert(subject, { idleAt: 0, used: false, plan, names: [...plan.names], tats }, now);
+      return decision;
     }
-    const counted = allowed && commit && cost > 0;
-    if (entry !== undefined) entry.used = true;
-    else if (counted) entry = this.#insert(subject, now);
-
-    // Second pass: count (when admitted) and describe each policy.
-    const decision = new DecisionBuilder(count);
-    for (let i = 0; i < count; i++) {
-      const policy = policies[i] as RateLimitPolicy;
-      const interval = emissionInterval(policy);
-      const stored = entry?.tats.get(policy.name) ?? 0;
-      let tat = Math.max(stored, now);
-      let wait = 0;
-      if (counted && entry !== undefined) {
-        tat += cost * interval;
-        entry.tats.set(policy.name, tat);
+    entry.used = true;
+    if (entry.plan !== plan) align(entry, plan);
+    const decision = decide(plan, entry.tats, now, cost, commit);
+    if (decision.allowed && commit && cost > 0) {
+      for (let i = 0; i < count; i++) {
+        const tat = entry.tats[i] as number;
         if (tat > entry.idleAt) entry.idleAt = tat;
-      } else if (!allowed) {
-        wait = waitMicros(tat, now, cost, interval, burstTolerance(policy, interval));
       }
-      decision.add(i, policy, tat - now, wait);
     }
-    return decision.finish(allowed);
+    return decision;
   }
 
   // Adds a subject. First drops idle entries from the cold end (a few, or as many as needed when
   // full); when still full, evicts the coldest entry not used since it last reached the cold end
   // (used ones get a second chance at the warm end). A Map iterates in insertion order: cold end first.
-  #insert(subject: string, now: number): Entry {
+  #insert(subject: string, entry: Entry, now: number): void {
     const entries = this.#entries;
     let sweeps = SWEEP_PER_INSERT;
     let chances = SECOND_CHANCES;
@@ -127,8 +118,26 @@ export class MemoryRateLimiter implements RateLimiter {
         break;
       }
     }
-    const entry: Entry = { idleAt: 0, used: false, tats: new Map() };
+    for (const tat of entry.tats) if (tat > entry.idleAt) entry.idleAt = tat;
     entries.set(subject, entry);
-    return entry;
   }
+}
+
+// Puts the policies of `plan` first in `entry`, in order, keeping the TATs of the others after them.
+function align(entry: Entry, plan: PolicyPlan): void {
+  const { names } = plan;
+  let same = true;
+  for (let i = 0; i < names.length && same; i++) same = entry.names[i] === names[i];
+  if (!same) {
+    const oldNames = entry.names;
+    const oldTats = entry.tats;
+    const tats = names.map((name) => {
+      const at = oldNames.indexOf(name);
+      return at < 0 ? 0 : (oldTats[at] as number);
+    });
+    const rest = oldNames.filter((name) => !names.includes(name));
+    entry.names = [...names, ...rest];
+    entry.tats = [...tats, ...rest.map((name) => oldTats[oldNames.indexOf(name)] as number)];
+  }
+  entry.plan = plan;
 }

@@ -1,6 +1,6 @@
 import type { ProblemResponse } from '../problem.js';
 import type { ApiKey, RateLimitPolicy } from '../record.js';
-import { rateLimitHeaders } from './headers.js';
+import { type RateLimitHeaderOptions, rateLimitHeaders } from './headers.js';
 import type { MaybePromise, RateLimitDecision } from './limiter.js';
 import {
   FAILED_AUTH_POLICY_NAME,
@@ -11,6 +11,7 @@ import {
 } from './options.js';
 import { OutageMonitor } from './outage.js';
 import { quotaExceededProblem, RATE_LIMIT_UNAVAILABLE } from './problem.js';
+import { ResultCache } from './result-cache.js';
 
 /** The outcome of counting an authenticated request: headers to set on the response, or the response to send instead. */
 export type RateLimitResult =
@@ -41,6 +42,12 @@ export interface RateLimitStep {
 /** What the failed-authentication guard answers: the response refusing the attempt, or its reservation. */
 export type GuardAnswer = { readonly refused: ProblemResponse } | { readonly release: () => void };
 
+// What the step keeps per policy list: its header options, and its latest admitted result.
+interface SetState {
+  readonly options: RateLimitHeaderOptions;
+  readonly admitted: ResultCache<RateLimitResult> | undefined;
+}
+
 const NO_RESERVATION: GuardAnswer = Object.freeze({ release: () => {} });
 const UNLIMITED: RateLimitResult = Object.freeze({ ok: true, headers: undefined });
 const REFUSED: RateLimitResult = Object.freeze({ ok: false, response: RATE_LIMIT_UNAVAILABLE });
@@ -69,6 +76,7 @@ function buildStep(options: RateLimitOptions): RateLimitStep {
   const guardMonitor =
     failedAuth === undefined || failedAuth.limiter === limiter ? monitor : new OutageMonitor(warn, onStoreError);
   const perKey = new WeakMap<readonly RateLimitPolicy[], PolicySet | undefined>();
+  const perSet = new WeakMap<PolicySet, SetState>();
 
   // A record's own list replaces the defaults; an invalid one is reported once and the defaults apply.
   const policiesOf = (key: ApiKey): PolicySet | undefined => {
@@ -86,11 +94,31 @@ function buildStep(options: RateLimitOptions): RateLimitStep {
     }
     return set;
   };
+  const stateOf = (set: PolicySet): SetState => {
+    let state = perSet.get(set);
+    if (state === undefined) {
+      const options = Object.freeze({ policyHeader: set.policyHeader, legacy: legacyHeaders });
+      // The legacy X-RateLimit-Reset moves with the wall clock: no result to reuse then.
+      state = { options, admitted: legacyHeaders ? undefined : new ResultCache<RateLimitResult>() };
+      perSet.set(set, state);
+    }
+    return state;
+  };
 
   const toResult = (decision: RateLimitDecision, set: PolicySet): RateLimitResult => {
-    const headers = rateLimitHeaders(decision, { policyHeader: set.policyHeader, legacy: legacyHeaders });
-    if (decision.allowed) return { ok: true, headers };
-    return { ok: false, response: quotaExceededProblem(decision.violated, decision.retryAfterSeconds, headers) };
+    const { options, admitted } = stateOf(set);
+    if (!decision.allowed) {
+      const headers = rateLimitHeaders(decision, options);
+      return { ok: false, response: quotaExceededProblem(decision.violated, decision.retryAfterSeconds, headers) };
+    }
+    const cached = admitted?.get(decision);
+    if (cached !== undefined) return cached;
+    const result: RateLimitResult = Object.freeze({
+      ok: true,
+      headers: Object.freeze(rateLimitHeaders(decision, options)),
+    });
+    admitted?.set(decision, result);
+    return result;
   };
 
   // Attempts of each client subject verifying right now (this process), each a possible failure.
@@ -108,7 +136,7 @@ function buildStep(options: RateLimitOptions): RateLimitStep {
       },
     };
   };
-  const toGuardAnswer = (subject: string, decision: RateLimitDecision): GuardAnswer => {
+  const toGuardAnswer = (decision: RateLimitDecision, subject: string): GuardAnswer => {
     const state = decision.policies[0];
     if (decision.allowed && (state === undefined || (attempts.get(subject) ?? 0) < state.remaining)) {
       return reserve(subject);
@@ -124,10 +152,14 @@ function buildStep(options: RateLimitOptions): RateLimitStep {
       ),
     };
   };
+  const counted = (): undefined => undefined;
 
   const guardFailed = (error: unknown): GuardAnswer => {
     guardMonitor.failed(error);
     return closed ? { refused: RATE_LIMIT_UNAVAILABLE } : NO_RESERVATION;
+  };
+  const countFailed = (error: unknown): undefined => {
+    guardMonitor.failed(error);
   };
   const consumeFailed = (error: unknown): RateLimitResult => {
     monitor.failed(error);
@@ -137,62 +169,51 @@ function buildStep(options: RateLimitOptions): RateLimitStep {
   return Object.freeze({
     checkFailures(subject: string | undefined): MaybePromise<GuardAnswer> {
       if (failedAuth === undefined || !subject) return NO_RESERVATION;
-      const call = guardMonitor.begin();
-      let pending: MaybePromise<RateLimitDecision>;
-      try {
-        pending = failedAuth.limiter.check(subject, failedAuth.policies.policies);
-      } catch (error) {
-        return guardFailed(error);
-      }
-      if (!(pending instanceof Promise)) {
-        guardMonitor.succeeded(call);
-        return toGuardAnswer(subject, pending);
-      }
-      return pending.then((decision) => {
-        guardMonitor.succeeded(call);
-        return toGuardAnswer(subject, decision);
-      }, guardFailed);
+      const { limiter: guard, policies } = failedAuth;
+      return ask(guardMonitor, () => guard.check(subject, policies.policies), toGuardAnswer, subject, guardFailed);
     },
 
     recordFailure(subject: string | undefined): MaybePromise<void> {
       if (failedAuth === undefined || !subject) return undefined;
-      const call = guardMonitor.begin();
-      let pending: MaybePromise<RateLimitDecision>;
-      try {
-        pending = failedAuth.limiter.consume(subject, failedAuth.policies.policies);
-      } catch (error) {
-        guardMonitor.failed(error);
-        return undefined;
-      }
-      if (!(pending instanceof Promise)) {
-        guardMonitor.succeeded(call);
-        return undefined;
-      }
-      return pending.then(
-        () => guardMonitor.succeeded(call),
-        (error: unknown) => guardMonitor.failed(error),
-      );
+      const { limiter: guard, policies } = failedAuth;
+      return ask(guardMonitor, () => guard.consume(subject, policies.policies), counted, subject, countFailed);
     },
 
     consume(key: ApiKey): MaybePromise<RateLimitResult> {
       const set = policiesOf(key);
       if (set === undefined || set.policies.length === 0) return UNLIMITED;
-      const call = monitor.begin();
-      let pending: MaybePromise<RateLimitDecision>;
-      try {
-        // Counted per lineage: a rotated key continues its predecessor's counters.
-        pending = limiter.consume(key.lineage || key.id, set.policies, cost);
-      } catch (error) {
-        return consumeFailed(error);
-      }
-      if (!(pending instanceof Promise)) {
-        monitor.succeeded(call);
-        return toResult(pending, set);
-      }
-      return pending.then((decision) => {
-        monitor.succeeded(call);
-        return toResult(decision, set);
-      }, consumeFailed);
+      // Counted per lineage: a rotated key continues its predecessor's counters.
+      const subject = key.lineage || key.id;
+      return ask(monitor, () => limiter.consume(subject, set.policies, cost), toResult, set, consumeFailed);
     },
   });
+}
+
+/**
+ * The one path of every limiter call, whether the limiter answers at once or with a promise:
+ * `done(decision, context)` on an answer, `failed(error)` on a throw or a rejection, each call
+ * numbered on `monitor` so that an outage is reported once and its end only by a later call.
+ */
+function ask<C, T>(
+  monitor: OutageMonitor,
+  call: () => MaybePromise<RateLimitDecision>,
+  done: (decision: RateLimitDecision, context: C) => T,
+  context: C,
+  failed: (error: unknown) => T,
+): MaybePromise<T> {
+  const number = monitor.begin();
+  let pending: MaybePromise<RateLimitDecision>;
+  try {
+    pending = call();
+  } catch (error) {
+    return failed(error);
+  }
+  if (!(pending instanceof Promise)) {
+    monitor.succeeded(number);
+    return done(pending, context);
+  }
+  return pending.then((decision) => {
+    monitor.succeeded(number);
+    return done(decision, context);
+  }, failed);
 }
