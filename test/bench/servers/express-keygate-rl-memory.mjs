@@ -1,5 +1,5 @@
 // Express + @keygate/express with rate limiting on core's default in-memory limiter
-// (MemoryRateLimiter): one policy per key that no run reaches (rate-limit-common.mjs).
+// (MemoryRateLimiter): one policy per key (rate-limit-common.mjs).
 import { apiKeyAuth } from '@keygate/express';
 import express from 'express';
 import { announce, HELLO, HOST } from './common.mjs';

@@ -1,5 +1,4 @@
-// Express + @keygate/express: default options (scrypt hasher, 10k/60 s verified-key cache),
-// MemoryStore, warm cache (see keygate-instance.mjs).
+// Express + @keygate/express, authentication only: default options and a warm cache (see keygate-instance.mjs).
 import { apiKeyAuth } from '@keygate/express';
 import express from 'express';
 import { announce, HELLO, HOST } from './common.mjs';

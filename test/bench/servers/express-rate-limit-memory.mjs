@@ -1,5 +1,5 @@
 // Express + passport-headerapikey + express-rate-limit (peer) on its default MemoryStore, keyed by
-// the X-API-Key header, with a limit no run reaches; RateLimit-Policy/RateLimit headers (draft-8),
+// the X-API-Key header, limit from rate-limit-common.mjs; RateLimit-Policy/RateLimit headers (draft-8),
 // as keygate sends, and no legacy X-RateLimit-* headers.
 import express from 'express';
 import { rateLimit } from 'express-rate-limit';

@@ -1,11 +1,10 @@
-// Fastify + @fastify/bearer-auth (the peer): an in-memory set of one key, compared in constant time.
-import bearerAuth from '@fastify/bearer-auth';
+// Fastify + @fastify/bearer-auth (the peer): a set of one key, compared in constant time (peer-auth.mjs).
 import Fastify from 'fastify';
-import { announce, HELLO, HOST, randomToken } from './common.mjs';
+import { announce, HELLO, HOST } from './common.mjs';
+import { registerBearerAuth } from './peer-auth.mjs';
 
-const key = randomToken();
 const app = Fastify({ logger: false });
-await app.register(bearerAuth, { keys: new Set([key]) });
+const key = await registerBearerAuth(app);
 app.get('/hello', async () => HELLO);
 await app.listen({ host: HOST, port: 0 });
 announce({ port: app.server.address().port, key });

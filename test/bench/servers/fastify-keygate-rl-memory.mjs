@@ -1,5 +1,5 @@
 // Fastify + @keygate/fastify with rate limiting on core's default in-memory limiter
-// (MemoryRateLimiter): one policy per key that no run reaches (rate-limit-common.mjs).
+// (MemoryRateLimiter): one policy per key (rate-limit-common.mjs).
 import { keygatePlugin } from '@keygate/fastify';
 import Fastify from 'fastify';
 import { announce, HELLO, HOST } from './common.mjs';

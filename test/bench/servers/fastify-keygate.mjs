@@ -1,5 +1,4 @@
-// Fastify + @keygate/fastify: default options (scrypt hasher, 10k/60 s verified-key cache),
-// MemoryStore, warm cache (see keygate-instance.mjs).
+// Fastify + @keygate/fastify, authentication only: default options and a warm cache (see keygate-instance.mjs).
 import { keygatePlugin } from '@keygate/fastify';
 import Fastify from 'fastify';
 import { announce, HELLO, HOST } from './common.mjs';

@@ -1,5 +1,5 @@
 // Fastify + @fastify/bearer-auth + @fastify/rate-limit (peer) on its in-memory store, keyed by the
-// Authorization header, with a limit no run reaches; its default x-ratelimit-* headers.
+// Authorization header, limit from rate-limit-common.mjs; its default x-ratelimit-* headers.
 import rateLimit from '@fastify/rate-limit';
 import Fastify from 'fastify';
 import { announce, HELLO, HOST } from './common.mjs';

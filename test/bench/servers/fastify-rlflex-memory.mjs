@@ -1,5 +1,5 @@
 // Fastify + @fastify/bearer-auth + rate-limiter-flexible (peer) RateLimiterMemory in an onRequest
-// hook after the auth hook, keyed by the Authorization header, with a limit no run reaches.
+// hook after the auth hook, keyed by the Authorization header, limit from rate-limit-common.mjs.
 import Fastify from 'fastify';
 import { RateLimiterMemory } from 'rate-limiter-flexible';
 import { announce, HELLO, HOST } from './common.mjs';

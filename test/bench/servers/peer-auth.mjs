@@ -1,6 +1,5 @@
-// The peers' authentication, shared by the peer rate-limiting servers so that they compare with
-// keygate's authentication plus rate limiting: @fastify/bearer-auth on Fastify and
-// passport-headerapikey on Express, set up as in fastify-bearer-auth.mjs and express-passport.mjs.
+// The peers' authentication, shared by the peer servers (auth only and with a rate limiter):
+// @fastify/bearer-auth on Fastify and passport-headerapikey on Express.
 import bearerAuth from '@fastify/bearer-auth';
 import passport from 'passport';
 import { HeaderAPIKeyStrategy } from 'passport-headerapikey';
@@ -13,7 +12,7 @@ export async function registerBearerAuth(app) {
   return key;
 }
 
-/** passport + HeaderAPIKeyStrategy over a Map of one key: the middleware and the key. */
+/** passport + HeaderAPIKeyStrategy over a Map of one key: the middleware and the key. No passport.initialize(): optional since passport 0.6 without sessions, and the leanest setup. */
 export function passportApiKey() {
   const key = randomToken();
   const keys = new Map([[key, { id: 'bench', owner: 'bench' }]]);
