@@ -30,7 +30,11 @@ function transpileSources(): void {
   const srcDir = join(PACKAGE_DIR, 'src');
   const walk = (dir: string): string[] =>
     readdirSync(dir, { withFileTypes: true }).flatMap((entry) =>
-      entry.isDirectory() ? walk(join(dir, entry.name)) : entry.name.endsWith('.ts') ? [join(dir, entry.name)] : [],
+      entry.isDirectory()
+        ? walk(join(dir, entry.name))
+        : entry.name.endsWith('.ts') && !entry.name.endsWith('.d.ts')
+          ? [join(dir, entry.name)]
+          : [],
     );
   for (const file of walk(srcDir)) {
     const { outputText } = ts.transpileModule(readFileSync(file, 'utf8'), {
