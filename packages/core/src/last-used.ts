@@ -22,10 +22,12 @@ export interface LastUsedConfig {
  * phase, after every I/O event ready in this turn, and go out together, so a busy instance sends one
  * store call for many keys (`touchMany` when the store has it). Keys written in the current and the
  * previous interval are remembered, two maps that swap every interval: no scan, whatever the
- * number of keys.
+ * number of keys. Times are kept as ms since the tracker started: small integers, which V8 stores
+ * in the map without allocating (for the first 12 days; later ones still work, at a few bytes more).
  */
 export class LastUsedTracker {
   readonly #config: LastUsedConfig;
+  readonly #base: number;
   #current = new Map<string, number>();
   #previous = new Map<string, number>();
   #since = Number.NEGATIVE_INFINITY;
@@ -36,6 +38,7 @@ export class LastUsedTracker {
 
   constructor(config: LastUsedConfig) {
     this.#config = config;
+    this.#base = config.now();
   }
 
   /** Notes one use of `key` at `at` (default: now); a write is due when none was made for it within the interval. */
@@ -44,12 +47,13 @@ export class LastUsedTracker {
     if (at - this.#since >= intervalMs) this.#rotate(at);
     if (this.#current.has(key.id)) return;
     if (this.#current.size >= maxEntries) this.#rotate(at);
+    const since = at - this.#base;
     const before = this.#previous.get(key.id);
-    if (before !== undefined && at - before < intervalMs) {
+    if (before !== undefined && since - before < intervalMs) {
       this.#current.set(key.id, before);
       return;
     }
-    this.#current.set(key.id, at);
+    this.#current.set(key.id, since);
     this.#pending.set(key.id, [key.owner, at]);
     this.#schedule();
   }
