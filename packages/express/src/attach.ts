@@ -13,8 +13,7 @@ let lastAppRequest: object | undefined;
 
 /**
  * Sets `req.apiKey`. Express swaps each request's prototype (`Object.setPrototypeOf`), and adding
- * an own property to such an object costs V8 a slow shape change on every request (about 1.3 µs,
- * a percent of an Express request). So, as Fastify's `decorateRequest` does, `apiKey` is declared
+ * an own property to such an object costs V8 a slow shape change on every request. So, as Fastify's `decorateRequest` does, `apiKey` is declared
  * once: an accessor on Express's base request prototype (`express.request`, the prototype of
  * every app's `app.request`, mounted sub-apps included), the way Express's "Overriding the Express
  * API" guide defines request properties, with the values in a WeakMap. When the request is not an
