@@ -6,10 +6,19 @@
 //
 // Knobs: BENCH_QUICK=1 (fewer keys), BENCH_ONLY (comma-separated section ids), BENCH_KEYS (keys in
 // the steady-use and memory sections, default 10,000), BENCH_CACHED_KEYS (keys cached in the
-// hit-cost section, default 100,000).
+// hit-cost section, default 100,000). Needs redis-server, PostgreSQL (DATABASE_URL) and valgrind.
+import { execFileSync, spawnSync } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
 import { createKeygate, hmacSha256Hasher, MemoryStore, scryptHasher } from '@keygate/core';
-import { envInt, fmtInt, fmtRatio, median, printMachine, printTable, QUICK } from './support.mjs';
+import { PostgresStore } from '@keygate/core/postgres';
+import { RedisStore } from '@keygate/core/redis';
+import { Redis } from 'ioredis';
+import pg from 'pg';
+import { envInt, fmtInt, fmtRatio, median, printMachine, printTable, QUICK, startRedis } from './support.mjs';
+
+const DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+const HIT_CHILD = '--hit-cost-child';
 
 const config = Object.freeze({
   keys: envInt('BENCH_KEYS', QUICK ? 2_000 : 10_000, 10, 1_000_000),
@@ -146,25 +155,79 @@ async function hashRunsPerPass() {
   );
 }
 
-/** Store calls per cold verification (empty cache), last-used tracking on (default) and off. */
+/**
+ * Cold verifications (every key new to the cache, 50 at a time) on MemoryStore, RedisStore and
+ * PostgresStore, last-used tracking on (default) and off: store calls per verification (a count)
+ * and verifications per second (a ratio of two runs on the same machine, on over off).
+ */
 async function storeOpsPerColdVerification() {
-  const perVerification = async (lastUsed) => {
-    const { store, counts } = countingStore(new MemoryStore());
-    const keygate = createKeygate({ store, ...(lastUsed ? {} : { lastUsed: false }) });
-    const keys = await createKeys(keygate, 1_000);
-    reset(counts);
-    await verifyAll(keygate, keys);
-    await settle();
-    return { all: counts.all / keys.length, updates: (counts.update ?? 0) / keys.length };
+  const redis = await startRedis();
+  const pool = new pg.Pool({ connectionString: DATABASE_URL, max: 10 });
+  const schema = `kgbench_${process.pid}`;
+  await pool.query(`CREATE SCHEMA "${schema}"`);
+  const client = new Redis(redis.url);
+  const stores = {
+    memory: () => new MemoryStore(),
+    redis: () => new RedisStore({ client, keyPrefix: redis.prefix('cold') }),
+    postgres: async () => {
+      const store = new PostgresStore({ pool, schema, table: `keys_${Math.random().toString(36).slice(2, 8)}` });
+      await store.migrate();
+      return store;
+    },
   };
-  const on = await perVerification(true);
-  const off = await perVerification(false);
+  const n = QUICK ? 500 : 2_000;
+  const rows = [];
+  try {
+    for (const [name, make] of Object.entries(stores)) {
+      const run = async (lastUsed) => {
+        const { store, counts } = countingStore(await make());
+        const keygate = createKeygate({ store, ...(lastUsed ? {} : { lastUsed: false }) });
+        const keys = await createKeys(keygate, n);
+        reset(counts);
+        const start = performance.now();
+        for (let i = 0; i < keys.length; i += 50) {
+          const results = await Promise.all(keys.slice(i, i + 50).map((key) => keygate.verify(key)));
+          if (results.some((r) => !r.ok)) throw new Error(`${name}: a key did not verify`);
+        }
+        const seconds = (performance.now() - start) / 1000;
+        await keygate.close();
+        return {
+          calls: counts.all / n,
+          writes: ((counts.update ?? 0) + (counts.touchMany ?? 0)) / n,
+          rate: n / seconds,
+        };
+      };
+      const off = await run(false);
+      const on = await run(true);
+      rows.push([
+        name,
+        on.calls.toFixed(3),
+        on.writes.toFixed(3),
+        off.calls.toFixed(3),
+        fmtRatio(off.calls / on.calls),
+        fmtInt(on.rate),
+        fmtInt(off.rate),
+        fmtRatio(on.rate / off.rate),
+      ]);
+    }
+  } finally {
+    await pool.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+    await pool.end();
+    client.disconnect();
+    await redis.close();
+  }
   printTable(
-    ['last-used', 'store calls per cold verification', 'of which update()'],
     [
-      ['on (default)', on.all.toFixed(2), on.updates.toFixed(2)],
-      ['off', off.all.toFixed(2), off.updates.toFixed(2)],
+      'store',
+      'calls per verification, last-used on',
+      'of which writes',
+      'last-used off',
+      'off / on (calls)',
+      'verifications/s, on',
+      'off',
+      'on / off (context)',
     ],
+    rows,
   );
 }
 
@@ -189,38 +252,70 @@ async function bytesPerCachedKey() {
   printTable(['last-used', 'keys cached', 'bytes per cached key'], rows);
 }
 
-/** Cost of a cache hit with many keys cached and every key in use, last-used on vs off (time ratio). */
+/**
+ * Instructions per cache hit (peek) with many keys cached and every key in use, last-used on vs
+ * off: each in a child process under callgrind, counting only the hits (a count, not a time).
+ */
 async function hitCostWithManyKeys() {
   const n = config.cachedKeys;
-  const microsPerHit = async (lastUsed) => {
-    const clock = manualClock();
-    const options = { cache: { max: n }, now: clock.now, ...(lastUsed ? {} : { lastUsed: false }) };
-    const keygate = createKeygate({ store: new MemoryStore(), ...options });
-    const keys = await createKeys(keygate, n);
-    await verifyAll(keygate, keys);
-    // The clock stands still: every entry stays cached. The background writes a hit starts count too.
-    const start = performance.now();
-    for (const key of keys) if (keygate.peek(key)?.ok !== true) throw new Error('a cached key missed');
-    await settle();
-    return ((performance.now() - start) * 1000) / n;
+  const perHit = (lastUsed) => {
+    const child = spawnSync(
+      'valgrind',
+      [
+        '--tool=callgrind',
+        '--instr-atstart=no',
+        '--callgrind-out-file=/dev/null',
+        process.execPath,
+        '--single-threaded',
+        '--predictable',
+        fileURLToPath(import.meta.url),
+        HIT_CHILD,
+        lastUsed ? 'on' : 'off',
+        String(n),
+      ],
+      { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 },
+    );
+    const total = /Collected : (\d+)/.exec(child.stderr ?? '')?.[1];
+    if (child.status !== 0 || total === undefined) throw new Error(`hit-cost child failed:\n${child.stderr}`);
+    return Number(total) / n;
   };
-  const on = await microsPerHit(true);
-  const off = await microsPerHit(false);
+  const on = perHit(true);
+  const off = perHit(false);
   printTable(
-    ['keys cached', 'µs per hit, last-used on', 'last-used off', 'on / off'],
-    [[fmtInt(n), on.toFixed(2), off.toFixed(2), fmtRatio(on / off)]],
+    ['keys cached', 'instructions per hit, last-used on', 'last-used off', 'on / off'],
+    [[fmtInt(n), fmtInt(on), fmtInt(off), fmtRatio(on / off)]],
   );
+}
+
+// The child of hitCostWithManyKeys, under callgrind: n keys cached, one warm-up pass over them, then
+// one counted pass (counting switched on and off around it by callgrind_control).
+async function hitChild(lastUsed, n) {
+  const keygate = createKeygate({
+    store: new MemoryStore(),
+    cache: { max: n },
+    ...(lastUsed ? {} : { lastUsed: false }),
+  });
+  const keys = await createKeys(keygate, n);
+  await verifyAll(keygate, keys);
+  for (const key of keys) if (keygate.peek(key)?.ok !== true) throw new Error('a cached key missed');
+  await settle();
+  execFileSync('callgrind_control', ['-i', 'on', String(process.pid)], { stdio: 'ignore' });
+  for (const key of keys) if (keygate.peek(key)?.ok !== true) throw new Error('a cached key missed');
+  execFileSync('callgrind_control', ['-i', 'off', String(process.pid)], { stdio: 'ignore' });
+  await keygate.close();
 }
 
 const SECTIONS = [
   ['verify', 'Cost of one verification', verificationCost],
   ['hash-runs', 'Hash runs per pass of keys in steady use', hashRunsPerPass],
-  ['store-ops', 'Store calls per cold verification', storeOpsPerColdVerification],
+  ['store-ops', 'Cold verifications on each store, last-used on vs off', storeOpsPerColdVerification],
   ['memory', 'Memory per cached key', bytesPerCachedKey],
-  ['hit-cost', 'Cache hit with many keys cached, last-used on vs off', hitCostWithManyKeys],
+  ['hit-cost', 'Instructions per cache hit with many keys cached, last-used on vs off', hitCostWithManyKeys],
 ];
 
 async function main() {
+  const child = process.argv.indexOf(HIT_CHILD);
+  if (child !== -1) return hitChild(process.argv[child + 1] === 'on', Number(process.argv[child + 2]));
   printMachine('keygate cold path and abuse (in process; counts and ratios)');
   const only = process.env.BENCH_ONLY?.split(',').map((s) => s.trim());
   for (const [id, title, run] of SECTIONS) {
