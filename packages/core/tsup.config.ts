@@ -3,8 +3,8 @@ import { defineConfig } from 'tsup';
 const entry = {
   index: 'src/index.ts',
   adapter: 'src/adapter.ts',
-  redis: 'src/redis/index.ts',
-  postgres: 'src/postgres/index.ts',
+  redis: 'src/redis.ts',
+  postgres: 'src/postgres.ts',
 };
 
 // Both formats split shared code into chunks, so the entries share one copy of every module

@@ -244,7 +244,7 @@ describe.each(adapters)('$name: odd data in the store fails closed', (adapter) =
     it('refuses a key whose stored expiresAt is not a number, as expired', async () => {
       const keyPrefix = `keygate-test:hostile:${Date.now()}:${Math.random().toString(36).slice(2)}:`;
       const { created, get } = await serve(new RedisStore({ client, keyPrefix }));
-      // The record's hash, in the layout of packages/core/src/redis/store-keys.ts.
+      // The record's hash, in the layout of packages/core/src/stores/redis/keys.ts.
       const record = `${keyPrefix}{o:${created.apiKey.owner}}:key:${created.apiKey.id}`;
       expect(await client.hexists(record, 'id')).toBe(1);
       try {

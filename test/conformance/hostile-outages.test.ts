@@ -14,7 +14,7 @@ import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy.js';
 import { adapters, ROUTES, type RunningApp } from './apps.js';
 import { expectProblem, foreignKey } from './helpers.js';
 
-// The README's RedisStore client options (packages/core/test/store-deadlines-redis.test.ts checks
+// The README's RedisStore client options (packages/core/test/stores/deadlines-redis.test.ts checks
 // them against README.md), and RedisStore's default deadline.
 const README_REDIS_OPTIONS = { maxRetriesPerRequest: 1, connectTimeout: 1_000 };
 const DEADLINE_MS = 1_000;

@@ -5,18 +5,23 @@
  * response they return — nothing more.
  */
 
-/** Audit context of a request read through the accessors (route without query, client IP, capped user agent). */
-export { MAX_ROUTE_PATH_LENGTH, MAX_USER_AGENT_LENGTH, requestContext } from './auth-context.js';
-export type { Authenticate, AuthOutcome } from './authenticate.js';
+export type { Authenticate, AuthOutcome } from './http/authenticate.js';
 /** Authentication of one request: credential sources, TLS, verification, allowlists, rate limits, events. */
-export { createAuthenticator } from './authenticate.js';
+export { createAuthenticator } from './http/authenticate.js';
 /** How core reads a framework's request. */
-export type { RawRequest, RequestAccessors } from './credentials.js';
-export type { ScopeGuard } from './guard.js';
+export type { RawRequest, RequestAccessors } from './http/credentials.js';
+/** Complete HTTP error responses (status, headers, problem+json body). */
+export type { ProblemResponse } from './http/problem.js';
+export { IP_NOT_ALLOWED, TLS_REQUIRED } from './http/problem.js';
+export { QUOTA_EXCEEDED_TYPE, quotaExceededProblem } from './http/rate-limit-problem.js';
+export { createRateLimitStep, type RateLimitResult, type RateLimitStep } from './http/rate-limit-step.js';
+/** Audit context of a request read through the accessors (route without query, client IP, capped user agent). */
+export { MAX_ROUTE_PATH_LENGTH, MAX_USER_AGENT_LENGTH, requestContext } from './http/request-events.js';
+export type { ScopeGuard } from './http/scope-guard.js';
 /** Scope guards: the response for a key lacking scopes, or none. */
-export { createScopeGuard } from './guard.js';
+export { createScopeGuard } from './http/scope-guard.js';
 /** Per-key IP allowlists: whether a client address may use a key. */
-export { ipAllowed } from './ip-allowlist.js';
+export { ipAllowed } from './key/allowlist.js';
 /** The key-management handler set and the body helpers its mounts use. */
 export {
   bodyParseFailure,
@@ -30,9 +35,6 @@ export {
   type ManagementResponse,
   readJsonBody,
 } from './management/index.js';
-/** Complete HTTP error responses (status, headers, problem+json body). */
-export type { ProblemResponse } from './problem.js';
-export { IP_NOT_ALLOWED, TLS_REQUIRED } from './problem.js';
 /** Rate limiting as the authenticator runs it, and its headers and 429 body. */
 export {
   formatRateLimit,
@@ -41,5 +43,3 @@ export {
   rateLimitHeaders,
 } from './rate-limit/headers.js';
 export type { MaybePromise } from './rate-limit/limiter.js';
-export { QUOTA_EXCEEDED_TYPE, quotaExceededProblem } from './rate-limit/problem.js';
-export { createRateLimitStep, type RateLimitResult, type RateLimitStep } from './rate-limit/step.js';

@@ -5,31 +5,27 @@
  * what framework adapters build on, in `@keygate/core/adapter`.
  */
 
-/** Options of every adapter's authentication middleware, and where keys may come from. */
-export type { AuthOptions } from './authenticate.js';
-export type { KeySource } from './credentials.js';
-export { DEFAULT_KEY_SOURCES } from './credentials.js';
-export type { KeyPowers, PowerField } from './delegation.js';
-/** The delegation rule: the field in which one key is more powerful than another. */
-export { exceedingPower } from './delegation.js';
 export type { KeygateErrorCode } from './errors.js';
 /** Errors. */
 export { isKeygateError, KeygateError } from './errors.js';
 export type { AuditEvent, AuditEventType, AuditListener, RequestContext } from './events.js';
 /** Audit events: the context of an event raised outside any request. */
 export { NO_REQUEST } from './events.js';
-/** Options of every adapter's `requireScopes`. */
-export type { ScopeGuardOptions } from './guard.js';
-export type { Hasher } from './hash.js';
-export type { HmacHasherOptions } from './hash-hmac.js';
-export { hmacSha256Hasher } from './hash-hmac.js';
-export type { ScryptHasherOptions } from './hash-scrypt.js';
+export type { Hasher } from './hashing/hasher.js';
+export type { HmacHasherOptions } from './hashing/hmac.js';
+export { hmacSha256Hasher } from './hashing/hmac.js';
+export type { ScryptHasherOptions } from './hashing/scrypt.js';
 /** Hashers: scrypt (default) and HMAC-SHA-256. */
-export { scryptHasher } from './hash-scrypt.js';
-/** Cross-instance cache invalidation: the bus contract of the `invalidation` option (see RedisInvalidationBus). */
-export type { CacheInvalidation, InvalidationHandlers } from './invalidation.js';
-
-export type { KeyParseError, KeyParseResult, ParsedKey } from './key-format.js';
+export { scryptHasher } from './hashing/scrypt.js';
+/** Options of every adapter's authentication middleware, and where keys may come from. */
+export type { AuthOptions } from './http/authenticate.js';
+export type { KeySource } from './http/credentials.js';
+export { DEFAULT_KEY_SOURCES } from './http/credentials.js';
+/** The stable `code` and body of keygate's problem+json responses. */
+export type { ProblemCode, ProblemDetails } from './http/problem.js';
+/** Options of every adapter's `requireScopes`. */
+export type { ScopeGuardOptions } from './http/scope-guard.js';
+export type { KeyParseError, KeyParseResult, ParsedKey } from './key/format.js';
 /** Key format: generation, parsing and scanner patterns. */
 export {
   assertPrefix,
@@ -42,24 +38,25 @@ export {
   MAX_KEY_LENGTH,
   MAX_PREFIX_LENGTH,
   parseKey,
-} from './key-format.js';
-export type { CreateKeyInput, UpdateKeyInput } from './key-input.js';
-/** Limits of per-key rate-limit policies and IP allowlists. */
-export { MAX_ALLOWED_IPS, MAX_KEY_RATE_LIMITS } from './key-limits.js';
-export type { KeyListState, KeyPage, ListKeysOptions } from './key-page.js';
-export type { Keygate, KeygateOptions } from './keygate.js';
+} from './key/format.js';
+export type { ApiKey, JsonValue, KeyRecord, KeyRecordPatch, RateLimitPolicy } from './key/record.js';
+export type { ScopeMatch } from './key/scopes.js';
+/** Scopes. */
+export { assertGrantableScope, assertRequirableScope, hasScopes } from './key/scopes.js';
 /** Creates a configured keygate instance. */
-export { createKeygate } from './keygate.js';
+export { createKeygate } from './keygate/create.js';
+export type { Keygate } from './keygate/instance.js';
+export type { KeygateOptions } from './keygate/options.js';
+export type { KeyPowers, PowerField } from './lifecycle/delegation.js';
+/** The delegation rule: the field in which one key is more powerful than another. */
+export { exceedingPower } from './lifecycle/delegation.js';
+export type { CreateKeyInput, UpdateKeyInput } from './lifecycle/input.js';
+/** Cross-instance cache invalidation: the bus contract of the `invalidation` option (see RedisInvalidationBus). */
+export type { CacheInvalidation, InvalidationHandlers } from './lifecycle/invalidation.js';
 /** The `lastUsed` option of createKeygate: `false`, or `{ intervalMs?, maxEntries? }`. */
-export type { LastUsedOptions } from './last-used.js';
-/** Options of every adapter's key-management routes. */
-export type {
-  ManagementAuthorize,
-  ManagementCaller,
-  ManagementGrant,
-  ManagementOptions,
-  MetadataPolicy,
-} from './management/index.js';
+export type { LastUsedOptions } from './lifecycle/last-used.js';
+/** Limits of per-key rate-limit policies and IP allowlists. */
+export { MAX_ALLOWED_IPS, MAX_KEY_RATE_LIMITS } from './lifecycle/limits.js';
 export type {
   Actor,
   ActorOptions,
@@ -70,22 +67,24 @@ export type {
   ListOptions,
   RotatedKey,
   RotateOptions,
-} from './manager.js';
+} from './lifecycle/manager.js';
 /** Key management. */
-export { KeyManager } from './manager.js';
-/** Stores and records. */
-export { MemoryStore } from './memory-store.js';
-/** The stable `code` and body of keygate's problem+json responses. */
-export type { ProblemCode, ProblemDetails } from './problem.js';
+export { KeyManager } from './lifecycle/manager.js';
+export type { KeyListState, KeyPage, ListKeysOptions } from './lifecycle/page.js';
+/** Options of every adapter's key-management routes. */
+export type {
+  ManagementAuthorize,
+  ManagementCaller,
+  ManagementGrant,
+  ManagementOptions,
+  MetadataPolicy,
+} from './management/index.js';
 /** Rate limiting: GCRA limiters and named policies (the `rateLimit` option of the adapters). */
 export type { PolicyState, RateLimitDecision, RateLimiter } from './rate-limit/limiter.js';
 export { MemoryRateLimiter, type MemoryRateLimiterOptions } from './rate-limit/memory-limiter.js';
 export type { FailedAuthLimitOptions, RateLimitOptions, StoreErrorPolicy } from './rate-limit/options.js';
-
-export type { ApiKey, JsonValue, KeyRecord, KeyRecordPatch, RateLimitPolicy } from './record.js';
-export type { ScopeMatch } from './scopes.js';
-/** Scopes. */
-export { assertGrantableScope, assertRequirableScope, hasScopes } from './scopes.js';
+/** Stores and records. */
+export { MemoryStore } from './stores/memory.js';
 export type {
   CreateRecordOptions,
   KeyStore,
@@ -94,6 +93,6 @@ export type {
   RecordPosition,
   RecordRotation,
   UpdateRecordOptions,
-} from './store.js';
+} from './stores/store.js';
 /** Verification results. */
-export type { VerifyFailureReason, VerifyResult } from './verify.js';
+export type { VerifyFailureReason, VerifyResult } from './verify/verifier.js';

@@ -1,11 +1,12 @@
 import { describe, expect, it, vi } from 'vitest';
 import { isKeygateError } from '../src/errors.js';
-import { hmacSha256Hasher } from '../src/hash-hmac.js';
-import { scryptHasher } from '../src/hash-scrypt.js';
-import { generateKey, parseKey } from '../src/key-format.js';
-import { createKeygate, type KeygateOptions } from '../src/keygate.js';
-import { MemoryStore } from '../src/memory-store.js';
-import { countingStore, keyFrom, setup } from './helpers.js';
+import { hmacSha256Hasher } from '../src/hashing/hmac.js';
+import { scryptHasher } from '../src/hashing/scrypt.js';
+import { generateKey, parseKey } from '../src/key/format.js';
+import { createKeygate } from '../src/keygate/create.js';
+import type { KeygateOptions } from '../src/keygate/options.js';
+import { MemoryStore } from '../src/stores/memory.js';
+import { countingStore, keyFrom, setup } from './support/helpers.js';
 
 const hasher = hmacSha256Hasher();
 

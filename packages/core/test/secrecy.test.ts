@@ -1,14 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { createAuthenticator } from '../src/authenticate.js';
-import { createCredentialReader, type RequestAccessors, resolveKeySources } from '../src/credentials.js';
-import { createScopeGuard } from '../src/guard.js';
-import { hmacSha256Hasher } from '../src/hash-hmac.js';
-import { scryptHasher } from '../src/hash-scrypt.js';
-import { KEY_CHECKSUM_LENGTH, parseKey } from '../src/key-format.js';
-import { createKeygate } from '../src/keygate.js';
-import { MemoryStore } from '../src/memory-store.js';
-import { assertGrantableScope, assertRequirableScope } from '../src/scopes.js';
-import { mutateAt, setup } from './helpers.js';
+import { hmacSha256Hasher } from '../src/hashing/hmac.js';
+import { scryptHasher } from '../src/hashing/scrypt.js';
+import { createAuthenticator } from '../src/http/authenticate.js';
+import { createCredentialReader, type RequestAccessors, resolveKeySources } from '../src/http/credentials.js';
+import { createScopeGuard } from '../src/http/scope-guard.js';
+import { KEY_CHECKSUM_LENGTH, parseKey } from '../src/key/format.js';
+import { assertGrantableScope, assertRequirableScope } from '../src/key/scopes.js';
+import { createKeygate } from '../src/keygate/create.js';
+import { runtimeOf } from '../src/keygate/instance.js';
+import { MemoryStore } from '../src/stores/memory.js';
+import { mutateAt, setup } from './support/helpers.js';
 
 interface TestRequest {
   rawHeaders: string[];
@@ -82,7 +83,7 @@ describe('secrecy', () => {
     const outputs: string[] = [];
     for (const variant of variants) {
       outputs.push(await capture(() => keygate.verify(variant)));
-      outputs.push(await capture(() => keygate.peek(variant)));
+      outputs.push(await capture(() => runtimeOf(keygate).peek(variant)));
       outputs.push(await auth({ rawHeaders: ['X-API-Key', variant] }));
       outputs.push(await auth({ rawHeaders: ['Authorization', `Bearer ${variant}`] }));
       outputs.push(await auth({ rawHeaders: [], query: { api_key: [variant, 1] } }));

@@ -1,6 +1,6 @@
 // What the CLI reads and writes, and the small text helpers its output shares.
-import type { ApiKey } from '../record.js';
-import { redactKeys } from '../redaction.js';
+import type { ApiKey } from '../key/record.js';
+import { redactKeys } from '../key/redaction.js';
 import type { Invocation } from './args.js';
 
 /** What the commands read from and write to. */

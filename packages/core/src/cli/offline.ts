@@ -1,8 +1,8 @@
 // Commands that need no store: `generate` and `hash`.
-import type { Hasher } from '../hash.js';
-import { hmacSha256Hasher } from '../hash-hmac.js';
-import { scryptHasher } from '../hash-scrypt.js';
-import { generateKey, parseKey } from '../key-format.js';
+import type { Hasher } from '../hashing/hasher.js';
+import { hmacSha256Hasher } from '../hashing/hmac.js';
+import { scryptHasher } from '../hashing/scrypt.js';
+import { generateKey, parseKey } from '../key/format.js';
 import { usage } from './args.js';
 import { type CliIo, printer, text, type Values } from './io.js';
 

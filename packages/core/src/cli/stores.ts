@@ -1,12 +1,13 @@
 // Opening a KeyStore from a `--store` URL. ioredis and pg are optional peer dependencies: each is
 // loaded only when a URL needs it.
-import type { Hasher } from '../hash.js';
-import { parseKey } from '../key-format.js';
-import { createKeygate, type Keygate } from '../keygate.js';
-import { PostgresStore } from '../postgres/store.js';
-import type { ApiKey } from '../record.js';
-import { RedisStore } from '../redis/store.js';
-import type { KeyStore } from '../store.js';
+import type { Hasher } from '../hashing/hasher.js';
+import { parseKey } from '../key/format.js';
+import type { ApiKey } from '../key/record.js';
+import { createKeygate } from '../keygate/create.js';
+import type { Keygate } from '../keygate/instance.js';
+import { PostgresStore } from '../stores/postgres/store.js';
+import { RedisStore } from '../stores/redis/store.js';
+import type { KeyStore } from '../stores/store.js';
 import { CliError, EXIT, usage } from './args.js';
 import { type CliIo, text, type Values } from './io.js';
 

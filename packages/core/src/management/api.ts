@@ -1,8 +1,8 @@
 import { KeygateError } from '../errors.js';
 import { NO_REQUEST } from '../events.js';
-import type { Actor } from '../manager.js';
-import { authProblems, insufficientScopeProblem, type ProblemResponse } from '../problem.js';
-import type { ApiKey } from '../record.js';
+import { authProblems, insufficientScopeProblem, type ProblemResponse } from '../http/problem.js';
+import type { ApiKey } from '../key/record.js';
+import type { Actor } from '../lifecycle/manager.js';
 import { isJsonContentType } from './body.js';
 import { currentKey } from './caller.js';
 import { type ManagementRequest, type ManagementResponse, NOT_JSON, problemResponse } from './http.js';

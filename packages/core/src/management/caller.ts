@@ -1,11 +1,12 @@
 // Who acts on the management routes: the calling key as the store has it NOW (not as the
 // verified-key cache remembers it), so a key revoked, expired, rotated or narrowed on any
 // instance is refused or bounded at once.
-import { ipAllowed } from '../ip-allowlist.js';
-import { isActive } from '../key-state.js';
-import type { Keygate } from '../keygate.js';
-import { authProblems, IP_NOT_ALLOWED, problem } from '../problem.js';
-import type { ApiKey } from '../record.js';
+
+import { authProblems, IP_NOT_ALLOWED, problem } from '../http/problem.js';
+import { ipAllowed } from '../key/allowlist.js';
+import type { ApiKey } from '../key/record.js';
+import { isActive } from '../key/state.js';
+import { type Keygate, runtimeOf } from '../keygate/instance.js';
 import type { ManagementResponse } from './http.js';
 
 /** The current record of a key presented to the routes, or the response refusing it. */
@@ -27,7 +28,7 @@ export async function currentKey(
   const problems = authProblems(realm);
   if (key === null) return refuse(problems.invalid);
   if (key.revokedAt !== null) return refuse(problems.revoked);
-  if (!isActive(key, keygate.now())) return refuse(problems.expired);
+  if (!isActive(key, runtimeOf(keygate).now())) return refuse(problems.expired);
   if (key.replacedBy !== null) return refuse(replaced(problems.invalid.headers));
   if (!ipAllowed(key, ip ?? undefined)) return refuse(IP_NOT_ALLOWED);
   return { ok: true, key };

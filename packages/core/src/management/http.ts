@@ -1,7 +1,7 @@
 // What the management handler takes and answers, and the responses it builds.
 import type { RequestContext } from '../events.js';
-import { type ProblemCode, problem } from '../problem.js';
-import type { ApiKey } from '../record.js';
+import { type ProblemCode, problem } from '../http/problem.js';
+import type { ApiKey } from '../key/record.js';
 
 /** One request to the management routes, as an adapter hands it over. */
 export interface ManagementRequest {

@@ -1,10 +1,10 @@
 // JSON bodies and query strings of the management routes → KeyManager input, and keys → JSON.
 // Dates travel as ISO 8601 strings, lifetimes as `expiresIn` in ms.
 import { KeygateError } from '../errors.js';
-import type { CreateKeyInput, UpdateKeyInput } from '../key-input.js';
-import type { ListKeysOptions } from '../key-page.js';
-import type { ApiKey, JsonValue } from '../record.js';
-import { quoteSafely } from '../redaction.js';
+import type { ApiKey, JsonValue } from '../key/record.js';
+import { quoteSafely } from '../key/redaction.js';
+import type { CreateKeyInput, UpdateKeyInput } from '../lifecycle/input.js';
+import type { ListKeysOptions } from '../lifecycle/page.js';
 import { safeFieldName } from './fields.js';
 import { type MetadataGrant, metadataToWrite } from './metadata.js';
 

@@ -1,7 +1,7 @@
 // Which key metadata the management routes may write: applications keep plan and role data in
 // metadata, so callers set none of it unless `allowMetadata` says so.
 import { KeygateError } from '../errors.js';
-import { quoteSafely } from '../redaction.js';
+import { quoteSafely } from '../key/redaction.js';
 import { safeFieldName } from './fields.js';
 
 /** The resolved `allowMetadata` option: no field, every field, or these top-level fields. */

@@ -1,9 +1,9 @@
-import { resolveRealm } from '../authenticate.js';
 import { KeygateError } from '../errors.js';
-import type { Keygate } from '../keygate.js';
+import { resolveRealm } from '../http/authenticate.js';
+import type { ApiKey, RateLimitPolicy } from '../key/record.js';
+import { assertRequirableScope, hasScopes } from '../key/scopes.js';
+import type { Keygate } from '../keygate/instance.js';
 import { resolvePolicySet } from '../rate-limit/options.js';
-import type { ApiKey, RateLimitPolicy } from '../record.js';
-import { assertRequirableScope, hasScopes } from '../scopes.js';
 
 /** Who is calling the management routes: the key the auth middleware attached, and the framework's request. */
 export interface ManagementCaller {

@@ -3,9 +3,9 @@
 // exceedingPower) bounds what each can see or do; changes carry the version the route read.
 import { KeygateError } from '../errors.js';
 import type { RequestContext } from '../events.js';
-import { isKeyId } from '../key-format.js';
-import type { Actor } from '../manager.js';
-import type { ApiKey } from '../record.js';
+import { isKeyId } from '../key/format.js';
+import type { ApiKey } from '../key/record.js';
+import type { Actor } from '../lifecycle/manager.js';
 import { jsonResponse, type ManagementResponse } from './http.js';
 import { createInput, keyJson, listQuery, rotateInput, selfJson, updateInput } from './input.js';
 import type { ResolvedManagementOptions } from './options.js';

@@ -15,7 +15,7 @@
 // q requests of a burst are admitted. The Lua script in ../redis/gcra.lua.ts applies the same
 // formulas; keep both in step.
 
-import type { RateLimitPolicy } from '../record.js';
+import type { RateLimitPolicy } from '../key/record.js';
 
 /** Microseconds per second. */
 export const MICROS = 1_000_000;

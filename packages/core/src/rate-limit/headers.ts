@@ -1,6 +1,6 @@
 // Response headers of draft-ietf-httpapi-ratelimit-headers-10 (RFC 9651 Structured Fields: a List
 // of Strings, the policy names, with parameters), and the legacy X-RateLimit-* trio on request.
-import type { RateLimitPolicy } from '../record.js';
+import type { RateLimitPolicy } from '../key/record.js';
 import type { PolicyState, RateLimitDecision } from './limiter.js';
 
 // An sf-string: quoted, with `\` and `"` escaped (policy names are validated to printable ASCII).

@@ -1,5 +1,5 @@
 import { KeygateError } from '../errors.js';
-import type { RateLimitPolicy } from '../record.js';
+import type { RateLimitPolicy } from '../key/record.js';
 
 /** A value now, or a promise of it: in-memory limiters answer synchronously, remote ones do not. */
 export type MaybePromise<T> = T | Promise<T>;

@@ -1,5 +1,5 @@
 import { KeygateError } from '../errors.js';
-import type { RateLimitPolicy } from '../record.js';
+import type { RateLimitPolicy } from '../key/record.js';
 import { decide } from './decision.js';
 import { assertCost, EMPTY_DECISION, type RateLimitDecision, type RateLimiter } from './limiter.js';
 import { type PolicyPlan, policyPlan } from './policy-plan.js';

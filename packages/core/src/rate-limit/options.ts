@@ -1,5 +1,5 @@
 import { KeygateError } from '../errors.js';
-import type { RateLimitPolicy } from '../record.js';
+import type { RateLimitPolicy } from '../key/record.js';
 import { formatRateLimitPolicy } from './headers.js';
 import { MAX_LIMIT, MAX_WINDOW_SECONDS, type RateLimiter } from './limiter.js';
 import { MemoryRateLimiter } from './memory-limiter.js';

@@ -1,7 +1,7 @@
 // A policy list compiled once for the decisions over it: validated, with the GCRA constants of
 // each policy and a string that identifies the definitions (for keys of caches that must tell a
 // changed policy from the old one).
-import type { RateLimitPolicy } from '../record.js';
+import type { RateLimitPolicy } from '../key/record.js';
 import { burstTolerance, emissionInterval } from './gcra.js';
 import { assertPolicies } from './limiter.js';
 

@@ -1,0 +1,46 @@
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import { KeygateError } from '../errors.js';
+import type { Hasher } from './hasher.js';
+
+/** Options of the HMAC-SHA-256 hasher. */
+export interface HmacHasherOptions {
+  /** Server-side secret mixed into every hash, kept outside the key store (≥ 32 bytes). Default: none. */
+  pepper?: string | Uint8Array;
+  /** A short public name for the pepper, stored in each hash so a pepper change is detected. Default `default`, or `none` without a pepper. */
+  pepperId?: string;
+}
+
+const TAG = 'hmac-sha256';
+const PEPPER_ID_RE = /^[A-Za-z0-9_-]{1,32}$/;
+
+/**
+ * HMAC-SHA-256 of the secret, keyed with an optional pepper, stored as `hmac-sha256$<pepperId>$<base64url>`.
+ * No KDF cost: fit for 256-bit random secrets (see docs/security.md).
+ */
+export function hmacSha256Hasher(options: HmacHasherOptions = {}): Hasher {
+  const pepper = options.pepper === undefined ? Buffer.alloc(0) : Buffer.from(options.pepper);
+  if (options.pepper !== undefined && pepper.length < 32) {
+    throw new KeygateError('invalid_options', 'hmacSha256Hasher: a pepper must be at least 32 bytes.');
+  }
+  const pepperId = options.pepperId ?? (pepper.length > 0 ? 'default' : 'none');
+  if (!PEPPER_ID_RE.test(pepperId)) {
+    throw new KeygateError('invalid_options', 'hmacSha256Hasher: pepperId must be 1-32 characters of [A-Za-z0-9_-].');
+  }
+  const head = `${TAG}$${pepperId}$`;
+  const digest = (secret: string) => createHmac('sha256', pepper).update(secret).digest();
+  return Object.freeze({
+    algorithm: TAG,
+    async hash(secret: string) {
+      return head + digest(secret).toString('base64url');
+    },
+    async verify(secret: string, stored: string) {
+      if (!stored.startsWith(head)) return false;
+      const expected = Buffer.from(stored.slice(head.length), 'base64url');
+      const actual = digest(secret);
+      return expected.length === actual.length && timingSafeEqual(expected, actual);
+    },
+    needsRehash(stored: string) {
+      return !stored.startsWith(head);
+    },
+  });
+}

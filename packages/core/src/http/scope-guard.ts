@@ -1,0 +1,37 @@
+import { KeygateError } from '../errors.js';
+import type { ApiKey } from '../key/record.js';
+import { assertRequirableScope, hasScopes, type ScopeMatch } from '../key/scopes.js';
+import { resolveRealm } from './authenticate.js';
+import { authProblems, insufficientScopeProblem, type ProblemResponse } from './problem.js';
+
+/** Options of a scope guard. */
+export interface ScopeGuardOptions {
+  /** Whether the key needs all of the scopes or any one. Default `all`. */
+  match?: ScopeMatch;
+  /** Realm of the challenge, as given to the authentication middleware. Default `api`. */
+  realm?: string;
+}
+
+/** Checks the key attached to a request: undefined when it may pass, else the response to send. */
+export type ScopeGuard = (key: ApiKey | null | undefined) => ProblemResponse | undefined;
+
+/**
+ * Builds a guard requiring scopes. Scopes are validated now, so a typo fails at startup.
+ * A request with no key gets 401; a key lacking scopes gets 403 naming them.
+ */
+export function createScopeGuard(scopes: string | readonly string[], options: ScopeGuardOptions = {}): ScopeGuard {
+  const required = Object.freeze(typeof scopes === 'string' ? [scopes] : [...scopes]);
+  if (required.length === 0)
+    throw new KeygateError('invalid_options', 'keygate: requireScopes() needs at least one scope.');
+  for (const scope of required) assertRequirableScope(scope);
+  const match = options.match ?? 'all';
+  if (match !== 'all' && match !== 'any')
+    throw new KeygateError('invalid_options', "keygate: `match` is 'all' or 'any'.");
+  const realm = resolveRealm(options.realm);
+  const missing = authProblems(realm).missing;
+  const forbidden = insufficientScopeProblem(realm, required, match);
+  return (key) => {
+    if (!key) return missing;
+    return hasScopes(key.scopes, required, match) ? undefined : forbidden;
+  };
+}

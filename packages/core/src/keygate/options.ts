@@ -1,0 +1,76 @@
+import type { AuditListener } from '../events.js';
+import type { Hasher } from '../hashing/hasher.js';
+import type { CacheInvalidation } from '../lifecycle/invalidation.js';
+import type { LastUsedOptions } from '../lifecycle/last-used.js';
+import type { KeyStore } from '../stores/store.js';
+
+/** Options of {@link createKeygate}. Only `store` is required. */
+export interface KeygateOptions {
+  /** Where key records live. */
+  store: KeyStore;
+  /** Prefix of new keys, e.g. `sk_live`. Default `kg`. */
+  prefix?: string;
+  /** Prefixes accepted at verification; must include `prefix`. Default: `[prefix]`. */
+  acceptedPrefixes?: readonly string[];
+  /**
+   * Hashes new secrets. Default `hmacSha256Hasher()`: a key's 256-bit random secret needs no slow
+   * KDF (see docs/security.md); pass `scryptHasher()` for one anyway.
+   */
+  hasher?: Hasher;
+  /**
+   * Further hashers able to verify older stored hashes (e.g. after switching algorithm); a key
+   * verified with one is re-hashed with `hasher`. Default `[scryptHasher()]` with the default hasher, else none.
+   */
+  legacyHashers?: readonly Hasher[];
+  /**
+   * The verified-key cache; `false` turns it off. `connections`: remember per client connection the
+   * digest of the key it last presented with success, so keep-alive requests skip SHA-256 (the key
+   * then stays in memory while its connection is open). Default `{ max: 100_000, ttlMs: 60_000, connections: true }`:
+   * a cached key takes under 600 bytes, and one past its TTL is re-read from the store but not hashed again.
+   */
+  cache?: false | { max?: number; ttlMs?: number; connections?: boolean };
+  /**
+   * Bounds on hashing caused by wrong keys: a failed key is remembered for `rememberMs`, and a
+   * client may have `maxPerId` failed secrets per key id per `windowMs`. Defaults:
+   * `{ rememberMs: 60_000, maxPerId: 10, windowMs: 60_000, maxEntries: 10_000 }`.
+   */
+  failures?: { rememberMs?: number; maxPerId?: number; windowMs?: number; maxEntries?: number };
+  /**
+   * Bounds on hashing (verification, creation, rotation), shared fairly between clients: at most
+   * `maxConcurrent` at once; waiting, at most `maxQueue` in all and `maxQueuePerClient` per client,
+   * each for at most `maxWaitMs` (then "busy", 503). Defaults: `{ maxConcurrent:
+   * os.availableParallelism(), maxQueue: 1000, maxQueuePerClient: 100, maxWaitMs: 1000 }`.
+   */
+  kdf?: { maxConcurrent?: number; maxQueue?: number; maxQueuePerClient?: number; maxWaitMs?: number };
+  /** Called when a stale stored hash could not be upgraded. Default: ignore. */
+  onRehashError?: (error: unknown) => void;
+  /** Clock in ms since the epoch, for tests. Default `Date.now`. */
+  now?: () => number;
+  /** Receives audit events (key created, updated, revoked, rotated…); a throw is caught and logged. Default: none. */
+  onEvent?: AuditListener;
+  /**
+   * Most active (neither revoked nor expired) keys one owner may hold; `keys.create` beyond it
+   * throws `limit_exceeded`. Keys in a rotation grace period count: a rotation with a grace period
+   * may take the owner to the cap plus one, no further (one without a grace period is never refused).
+   * Default: no cap.
+   */
+  maxKeysPerOwner?: number;
+  /** Longest grace period `keys.rotate` may give the old key, in ms. Default 7 days. */
+  maxGracePeriodMs?: number;
+  /**
+   * Records `lastUsedAt` on successful verifications (cache hits included) with at most one store
+   * write per key per `intervalMs`, in the background and in batches (`touchMany` where the store
+   * has it): a slow or failing store never delays a request (failures go to `onError`).
+   * `maxEntries` bounds the keys remembered per interval. `false` turns it off.
+   * Default `{ intervalMs: 60_000, maxEntries: 100_000 }`.
+   */
+  lastUsed?: LastUsedOptions;
+  /**
+   * Cross-instance cache invalidation (e.g. `RedisInvalidationBus` of `@keygate/core/redis`): every
+   * change made through `keys` publishes the key id and every subscribed instance drops it from its
+   * cache. Without it, other instances see a revocation once their cache entry expires. Default: none.
+   */
+  invalidation?: CacheInvalidation;
+  /** Receives background failures: last-used writes and invalidation publishing. Never given a key. Default: `console.error`. */
+  onError?: (error: unknown) => void;
+}

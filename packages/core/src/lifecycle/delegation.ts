@@ -1,0 +1,70 @@
+// The delegation rule: a key acting on other keys can never create, change, reveal or remove
+// anything more powerful than itself. "More powerful" is judged here and nowhere else.
+import { ipRangeWithin } from '../key/ip.js';
+import type { KeyRecord, RateLimitPolicy } from '../key/record.js';
+import { coversGrant } from '../key/scopes.js';
+
+/** What the delegation rule compares: what a key may do, until when, from where and how often. */
+export type KeyPowers = Readonly<Pick<KeyRecord, 'expiresAt' | 'allowedIps' | 'rateLimits'>> & {
+  readonly scopes: readonly string[];
+};
+
+/** A field in which one key is more powerful than another. */
+export type PowerField = 'scopes' | 'expiresAt' | 'allowedIps' | 'rateLimits';
+
+/**
+ * The delegation rule: the first field in which `target` is more powerful than `holder`, or
+ * undefined when it is not (then `holder` may create, see, change or remove it):
+ * - scopes: `holder` grants every scope of `target`, wildcards included;
+ * - expiry: when `holder` expires, `target` expires too, no later;
+ * - IP allowlist: when `holder` has one, `target` has one whose every entry lies within it;
+ * - rate limits: when `holder` is limited, `target` has, for each of `holder`'s policies, one no
+ *   looser (no higher limit, no higher rate). `rateLimits: null` means the application's default
+ *   policies: pass them as `defaultRateLimits`; unknown (the default), null is only as strict as null.
+ *
+ * @example
+ * exceedingPower(caller, { scopes: ['admin:*'], expiresAt: null, allowedIps: null, rateLimits: null });
+ * // 'scopes' for a caller holding only `keys:manage`
+ */
+export function exceedingPower(
+  holder: KeyPowers,
+  target: KeyPowers,
+  defaultRateLimits?: readonly RateLimitPolicy[],
+): PowerField | undefined {
+  if (!target.scopes.every((scope) => coversGrant(holder.scopes, scope))) return 'scopes';
+  if (holder.expiresAt !== null && (target.expiresAt === null || target.expiresAt > holder.expiresAt)) {
+    return 'expiresAt';
+  }
+  const ranges = holder.allowedIps;
+  if (
+    ranges !== null &&
+    (target.allowedIps === null || !target.allowedIps.every((entry) => withinAny(entry, ranges)))
+  ) {
+    return 'allowedIps';
+  }
+  if (!limitsNoLooser(holder.rateLimits, target.rateLimits, defaultRateLimits)) return 'rateLimits';
+  return undefined;
+}
+
+function withinAny(entry: string, ranges: readonly string[]): boolean {
+  return ranges.some((range) => ipRangeWithin(entry, range));
+}
+
+function limitsNoLooser(
+  holder: readonly RateLimitPolicy[] | null,
+  target: readonly RateLimitPolicy[] | null,
+  defaults: readonly RateLimitPolicy[] | undefined,
+): boolean {
+  const own = holder ?? defaults;
+  if (own === undefined) return target === null; // both on the defaults, which are unknown
+  if (own.length === 0) return true; // the holder is not limited
+  const theirs = target ?? defaults;
+  if (theirs === undefined) return false;
+  return own.every((policy) => theirs.some((candidate) => noLooser(candidate, policy)));
+}
+
+// A GCRA policy admits at most limit + (t / window) * limit requests in any t seconds: `a` admits
+// no more than `b` at every t when its burst (limit) and its rate (limit / window) are no higher.
+function noLooser(a: RateLimitPolicy, b: RateLimitPolicy): boolean {
+  return a.limit <= b.limit && a.limit * b.windowSeconds <= b.limit * a.windowSeconds;
+}

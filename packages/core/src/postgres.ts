@@ -1,0 +1,6 @@
+/** @keygate/core/postgres: a PostgreSQL key store on pg. */
+
+/** The table's migration (idempotent DDL): `postgresMigration({ schema, table })`, or the default `POSTGRES_MIGRATION_SQL`. */
+export { POSTGRES_MIGRATION_SQL, type PostgresTableOptions, postgresMigration } from './stores/postgres/migration.js';
+/** A KeyStore on PostgreSQL: parameterised queries, atomic per-owner cap under an advisory lock. */
+export { PostgresStore, type PostgresStoreOptions } from './stores/postgres/store.js';

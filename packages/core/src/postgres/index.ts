@@ -1,6 +1,0 @@
-/** @keygate/core/postgres: a PostgreSQL key store on pg. */
-
-/** The table's migration (idempotent DDL): `postgresMigration({ schema, table })`, or the default `POSTGRES_MIGRATION_SQL`. */
-export { POSTGRES_MIGRATION_SQL, type PostgresTableOptions, postgresMigration } from './migration.js';
-/** A KeyStore on PostgreSQL: parameterised queries, atomic per-owner cap under an advisory lock. */
-export { PostgresStore, type PostgresStoreOptions } from './store.js';

@@ -1,0 +1,248 @@
+import type { Cluster, Redis } from 'ioredis';
+import { KeygateError } from '../../errors.js';
+import type { RateLimitPolicy } from '../../key/record.js';
+import { DenyCache, denyKeyOf } from '../deny-cache.js';
+import { assertCost, EMPTY_DECISION, type RateLimitDecision, type RateLimiter } from '../limiter.js';
+import { policyPlan } from '../policy-plan.js';
+import { RateLimitBatch } from './batch.js';
+import { GCRA_LUA } from './gcra.lua.js';
+import { keySlot } from './key-slot.js';
+
+/** Options of {@link RedisRateLimiter}. */
+export interface RedisRateLimiterOptions {
+  /** An ioredis `Redis` or `Cluster`; {@link createRateLimitRedisClient} makes one with fitting settings. */
+  client: Redis | Cluster;
+  /** Prefix of every key, before the `{subject}` hash tag; no braces. Default `keygate:rl:`. */
+  keyPrefix?: string;
+  /** Longest wait for Redis per call, connecting included, in ms; then the call fails (see `onStoreError`). Default 100. */
+  timeoutMs?: number;
+  /**
+   * Most refusals remembered in this process (see below), each a few hundred bytes; past it the
+   * oldest is forgotten. Default 10 000; 0 turns the deny cache off.
+   */
+  denyCacheSize?: number;
+}
+
+// The script's command name on the client (ioredis `defineCommand`: EVALSHA, EVAL on NOSCRIPT).
+const COMMAND = 'keygateGcraV2';
+const MAX_SUBJECT_LENGTH = 512;
+
+type GcraClient = { [COMMAND](...args: (string | number)[]): Promise<unknown> };
+
+/**
+ * A {@link RateLimiter} on Redis (standalone or Cluster) through ioredis, shared by every instance
+ * of an app. The calls of one event-loop turn are sent together, after the turn's I/O callbacks
+ * (`setImmediate`): one round trip and one Lua script run per hash slot, which decides them in the
+ * order they were made, each exactly as if sent alone at that instant. Time comes from Redis
+ * `TIME`; all keys of a subject are in one hash slot (`<prefix>{<subject>}:<policy>`); idle keys
+ * expire by themselves.
+ *
+ * A refusal is remembered (per subject and policy definition, bounded by `denyCacheSize`) with the
+ * TATs it reported: until the refused request could pass, any request those TATs refuse is
+ * refused here without a round trip. That is exact: no instance can make a TAT earlier, so Redis
+ * would refuse it too; a request the remembered TATs would admit still asks Redis.
+ *
+ * No call waits longer than `timeoutMs` once sent; while the client is not connected calls fail at
+ * once instead of queueing. Calls reject with KeygateError `store_unavailable` (or the Redis
+ * error); an invalid subject, cost or policy throws `invalid_input` synchronously.
+ */
+export class RedisRateLimiter implements RateLimiter {
+  readonly #client: Redis | Cluster;
+  readonly #prefix: string;
+  readonly #timeoutMs: number;
+  readonly #timeoutError: KeygateError;
+  // The client itself fails a command after at most timeoutMs (ioredis `commandTimeout`): no timer of ours needed.
+  readonly #clientTimesOut: boolean;
+  #ready: Promise<void> | undefined;
+  readonly #deny: DenyCache | undefined;
+  // The calls of this turn, not sent yet: one batch on a standalone Redis, one per hash slot on a Cluster.
+  #batch: RateLimitBatch | undefined;
+  #slots = new Map<number, RateLimitBatch>();
+  #flushing = false;
+
+  constructor(options: RedisRateLimiterOptions) {
+    const { client } = options ?? {};
+    if (typeof client?.defineCommand !== 'function' || typeof client.status !== 'string') {
+      fail('`client` must be an ioredis Redis or Cluster (see createRateLimitRedisClient()).');
+    }
+    const prefix = options.keyPrefix ?? 'keygate:rl:';
+    if (typeof prefix !== 'string' || prefix.length > 128 || /[{}]/.test(prefix)) {
+      fail(
+        '`keyPrefix` must be a string of at most 128 characters without `{` or `}` (they would change the hash slot).',
+      );
+    }
+    const timeoutMs = options.timeoutMs ?? 100;
+    if (!Number.isInteger(timeoutMs) || timeoutMs < 1 || timeoutMs > 60_000) {
+      fail(`\`timeoutMs\` must be an integer from 1 to 60000 (received ${String(timeoutMs)}).`);
+    }
+    const denyCacheSize = options.denyCacheSize ?? 10_000;
+    if (!Number.isInteger(denyCacheSize) || denyCacheSize < 0) {
+      fail(`\`denyCacheSize\` must be an integer of at least 0 (received ${String(denyCacheSize)}).`);
+    }
+    this.#deny = denyCacheSize > 0 ? new DenyCache(denyCacheSize) : undefined;
+    this.#client = client;
+    this.#prefix = prefix;
+    this.#timeoutMs = timeoutMs;
+    this.#timeoutError = new KeygateError('store_unavailable', `keygate: Redis did not answer within ${timeoutMs} ms.`);
+    const commandTimeout = client.isCluster ? undefined : (client as Redis).options.commandTimeout;
+    this.#clientTimesOut = typeof commandTimeout === 'number' && commandTimeout > 0 && commandTimeout <= timeoutMs;
+    if (typeof (client as unknown as Partial<GcraClient>)[COMMAND] !== 'function') {
+      client.defineCommand(COMMAND, { lua: GCRA_LUA });
+    }
+  }
+
+  /** Admits and counts a request of `cost` units on every policy, or denies it and counts nothing. */
+  consume(subject: string, policies: readonly RateLimitPolicy[], cost = 1): Promise<RateLimitDecision> {
+    return this.#decide(subject, policies, cost, false);
+  }
+
+  /** The decision `consume` would make now, counting nothing. */
+  check(subject: string, policies: readonly RateLimitPolicy[], cost = 1): Promise<RateLimitDecision> {
+    return this.#decide(subject, policies, cost, true);
+  }
+
+  /** The Redis key holding one policy's TAT for a subject. */
+  keyOf(subject: string, policyName: string): string {
+    return `${this.#prefix}{${subject}}:${policyName}`;
+  }
+
+  #decide(
+    subject: string,
+    policies: readonly RateLimitPolicy[],
+    cost: number,
+    dry: boolean,
+  ): Promise<RateLimitDecision> {
+    if (typeof subject !== 'string' || subject.length === 0 || subject.length > MAX_SUBJECT_LENGTH) {
+      throw new KeygateError('invalid_input', `keygate: a rate-limit subject is 1-${MAX_SUBJECT_LENGTH} characters.`);
+    }
+    assertCost(cost);
+    const plan = policyPlan(policies);
+    if (plan.names.length === 0) return Promise.resolve(EMPTY_DECISION);
+    let denyKey: string | undefined;
+    const deny = this.#deny;
+    if (deny !== undefined && deny.size > 0) {
+      denyKey = denyKeyOf(subject, plan);
+      const refusal = deny.refuse(denyKey, plan, cost, performance.now());
+      if (refusal !== undefined) return Promise.resolve(refusal);
+    }
+    return new Promise((resolve, reject) => {
+      this.#batchOf(subject).add({ subject, plan, cost, dry, denyKey, resolve, reject });
+    });
+  }
+
+  // The batch of this turn a call on `subject` joins; the first call of a turn schedules the send.
+  #batchOf(subject: string): RateLimitBatch {
+    if (!this.#flushing) {
+      this.#flushing = true;
+      setImmediate(this.#flush);
+    }
+    if (!this.#client.isCluster) {
+      this.#batch ??= new RateLimitBatch();
+      return this.#batch;
+    }
+    const slot = keySlot(this.keyOf(subject, ''));
+    let batch = this.#slots.get(slot);
+    if (batch === undefined) {
+      batch = new RateLimitBatch();
+      this.#slots.set(slot, batch);
+    }
+    return batch;
+  }
+
+  // Sends this turn's batches, each as one script run.
+  readonly #flush = (): void => {
+    this.#flushing = false;
+    // Before anything is sent: the script's TIME is no earlier, which the deny cache relies on.
+    const since = performance.now();
+    const batch = this.#batch;
+    this.#batch = undefined;
+    if (batch !== undefined) this.#sendBatch(batch, since);
+    if (this.#slots.size > 0) {
+      const slots = this.#slots;
+      this.#slots = new Map();
+      for (const slotBatch of slots.values()) this.#sendBatch(slotBatch, since);
+    }
+  };
+
+  // Runs the script once for `batch`, within the timeout, and settles its calls.
+  #sendBatch(batch: RateLimitBatch, since: number): void {
+    const args = batch.args(this.#keyOf);
+    const client = this.#client;
+    // The common case, kept to one promise: the client's own commandTimeout bounds the wait.
+    const reply =
+      this.#clientTimesOut && client.status === 'ready'
+        ? (client as unknown as GcraClient)[COMMAND](...args)
+        : this.#send(args);
+    reply.then(
+      (value) => {
+        try {
+          batch.settle(value, since, this.#deny);
+        } catch (error) {
+          batch.fail(error);
+        }
+      },
+      (error: unknown) => batch.fail(this.#timedOut(error)),
+    );
+  }
+
+  readonly #keyOf = (subject: string, policyName: string): string => this.keyOf(subject, policyName);
+
+  // ioredis' `Command timed out` becomes the same `store_unavailable` as a timeout of ours.
+  #timedOut(error: unknown): unknown {
+    return error instanceof Error && error.message === 'Command timed out' ? this.#timeoutError : error;
+  }
+
+  // Sends the script, bounded by the timeout; never queues behind a connection that is down.
+  #send(args: (string | number)[]): Promise<unknown> {
+    const client = this.#client;
+    const run = () => (client as unknown as GcraClient)[COMMAND](...args);
+    const status = client.status;
+    if (status === 'ready') return this.#bounded(run, undefined);
+    if (status === 'wait') client.connect().catch(() => {});
+    if (status === 'wait' || status === 'connecting' || status === 'connect')
+      return this.#bounded(run, this.#whenReady());
+    return Promise.reject(new KeygateError('store_unavailable', `keygate: Redis is not connected (${status}).`));
+  }
+
+  // Runs `start` (after `ready`, when given) and settles with it, or rejects once timeoutMs have passed.
+  #bounded(start: () => Promise<unknown>, ready: Promise<void> | undefined): Promise<unknown> {
+    return new Promise((resolve, reject) => {
+      let settled = false;
+      const timer = setTimeout(() => {
+        settled = true;
+        reject(this.#timeoutError);
+      }, this.#timeoutMs);
+      const finish = (ok: boolean, value: unknown) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        if (ok) resolve(value);
+        else reject(value);
+      };
+      const send = () => {
+        if (settled) return;
+        start().then(
+          (value) => finish(true, value),
+          (error: unknown) => finish(false, error),
+        );
+      };
+      if (ready === undefined) send();
+      else ready.then(send);
+    });
+  }
+
+  // One shared promise per connection attempt, resolved on the client's next `ready`.
+  #whenReady(): Promise<void> {
+    this.#ready ??= new Promise<void>((resolve) => {
+      this.#client.once('ready', () => {
+        this.#ready = undefined;
+        resolve();
+      });
+    });
+    return this.#ready;
+  }
+}
+
+function fail(message: string): never {
+  throw new KeygateError('invalid_options', `keygate: ${message}`);
+}

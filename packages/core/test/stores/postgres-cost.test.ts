@@ -1,0 +1,138 @@
+// What PostgresStore's reads and writes cost, measured in rows touched rather than time: an owner
+// with 20,000 revoked keys must list its active keys and create a key at the cost of an owner
+// with 3. Each statement the store sends is recorded, then replayed under EXPLAIN ANALYZE (rolled
+// back), and the rows every plan node read are summed.
+import type pg from 'pg';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { postgresSchema } from '../../../../test/support/postgres.js';
+import { PostgresStore } from '../../src/postgres.js';
+import { makeRecord } from './conformance.js';
+
+const db = postgresSchema({ max: 4 });
+const table = 'cost_keys';
+const { schema } = db;
+const qualified = `"${schema}"."${table}"`;
+const T0 = Date.UTC(2025, 0, 15, 9, 30, 12, 345);
+const at = (s: number) => new Date(T0 + s * 1000);
+const REVOKED_KEYS = 20_000;
+// Both owners' active keys sit at these offsets (seconds), among the heavy owner's revoked ones.
+const ACTIVE_AT_SECONDS = [5_000, 10_000, 15_000];
+const HEAVY = 'owner-heavy';
+const LIGHT = 'owner-light';
+let pool: pg.Pool;
+
+beforeAll(async () => {
+  pool = db.pool();
+  const store = new PostgresStore({ pool, schema, table });
+  await store.migrate();
+  // One revoked key a second, the heavy owner's whole history, in one statement.
+  await pool.query(
+    `INSERT INTO ${qualified} (id, owner, prefix, hash, name, created_at, revoked_at)
+     SELECT 'rv' || lpad(g::text, 10, '0'), $1, 'kg_test', 'hmac-sha256$seed', 'revoked',
+       $2::timestamptz + g * interval '1 second', $2::timestamptz + g * interval '1 second' + interval '1 hour'
+     FROM generate_series(1, $3::int) AS g`,
+    [HEAVY, at(0).toISOString(), REVOKED_KEYS],
+  );
+  for (const owner of [HEAVY, LIGHT]) {
+    for (const s of ACTIVE_AT_SECONDS) await store.create(makeRecord({ owner, createdAt: at(s) }));
+  }
+  await pool.query(`ANALYZE ${qualified}`);
+});
+
+describe('PostgresStore cost with a long revoked history', () => {
+  it('lists a page of active keys touching as many rows for 20,000 revoked keys as for none', async () => {
+    const list = (owner: string) => (store: PostgresStore) =>
+      store.listByOwner(owner, { limit: 10, activeAt: at(REVOKED_KEYS + 7_200).getTime() });
+    const heavy = await measure(list(HEAVY));
+    const light = await measure(list(LIGHT));
+    expect(heavy.result.records).toHaveLength(ACTIVE_AT_SECONDS.length);
+    expect(light.result.records).toHaveLength(ACTIVE_AT_SECONDS.length);
+    expect(heavy.rowsTouched).toBe(light.rowsTouched);
+    expect(heavy.rowsTouched).toBeLessThan(100);
+  });
+
+  it('creates a key under maxActivePerOwner touching as many rows for 20,000 revoked keys as for none', async () => {
+    const create = (owner: string) => (store: PostgresStore) =>
+      store.create(makeRecord({ owner, createdAt: at(REVOKED_KEYS + 7_200) }), { maxActivePerOwner: 10 });
+    const heavy = await measure(create(HEAVY));
+    const light = await measure(create(LIGHT));
+    expect(heavy.rowsTouched).toBe(light.rowsTouched);
+    expect(heavy.rowsTouched).toBeLessThan(100);
+  });
+});
+
+/** A statement the store sent. */
+interface Recorded {
+  readonly text: string;
+  readonly values: unknown[];
+}
+
+// Runs `operation` on a store whose pool records every statement, then sums the rows touched by
+// replaying each SELECT, INSERT or UPDATE (a WITH included). The replay sees the state after the
+// operation (e.g. the created key exists), alike for both owners compared.
+async function measure<T>(
+  operation: (store: PostgresStore) => Promise<T>,
+): Promise<{ result: T; rowsTouched: number; statements: Recorded[] }> {
+  const statements: Recorded[] = [];
+  const store = new PostgresStore({ pool: recordingPool(pool, statements), schema, table });
+  const result = await operation(store);
+  let rowsTouched = 0;
+  for (const statement of statements) {
+    if (/^\s*(SELECT|INSERT|UPDATE|WITH)\b/i.test(statement.text)) rowsTouched += await replay(statement);
+  }
+  return { result, rowsTouched, statements };
+}
+
+// A stand-in for a pg Pool that delegates to `real` (and to its clients) and records each statement.
+function recordingPool(real: pg.Pool, statements: Recorded[]): pg.Pool {
+  const recorded = (target: pg.Pool | pg.PoolClient) => (text: string, values?: unknown[]) => {
+    statements.push({ text, values: values ?? [] });
+    return target.query(text, values);
+  };
+  const recorder = {
+    query: recorded(real),
+    connect: async () => {
+      const client = await real.connect();
+      return {
+        query: recorded(client),
+        on: (event: 'error', listener: (error: Error) => void) => client.on(event, listener),
+        removeListener: (event: 'error', listener: (error: Error) => void) => client.removeListener(event, listener),
+        release: (error?: Error | boolean) => client.release(error),
+      };
+    },
+  };
+  return recorder as unknown as pg.Pool;
+}
+
+// The rows one statement touches, from EXPLAIN ANALYZE inside a transaction that is rolled back.
+async function replay({ text, values }: Recorded): Promise<number> {
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN');
+    const { rows } = await client.query<{ 'QUERY PLAN': [{ Plan: PlanNode }] }>(
+      `EXPLAIN (ANALYZE, FORMAT JSON) ${text}`,
+      values,
+    );
+    return rowsRead((rows[0] as { 'QUERY PLAN': [{ Plan: PlanNode }] })['QUERY PLAN'][0].Plan);
+  } finally {
+    await client.query('ROLLBACK');
+    client.release();
+  }
+}
+
+/** The fields of an EXPLAIN (ANALYZE, FORMAT JSON) plan node that count rows. */
+interface PlanNode {
+  'Actual Rows': number;
+  'Actual Loops': number;
+  'Rows Removed by Filter'?: number;
+  'Rows Removed by Index Recheck'?: number;
+  Plans?: PlanNode[];
+}
+
+// Rows produced or discarded by every node of a plan: per-loop figures times the loops.
+function rowsRead(node: PlanNode): number {
+  const perLoop =
+    node['Actual Rows'] + (node['Rows Removed by Filter'] ?? 0) + (node['Rows Removed by Index Recheck'] ?? 0);
+  const own = perLoop * node['Actual Loops'];
+  return own + (node.Plans ?? []).reduce((sum, child) => sum + rowsRead(child), 0);
+}
