@@ -10,13 +10,14 @@ export type { Authenticate, AuthOutcome } from './http/authenticate.js';
 export { createAuthenticator } from './http/authenticate.js';
 /** How core reads a framework's request. */
 export type { RawRequest, RequestAccessors } from './http/credentials.js';
-/** Complete HTTP error responses (status, headers, problem+json body). */
 export type { ProblemResponse } from './http/problem.js';
 export { IP_NOT_ALLOWED, TLS_REQUIRED } from './http/problem.js';
 export { QUOTA_EXCEEDED_TYPE, quotaExceededProblem } from './http/rate-limit-problem.js';
 export { createRateLimitStep, type RateLimitResult, type RateLimitStep } from './http/rate-limit-step.js';
 /** Audit context of a request read through the accessors (route without query, client IP, capped user agent). */
 export { MAX_ROUTE_PATH_LENGTH, MAX_USER_AGENT_LENGTH, requestContext } from './http/request-events.js';
+/** Every HTTP answer keygate gives (status, headers, body as a value and as JSON text); errors are problem+json. */
+export type { KeygateResponse } from './http/response.js';
 export type { ScopeGuard } from './http/scope-guard.js';
 /** Scope guards: the response for a key lacking scopes, or none. */
 export { createScopeGuard } from './http/scope-guard.js';

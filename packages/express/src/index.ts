@@ -4,10 +4,11 @@
  */
 
 import type { ApiKey, AuthOptions, ScopeGuardOptions } from '@keygate/core';
-import { type AuthOutcome, createAuthenticator, createScopeGuard, type ProblemResponse } from '@keygate/core/adapter';
+import { type AuthOutcome, createAuthenticator, createScopeGuard } from '@keygate/core/adapter';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { accessors } from './accessors.js';
 import { attachKey } from './attach.js';
+import { send } from './send.js';
 
 declare global {
   namespace Express {
@@ -49,10 +50,6 @@ function finish(outcome: AuthOutcome, req: Request, res: Response, next: NextFun
   if (outcome.headers) res.set(outcome.headers);
   if (outcome.key) attachKey(req, outcome.key);
   next();
-}
-
-function send(res: Response, problem: ProblemResponse): void {
-  res.status(problem.status).set(problem.headers).send(problem.json);
 }
 
 /** Key-management routes (`/keys`…) as an Express router, to mount after `apiKeyAuth`. */

@@ -1,14 +1,9 @@
 import type { IncomingMessage } from 'node:http';
 import type { ManagementOptions } from '@keygate/core';
-import {
-  bodyParseFailure,
-  createManagementApi,
-  isJsonContentType,
-  type ManagementResponse,
-  requestContext,
-} from '@keygate/core/adapter';
-import express, { type ErrorRequestHandler, type Response, Router } from 'express';
+import { bodyParseFailure, createManagementApi, isJsonContentType, requestContext } from '@keygate/core/adapter';
+import express, { type ErrorRequestHandler, Router } from 'express';
 import { accessors } from './accessors.js';
+import { send } from './send.js';
 
 /** Options of {@link keyManagementRouter}: see `ManagementOptions` in @keygate/core (e.g. `bodyLimit`, default 16 KiB). */
 export type KeyManagementRouterOptions = ManagementOptions;
@@ -49,10 +44,4 @@ function bodyErrors(limit: number): ErrorRequestHandler {
     if (typeof type !== 'string' || !/^(?:entity|encoding|charset|request)\./.test(type)) return next(error);
     send(res, bodyParseFailure((error as { status?: unknown }).status, limit));
   };
-}
-
-function send(res: Response, response: ManagementResponse): void {
-  res.status(response.status).set(response.headers);
-  if (response.body === undefined) res.end();
-  else res.send(JSON.stringify(response.body));
 }

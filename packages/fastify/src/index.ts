@@ -6,10 +6,11 @@
  */
 
 import type { ApiKey, AuthOptions, ScopeGuardOptions } from '@keygate/core';
-import { type AuthOutcome, createAuthenticator, createScopeGuard, type ProblemResponse } from '@keygate/core/adapter';
+import { type AuthOutcome, createAuthenticator, createScopeGuard } from '@keygate/core/adapter';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
 import fp from 'fastify-plugin';
 import { accessors } from './accessors.js';
+import { send } from './send.js';
 
 /** Per-route authentication: `false` makes a route public, `'optional'` attaches a key only when one is sent. */
 export type RouteApiKeyConfig = false | 'optional' | 'required';
@@ -69,17 +70,12 @@ function finish(
   done: HookHandlerDoneFunction,
 ): void {
   if (!outcome.ok) {
-    send(reply, outcome.response);
+    send(reply, outcome.response); // answered early from a callback-style hook: done() is not called
     return;
   }
   if (outcome.headers) reply.headers(outcome.headers);
   if (outcome.key) request.apiKey = outcome.key;
   done();
-}
-
-// Responding early from a callback-style hook: send, and do not call done().
-function send(reply: FastifyReply, problem: ProblemResponse): void {
-  reply.code(problem.status).headers(problem.headers).send(problem.json);
 }
 
 /** Key-management routes (`/keys`…) as an encapsulated Fastify plugin; `prefix` places them. */

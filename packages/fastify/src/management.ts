@@ -1,7 +1,8 @@
 import type { ManagementOptions } from '@keygate/core';
-import { bodyParseFailure, createManagementApi, type ManagementResponse, requestContext } from '@keygate/core/adapter';
-import type { FastifyBodyParser, FastifyError, FastifyPluginAsync, FastifyReply } from 'fastify';
+import { bodyParseFailure, createManagementApi, requestContext } from '@keygate/core/adapter';
+import type { FastifyBodyParser, FastifyError, FastifyPluginAsync } from 'fastify';
 import { accessors } from './accessors.js';
+import { send } from './send.js';
 
 /** Options of {@link keyManagementPlugin}: see `ManagementOptions` in @keygate/core; mount it where you like with `prefix`. */
 export type KeyManagementPluginOptions = ManagementOptions;
@@ -45,10 +46,3 @@ export const keyManagementPlugin: FastifyPluginAsync<KeyManagementPluginOptions>
     });
   }
 };
-
-function send(reply: FastifyReply, response: ManagementResponse): FastifyReply {
-  return reply
-    .code(response.status)
-    .headers(response.headers)
-    .send(response.body === undefined ? undefined : JSON.stringify(response.body));
-}

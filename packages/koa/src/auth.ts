@@ -1,8 +1,9 @@
 // The Koa middleware: authentication and scope guards over core's authenticator and guard.
 import type { AuthOptions, ScopeGuardOptions } from '@keygate/core';
-import { type AuthOutcome, createAuthenticator, createScopeGuard, type ProblemResponse } from '@keygate/core/adapter';
+import { type AuthOutcome, createAuthenticator, createScopeGuard } from '@keygate/core/adapter';
 import type { Context, Middleware, Next } from 'koa';
 import { accessors } from './accessors.js';
+import { send } from './send.js';
 
 /** Options of {@link apiKeyAuth}: see `AuthOptions` in @keygate/core. Cookies are read with Koa's `ctx.cookies`. */
 export type ApiKeyAuthOptions = AuthOptions;
@@ -38,10 +39,4 @@ export function requireScopes(scopes: string | readonly string[], options?: Scop
     if (problem) return send(ctx, problem);
     await next();
   };
-}
-
-function send(ctx: Context, problem: ProblemResponse): void {
-  ctx.status = problem.status;
-  ctx.set(problem.headers);
-  ctx.body = problem.json;
 }

@@ -1,13 +1,8 @@
 import { KeygateError, type ManagementOptions } from '@keygate/core';
-import {
-  createManagementApi,
-  isManagementPath,
-  type ManagementResponse,
-  readJsonBody,
-  requestContext,
-} from '@keygate/core/adapter';
+import { createManagementApi, isManagementPath, readJsonBody, requestContext } from '@keygate/core/adapter';
 import type { Context, Middleware } from 'koa';
 import { accessors } from './accessors.js';
+import { send } from './send.js';
 
 /** Options of {@link keyManagementRoutes}: `ManagementOptions` from @keygate/core, plus where the routes live. */
 export interface KeyManagementRoutesOptions extends ManagementOptions {
@@ -47,10 +42,4 @@ export function keyManagementRoutes(options: KeyManagementRoutesOptions): Middle
     const apiKey = ctx.state.apiKey;
     send(ctx, await handle({ method: ctx.method, path: target, contentType, body, apiKey, context, request: ctx }));
   };
-}
-
-function send(ctx: Context, response: ManagementResponse): void {
-  ctx.status = response.status;
-  ctx.set(response.headers as Record<string, string>);
-  ctx.body = response.body === undefined ? null : JSON.stringify(response.body);
 }

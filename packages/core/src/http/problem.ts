@@ -1,4 +1,5 @@
 import type { ScopeMatch } from '../key/scopes.js';
+import { httpResponse, type KeygateResponse } from './response.js';
 
 /** Stable machine-readable codes of every keygate HTTP error. */
 export type ProblemCode =
@@ -35,14 +36,8 @@ export interface ProblemDetails {
   readonly [extension: string]: unknown;
 }
 
-/** A complete HTTP error for an adapter to send: status, headers (content type included) and body text. */
-export interface ProblemResponse {
-  readonly status: number;
-  readonly headers: Readonly<Record<string, string>>;
-  readonly body: ProblemDetails;
-  /** `body` serialised once, ready to send. */
-  readonly json: string;
-}
+/** A complete HTTP error: a {@link KeygateResponse} whose body is problem details. */
+export type ProblemResponse = KeygateResponse<ProblemDetails> & { readonly json: string };
 
 const TITLES: Record<number, string> = {
   400: 'Bad Request',
@@ -74,12 +69,8 @@ export function problem(
     code,
     ...extensions,
   });
-  return Object.freeze({
-    status,
-    headers: Object.freeze({ 'content-type': 'application/problem+json', 'cache-control': 'no-store', ...headers }),
-    body,
-    json: JSON.stringify(body),
-  });
+  const headerSet = { 'content-type': 'application/problem+json', 'cache-control': 'no-store', ...headers };
+  return httpResponse(status, headerSet, body as ProblemDetails) as ProblemResponse;
 }
 
 /** `WWW-Authenticate: Bearer realm="…"` with optional RFC 6750 attributes. */

@@ -1,6 +1,6 @@
 import { KeygateError } from '../errors.js';
 import { NO_REQUEST } from '../events.js';
-import { authProblems, insufficientScopeProblem, type ProblemResponse } from '../http/problem.js';
+import { authProblems, insufficientScopeProblem } from '../http/problem.js';
 import type { ApiKey } from '../key/record.js';
 import type { Actor } from '../lifecycle/manager.js';
 import { isJsonContentType } from './body.js';
@@ -27,9 +27,9 @@ const STATE_CHANGING = new Set(['POST', 'PATCH', 'DELETE']);
 export function createManagementApi(options: ManagementOptions): ManagementHandler {
   const resolved = resolveManagementOptions(options);
   const { authorize, realm, keygate } = resolved;
-  const missing = toResponse(authProblems(realm).missing);
+  const missing = authProblems(realm).missing;
   const forbidden = resolved.defaultAuthorize
-    ? toResponse(insufficientScopeProblem(realm, [resolved.managementScope], 'all'))
+    ? insufficientScopeProblem(realm, [resolved.managementScope], 'all')
     : problemResponse(403, 'forbidden', 'The caller may not manage keys.');
 
   const handle = async (request: ManagementRequest): Promise<ManagementResponse> => {
@@ -115,8 +115,4 @@ function failure(error: unknown, options: ResolvedManagementOptions): Management
   }
   options.onError(error);
   return problemResponse(500, 'internal', 'The request could not be completed.');
-}
-
-function toResponse(problem: ProblemResponse): ManagementResponse {
-  return { status: problem.status, headers: problem.headers, body: problem.body };
 }

@@ -34,8 +34,8 @@ export async function currentKey(
   return { ok: true, key };
 }
 
-function refuse(answer: { status: number; headers: Readonly<Record<string, string>>; body: unknown }): CurrentKey {
-  return { ok: false, response: { status: answer.status, headers: answer.headers, body: answer.body } };
+function refuse(response: ManagementResponse): CurrentKey {
+  return { ok: false, response };
 }
 
 function replaced(headers: Readonly<Record<string, string>>) {

@@ -1,6 +1,7 @@
 // What the management handler takes and answers, and the responses it builds.
 import type { RequestContext } from '../events.js';
 import { type ProblemCode, problem } from '../http/problem.js';
+import { httpResponse, type KeygateResponse } from '../http/response.js';
 import type { ApiKey } from '../key/record.js';
 
 /** One request to the management routes, as an adapter hands it over. */
@@ -24,18 +25,14 @@ export interface ManagementRequest {
   readonly request?: unknown;
 }
 
-/** The answer: status, headers (content type included) and a JSON body (a problem+json body on errors). */
-export interface ManagementResponse {
-  readonly status: number;
-  readonly headers: Readonly<Record<string, string>>;
-  readonly body: unknown;
-}
+/** The answer of the management routes: JSON, or problem+json on errors. */
+export type ManagementResponse = KeygateResponse;
 
 const JSON_HEADERS = Object.freeze({ 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
 
 /** A JSON answer. Every management response is `Cache-Control: no-store`: they describe keys, some carry one. */
 export function jsonResponse(status: number, body: unknown, headers: Record<string, string> = {}): ManagementResponse {
-  return { status, headers: { ...JSON_HEADERS, ...headers }, body };
+  return httpResponse(status, { ...JSON_HEADERS, ...headers }, body);
 }
 
 /** A problem+json answer; `field` names the input at fault. */
@@ -45,8 +42,7 @@ export function problemResponse(
   detail: string,
   extra: { headers?: Record<string, string>; field?: string | undefined } = {},
 ): ManagementResponse {
-  const answer = problem(status, code, detail, extra.headers, extra.field === undefined ? {} : { field: extra.field });
-  return { status, headers: answer.headers, body: answer.body };
+  return problem(status, code, detail, extra.headers, extra.field === undefined ? {} : { field: extra.field });
 }
 
 /** 400 for a body that is not JSON. */

@@ -1,0 +1,27 @@
+/**
+ * Every answer keygate gives over HTTP (authentication failures, scope refusals, management
+ * routes): status, headers with the content type, and the body both as a value and as JSON text
+ * serialised once, so an adapter has one `send()` that writes `json` as it is.
+ */
+export interface KeygateResponse<Body = unknown> {
+  readonly status: number;
+  readonly headers: Readonly<Record<string, string>>;
+  /** The body as a value (for tests and hooks); undefined when there is none. */
+  readonly body: Body;
+  /** `body` as JSON text, ready to send; undefined when there is no body. */
+  readonly json: string | undefined;
+}
+
+/** Builds a frozen response, serialising `body` once. */
+export function httpResponse<Body>(
+  status: number,
+  headers: Readonly<Record<string, string>>,
+  body: Body,
+): KeygateResponse<Body> {
+  return Object.freeze({
+    status,
+    headers: Object.freeze({ ...headers }),
+    body,
+    json: body === undefined ? undefined : JSON.stringify(body),
+  });
+}
