@@ -1,4 +1,4 @@
-import { describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, type MockInstance, vi } from 'vitest';
 import { isKeygateError } from '../src/errors.js';
 import { hmacSha256Hasher } from '../src/hashing/hmac.js';
 import { scryptHasher } from '../src/hashing/scrypt.js';
@@ -121,5 +121,69 @@ describe('createKeygate', () => {
 
   it('returns a frozen instance', () => {
     expect(Object.isFrozen(createKeygate({ store: new MemoryStore(), hasher }))).toBe(true);
+  });
+});
+
+describe('createKeygate option names', () => {
+  let warn: MockInstance<typeof console.warn>;
+  beforeEach(() => {
+    warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+  });
+  afterEach(() => {
+    warn.mockRestore();
+  });
+
+  it('warns once with the closest known name for a misspelt top-level option', () => {
+    const options = { store: new MemoryStore(), hasher, maxKeyPerOwner: 5 } as KeygateOptions;
+    createKeygate(options);
+    createKeygate(options);
+    expect(warn).toHaveBeenCalledTimes(1);
+    expect(warn).toHaveBeenCalledWith(
+      'keygate: createKeygate(): unknown option `maxKeyPerOwner` (did you mean `maxKeysPerOwner`?); it is ignored.',
+    );
+  });
+
+  it.each<[string, Partial<KeygateOptions>, string]>([
+    ['cache', { cache: { ttl: 1000 } as never }, '`cache.ttl` (did you mean `cache.ttlMs`?)'],
+    ['failures', { failures: { maxPerID: 3 } as never }, '`failures.maxPerID` (did you mean `failures.maxPerId`?)'],
+    ['kdf', { kdf: { maxWait: 10 } as never }, '`kdf.maxWait` (did you mean `kdf.maxWaitMs`?)'],
+    ['lastUsed', { lastUsed: { interval: 10 } as never }, '`lastUsed.interval` (did you mean `lastUsed.intervalMs`?)'],
+  ])('warns with the path of a misspelt option in %s', (_, overrides, named) => {
+    createKeygate({ store: new MemoryStore(), hasher, ...overrides } as KeygateOptions);
+    expect(warn).toHaveBeenCalledWith(expect.stringContaining(`unknown option ${named}`));
+  });
+
+  it('warns about nothing when every option name is known', () => {
+    createKeygate({
+      store: new MemoryStore(),
+      prefix: 'kg',
+      acceptedPrefixes: ['kg'],
+      hasher,
+      legacyHashers: [],
+      cache: { max: 10, ttlMs: 10, connections: false },
+      failures: { rememberMs: 1, maxPerId: 1, windowMs: 1, maxEntries: 1 },
+      kdf: { maxConcurrent: 1, maxQueue: 1, maxQueuePerClient: 1, maxWaitMs: 1 },
+      onRehashError: () => {},
+      now: Date.now,
+      onEvent: () => {},
+      maxKeysPerOwner: 3,
+      maxGracePeriodMs: 0,
+      lastUsed: { intervalMs: 1, maxEntries: 1 },
+      invalidation: undefined,
+      onError: () => {},
+    });
+    expect(warn).not.toHaveBeenCalled();
+  });
+
+  it('refuses a nested option object that is not an object, naming it', () => {
+    expect(() => createKeygate({ store: new MemoryStore(), hasher, failures: 5 as never })).toThrowError(
+      expect.objectContaining({ code: 'invalid_options', message: expect.stringContaining('`failures`') }),
+    );
+  });
+
+  it('refuses a lastUsed interval of zero, naming it', () => {
+    expect(() => createKeygate({ store: new MemoryStore(), hasher, lastUsed: { intervalMs: 0 } })).toThrowError(
+      expect.objectContaining({ code: 'invalid_options', message: expect.stringContaining('`lastUsed.intervalMs`') }),
+    );
   });
 });

@@ -1,5 +1,4 @@
 import { availableParallelism } from 'node:os';
-import { KeygateError } from '../errors.js';
 import { guardListener } from '../events.js';
 import { hmacSha256Hasher } from '../hashing/hmac.js';
 import { KdfLimiter } from '../hashing/kdf-limiter.js';
@@ -8,47 +7,68 @@ import { assertPrefix } from '../key/format.js';
 import { linkInvalidation } from '../lifecycle/invalidation.js';
 import { createLastUsedTracker } from '../lifecycle/last-used.js';
 import { KeyManager } from '../lifecycle/manager.js';
+import { type OptionChecks, optionChecks } from '../options.js';
 import { CheckedStore } from '../stores/checked.js';
 import { FailureTracker } from '../verify/failures.js';
 import { Verifier } from '../verify/verifier.js';
 import { type Keygate, keygateInstance } from './instance.js';
-import type { KeygateOptions } from './options.js';
+import {
+  CACHE_OPTION_NAMES,
+  FAILURES_OPTION_NAMES,
+  KDF_OPTION_NAMES,
+  KEYGATE_OPTION_NAMES,
+  type KeygateOptions,
+} from './options.js';
 
 /** Default longest rotation grace period: 7 days. */
 export const DEFAULT_MAX_GRACE_MS = 7 * 86_400_000;
 // Ten years: longer is no grace period, and it keeps every computed instant a valid Date.
 const LONGEST_GRACE_MS = 10 * 366 * 86_400_000;
 
-/** Creates a keygate instance. Options are validated and resolved once; invalid ones throw `invalid_options`. */
+const check: OptionChecks = optionChecks('createKeygate()');
+
+type CacheOptions = Exclude<KeygateOptions['cache'], false | undefined>;
+
+/**
+ * Creates a keygate instance. Options are validated and resolved once: an invalid value throws
+ * `invalid_options` naming the option; an unknown option name (e.g. `maxKeyPerOwner`) is ignored
+ * and reported once with `console.warn`, with the closest known name.
+ */
 export function createKeygate(options: KeygateOptions): Keygate {
-  if (typeof options !== 'object' || options === null) fail('createKeygate() takes an options object.');
+  check.object(undefined, options, KEYGATE_OPTION_NAMES);
   const { store: given } = options;
   if (!given || typeof given.findById !== 'function' || typeof given.create !== 'function') {
-    fail('`store` is required and must implement KeyStore (e.g. new MemoryStore()).');
+    check.fail('`store` is required and must implement KeyStore (e.g. new MemoryStore()).', 'store');
   }
   // Every record read from the store is checked once, there: odd data fails closed (record-check.ts).
   const store = new CheckedStore(given);
   const prefix = options.prefix ?? 'kg';
   assertPrefix(prefix);
   const accepted = options.acceptedPrefixes ?? [prefix];
-  if (!Array.isArray(accepted)) fail('`acceptedPrefixes` must be an array of prefixes, e.g. ["sk_live", "sk_old"].');
+  if (!Array.isArray(accepted)) {
+    check.fail('`acceptedPrefixes` must be an array of prefixes, e.g. ["sk_live", "sk_old"].', 'acceptedPrefixes');
+  }
   for (const p of accepted) assertPrefix(p);
   if (!accepted.includes(prefix)) {
-    fail(`\`acceptedPrefixes\` must include \`prefix\` ("${prefix}"): keys this instance creates would never verify.`);
+    check.fail(
+      `\`acceptedPrefixes\` must include \`prefix\` ("${prefix}"): keys this instance creates would never verify.`,
+      'acceptedPrefixes',
+    );
   }
   const hasher = options.hasher ?? hmacSha256Hasher();
   const legacyHashers = options.legacyHashers ?? (options.hasher === undefined ? [scryptHasher()] : []);
-  const now = options.now ?? Date.now;
-  const cache = options.cache === false ? { max: 0, ttlMs: 0 } : options.cache;
-  const failures = options.failures ?? {};
-  const kdf = options.kdf ?? {};
+  const now = check.function('now', options.now, Date.now);
+  const cache: CacheOptions =
+    options.cache === false ? { max: 0, ttlMs: 0 } : nested<CacheOptions>('cache', options.cache, CACHE_OPTION_NAMES);
+  const failures = nested<NonNullable<KeygateOptions['failures']>>('failures', options.failures, FAILURES_OPTION_NAMES);
+  const kdf = nested<NonNullable<KeygateOptions['kdf']>>('kdf', options.kdf, KDF_OPTION_NAMES);
 
   const kdfLimiter = new KdfLimiter(
     Object.freeze({
-      maxConcurrent: count('kdf.maxConcurrent', kdf.maxConcurrent ?? availableParallelism(), 1),
-      maxQueue: count('kdf.maxQueue', kdf.maxQueue ?? 1000, 0),
-      maxQueuePerClient: count('kdf.maxQueuePerClient', kdf.maxQueuePerClient ?? 100, 0),
-      maxWaitMs: count('kdf.maxWaitMs', kdf.maxWaitMs ?? 1000, 1),
+      maxConcurrent: check.integer('kdf.maxConcurrent', kdf.maxConcurrent, { min: 1, default: availableParallelism() }),
+      maxQueue: check.integer('kdf.maxQueue', kdf.maxQueue, { min: 0, default: 1000 }),
+      maxQueuePerClient: check.integer('kdf.maxQueuePerClient', kdf.maxQueuePerClient, { min: 0, default: 100 }),
+      maxWaitMs: check.integer('kdf.maxWaitMs', kdf.maxWaitMs, { min: 1, default: 1000 }),
     }),
   );
   const verifier = new Verifier({
@@ -57,33 +77,37 @@ export function createKeygate(options: KeygateOptions): Keygate {
     hasher,
     hashers: [hasher, ...legacyHashers],
     cache: Object.freeze({
-      max: count('cache.max', cache?.max ?? 100_000, 0),
-      ttlMs: count('cache.ttlMs', cache?.ttlMs ?? 60_000, 0),
-      connections: flag('cache.connections', cache?.connections ?? true),
+      max: check.integer('cache.max', cache.max, { min: 0, default: 100_000 }),
+      ttlMs: check.integer('cache.ttlMs', cache.ttlMs, { min: 0, default: 60_000 }),
+      connections: check.boolean('cache.connections', cache.connections, true),
     }),
     failures: new FailureTracker(
       Object.freeze({
-        rememberMs: count('failures.rememberMs', failures.rememberMs ?? 60_000, 0),
-        maxPerId: count('failures.maxPerId', failures.maxPerId ?? 10, 1),
-        windowMs: count('failures.windowMs', failures.windowMs ?? 60_000, 1),
-        maxEntries: count('failures.maxEntries', failures.maxEntries ?? 10_000, 1),
+        rememberMs: check.integer('failures.rememberMs', failures.rememberMs, { min: 0, default: 60_000 }),
+        maxPerId: check.integer('failures.maxPerId', failures.maxPerId, { min: 1, default: 10 }),
+        windowMs: check.integer('failures.windowMs', failures.windowMs, { min: 1, default: 60_000 }),
+        maxEntries: check.integer('failures.maxEntries', failures.maxEntries, { min: 1, default: 10_000 }),
       }),
       now,
     ),
     kdf: kdfLimiter,
     now,
-    onRehashError: options.onRehashError ?? (() => {}),
+    onRehashError: check.function('onRehashError', options.onRehashError, () => {}),
   });
-  if (options.onEvent !== undefined && typeof options.onEvent !== 'function') fail('`onEvent` must be a function.');
-  const emit = guardListener(options.onEvent);
+  const emit = guardListener(check.function('onEvent', options.onEvent));
   const maxKeysPerOwner =
-    options.maxKeysPerOwner === undefined ? undefined : count('maxKeysPerOwner', options.maxKeysPerOwner, 1);
-  const maxGracePeriodMs = count('maxGracePeriodMs', options.maxGracePeriodMs ?? DEFAULT_MAX_GRACE_MS, 0);
-  if (maxGracePeriodMs > LONGEST_GRACE_MS)
-    fail(`\`maxGracePeriodMs\` must be at most ${LONGEST_GRACE_MS} (ten years).`);
-  if (options.onError !== undefined && typeof options.onError !== 'function') fail('`onError` must be a function.');
-  const onError = options.onError ?? ((error: unknown) => console.error('keygate: a background task failed', error));
-  const tracker = createLastUsedTracker(options.lastUsed, { store, now, onError });
+    options.maxKeysPerOwner === undefined
+      ? undefined
+      : check.integer('maxKeysPerOwner', options.maxKeysPerOwner, { min: 1 });
+  const maxGracePeriodMs = check.integer('maxGracePeriodMs', options.maxGracePeriodMs, {
+    min: 0,
+    max: LONGEST_GRACE_MS,
+    default: DEFAULT_MAX_GRACE_MS,
+  });
+  const onError = check.function('onError', options.onError, (error: unknown) =>
+    console.error('keygate: a background task failed', error),
+  );
+  const tracker = createLastUsedTracker(options.lastUsed, { store, now, onError }, check);
   const link = linkInvalidation(
     options.invalidation,
     { evict: (id) => verifier.evict(id), evictAll: () => verifier.evictAll() },
@@ -138,20 +162,7 @@ export function createKeygate(options: KeygateOptions): Keygate {
   );
 }
 
-function count(name: string, value: unknown, min: number): number {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min) {
-    fail(
-      `\`${name}\` must be an integer of at least ${min} (received ${typeof value === 'number' ? value : typeof value}).`,
-    );
-  }
-  return value;
-}
-
-function flag(name: string, value: unknown): boolean {
-  if (typeof value !== 'boolean') fail(`\`${name}\` must be a boolean (received ${typeof value}).`);
-  return value;
-}
-
-function fail(message: string): never {
-  throw new KeygateError('invalid_options', `keygate: ${message}`);
+// A nested options object, `{}` when not given.
+function nested<T extends object>(path: string, value: unknown, known: readonly string[]): Partial<T> {
+  return value === undefined ? {} : check.object<Partial<T>>(path, value, known);
 }

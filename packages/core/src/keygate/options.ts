@@ -2,9 +2,14 @@ import type { AuditListener } from '../events.js';
 import type { Hasher } from '../hashing/hasher.js';
 import type { CacheInvalidation } from '../lifecycle/invalidation.js';
 import type { LastUsedOptions } from '../lifecycle/last-used.js';
+import { optionNames } from '../options.js';
 import type { KeyStore } from '../stores/store.js';
 
-/** Options of {@link createKeygate}. Only `store` is required. */
+/**
+ * Options of {@link createKeygate}. Only `store` is required. An invalid value throws KeygateError
+ * `invalid_options`; an unknown name (here or in a nested object such as `cache`) is ignored and
+ * reported once with `console.warn`, naming the closest known option.
+ */
 export interface KeygateOptions {
   /** Where key records live. */
   store: KeyStore;
@@ -74,3 +79,43 @@ export interface KeygateOptions {
   /** Receives background failures: last-used writes and invalidation publishing. Never given a key. Default: `console.error`. */
   onError?: (error: unknown) => void;
 }
+
+/** Every option name of {@link KeygateOptions}, for the unknown-option warning. */
+export const KEYGATE_OPTION_NAMES = optionNames<KeygateOptions>({
+  store: true,
+  prefix: true,
+  acceptedPrefixes: true,
+  hasher: true,
+  legacyHashers: true,
+  cache: true,
+  failures: true,
+  kdf: true,
+  onRehashError: true,
+  now: true,
+  onEvent: true,
+  maxKeysPerOwner: true,
+  maxGracePeriodMs: true,
+  lastUsed: true,
+  invalidation: true,
+  onError: true,
+});
+/** Option names of `cache`. */
+export const CACHE_OPTION_NAMES = optionNames<Exclude<KeygateOptions['cache'], false | undefined>>({
+  max: true,
+  ttlMs: true,
+  connections: true,
+});
+/** Option names of `failures`. */
+export const FAILURES_OPTION_NAMES = optionNames<NonNullable<KeygateOptions['failures']>>({
+  rememberMs: true,
+  maxPerId: true,
+  windowMs: true,
+  maxEntries: true,
+});
+/** Option names of `kdf`. */
+export const KDF_OPTION_NAMES = optionNames<NonNullable<KeygateOptions['kdf']>>({
+  maxConcurrent: true,
+  maxQueue: true,
+  maxQueuePerClient: true,
+  maxWaitMs: true,
+});

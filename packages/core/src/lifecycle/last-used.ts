@@ -1,7 +1,7 @@
 // Last-used tracking: at most one `lastUsedAt` write per key per interval, off the request path,
 // written in batches.
-import { KeygateError } from '../errors.js';
 import type { ApiKey } from '../key/record.js';
+import { type OptionChecks, optionNames } from '../options.js';
 import type { KeyStore, LastUsedUpdate } from '../stores/store.js';
 
 /** What a {@link LastUsedTracker} needs, resolved once by createKeygate. */
@@ -103,22 +103,23 @@ async function eachUpdate(store: KeyStore, updates: readonly LastUsedUpdate[]): 
 /** The `lastUsed` option of createKeygate. */
 export type LastUsedOptions = false | { intervalMs?: number; maxEntries?: number };
 
-/** Validates the `lastUsed` option (throws `invalid_options`); undefined when tracking is off. */
+const LAST_USED_OPTION_NAMES = optionNames<Exclude<LastUsedOptions, false>>({ intervalMs: true, maxEntries: true });
+
+/**
+ * Validates the `lastUsed` option with createKeygate's `check` (throws `invalid_options`, warns
+ * about unknown names); undefined when tracking is off.
+ */
 export function createLastUsedTracker(
   option: LastUsedOptions | undefined,
   context: Omit<LastUsedConfig, 'intervalMs' | 'maxEntries'>,
+  check: OptionChecks,
 ): LastUsedTracker | undefined {
   if (option === false) return undefined;
-  if (option !== undefined && (typeof option !== 'object' || option === null)) {
-    throw new KeygateError('invalid_options', 'keygate: `lastUsed` must be false or { intervalMs?, maxEntries? }.');
-  }
-  const intervalMs = option?.intervalMs ?? 60_000;
-  const maxEntries = option?.maxEntries ?? 100_000;
-  if (!Number.isSafeInteger(intervalMs) || intervalMs < 1) {
-    throw new KeygateError('invalid_options', 'keygate: `lastUsed.intervalMs` must be an integer of at least 1.');
-  }
-  if (!Number.isSafeInteger(maxEntries) || maxEntries < 1) {
-    throw new KeygateError('invalid_options', 'keygate: `lastUsed.maxEntries` must be an integer of at least 1.');
-  }
+  const given =
+    option === undefined
+      ? {}
+      : check.object<Exclude<LastUsedOptions, false>>('lastUsed', option, LAST_USED_OPTION_NAMES);
+  const intervalMs = check.integer('lastUsed.intervalMs', given.intervalMs, { min: 1, default: 60_000 });
+  const maxEntries = check.integer('lastUsed.maxEntries', given.maxEntries, { min: 1, default: 100_000 });
   return new LastUsedTracker({ ...context, intervalMs, maxEntries });
 }
