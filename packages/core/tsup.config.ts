@@ -21,12 +21,4 @@ export default defineConfig([
     splitting: true,
     noExternal: ['scrypt-kdf'],
   },
-  // The `keygate` CLI (the package's bin): one ESM file; ioredis and pg are imported only when a store URL needs them.
-  {
-    entry: { cli: 'src/cli/main.ts' },
-    format: ['esm'],
-    sourcemap: true,
-    target: 'node20',
-    banner: { js: '#!/usr/bin/env node' },
-  },
 ]);

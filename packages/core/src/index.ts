@@ -40,6 +40,8 @@ export {
   parseKey,
 } from './key/format.js';
 export type { ApiKey, JsonValue, KeyRecord, KeyRecordPatch, RateLimitPolicy } from './key/record.js';
+/** Blanks every key out of free text, plain or percent-encoded (as audit events and the CLI do). */
+export { redactKeys } from './key/redaction.js';
 export type { ScopeMatch } from './key/scopes.js';
 /** Scopes. */
 export { assertGrantableScope, assertRequirableScope, hasScopes } from './key/scopes.js';
@@ -79,6 +81,8 @@ export type {
   ManagementOptions,
   MetadataPolicy,
 } from './management/index.js';
+/** A key as JSON: public fields only (never a hash), dates as ISO strings, as the management routes answer. */
+export { keyJson as keyToJson } from './management/input.js';
 /** Rate limiting: GCRA limiters and named policies (the `rateLimit` option of the adapters). */
 export type { PolicyState, RateLimitDecision, RateLimiter } from './rate-limit/limiter.js';
 export { MemoryRateLimiter, type MemoryRateLimiterOptions } from './rate-limit/memory-limiter.js';

@@ -1,15 +1,11 @@
-// Opening a KeyStore from a `--store` URL. ioredis and pg are optional peer dependencies: each is
-// loaded only when a URL needs it.
-import type { Hasher } from '../hashing/hasher.js';
-import { parseKey } from '../key/format.js';
-import type { ApiKey } from '../key/record.js';
-import { createKeygate } from '../keygate/create.js';
-import type { Keygate } from '../keygate/instance.js';
-import { PostgresStore } from '../stores/postgres/store.js';
-import { RedisStore } from '../stores/redis/store.js';
-import type { KeyStore } from '../stores/store.js';
-import { CliError, EXIT, usage } from './args.js';
-import { type CliIo, text, type Values } from './io.js';
+// Opening a KeyStore from a `--store` URL. ioredis and pg are optional peer dependencies: each,
+// with the @keygate/core entry built on it, is loaded only when a URL needs it.
+import { KeygateError, type KeyStore } from '@keygate/core';
+import type { PostgresStore } from '@keygate/core/postgres';
+import type { Values } from './command-line.js';
+import { usage } from './exit.js';
+import type { CliIo } from './io.js';
+import { text } from './options.js';
 
 /** An open store and how to let go of its connections. */
 export interface OpenStore {
@@ -28,7 +24,7 @@ export interface StoreOptions {
   readonly table?: string | undefined;
 }
 
-/** Opens the store a URL names (redis://, rediss://, postgres://, postgresql://). Throws a CliError. */
+/** Opens the store a URL names (redis://, rediss://, postgres://, postgresql://). Throws a KeygateError. */
 export async function openStore(options: StoreOptions): Promise<OpenStore> {
   const { url } = options;
   if (url === undefined || url === '') throw usage('--store URL is required (or set KEYGATE_STORE).');
@@ -52,6 +48,7 @@ export async function openStore(options: StoreOptions): Promise<OpenStore> {
 
 async function openRedis(url: string, keyPrefix: string | undefined): Promise<OpenStore> {
   const { Redis } = await load<typeof import('ioredis')>('ioredis');
+  const { RedisStore } = await import('@keygate/core/redis');
   // Fail fast: one connection attempt, no retries, no queueing while disconnected.
   const client = new Redis(url, {
     lazyConnect: true,
@@ -66,7 +63,7 @@ async function openRedis(url: string, keyPrefix: string | undefined): Promise<Op
   } catch (error) {
     client.disconnect();
     const host = URL.canParse(url) ? ` at ${new URL(url).host}` : '';
-    throw new CliError(EXIT.failed, `cannot connect to Redis${host}: ${(error as Error).message}`);
+    throw new KeygateError('store_unavailable', `cannot connect to Redis${host}: ${(error as Error).message}`);
   }
   return {
     store: new RedisStore({ client, timeoutMs: CLI_TIMEOUT_MS, ...(keyPrefix === undefined ? {} : { keyPrefix }) }),
@@ -82,6 +79,7 @@ const CLI_TIMEOUT_MS = 10 * 60_000;
 
 async function openPostgres(url: string, schema: string | undefined, table: string | undefined): Promise<OpenStore> {
   const pg = await load<typeof import('pg')>('pg');
+  const { PostgresStore } = await import('@keygate/core/postgres');
   const Pool = pg.Pool ?? (pg as unknown as { default: typeof import('pg') }).default.Pool;
   const pool = new Pool({ connectionString: url, max: 2, connectionTimeoutMillis: 5000 });
   pool.on('error', () => {});
@@ -99,8 +97,12 @@ async function openPostgres(url: string, schema: string | undefined, table: stri
 async function load<T>(name: string): Promise<T> {
   try {
     return (await import(name)) as T;
-  } catch {
-    throw new CliError(EXIT.failed, `This store needs the "${name}" package: install it next to @keygate/core.`);
+  } catch (error) {
+    throw new KeygateError(
+      'store_unavailable',
+      `this store needs the "${name}" package: install it next to @keygate/cli.`,
+      { cause: error },
+    );
   }
 }
 
@@ -119,13 +121,6 @@ export function storeUrlOf(values: Values, io: CliIo): string | undefined {
   return text(values.store) ?? io.env.KEYGATE_STORE;
 }
 
-/** How the CLI's keygate is set up. */
-export interface KeygateSetup {
-  readonly hasher?: Hasher;
-  readonly prefix?: string | undefined;
-  readonly maxKeysPerOwner?: number | undefined;
-}
-
 /** Opens the store the options name, runs `work` with it, and closes it. */
 export async function withStore(values: Values, io: CliIo, work: (store: KeyStore) => Promise<void>): Promise<void> {
   const opened = await openStoreOf(values, io);
@@ -134,29 +129,4 @@ export async function withStore(values: Values, io: CliIo, work: (store: KeyStor
   } finally {
     await opened.close();
   }
-}
-
-/** A keygate over `store` for one CLI run: no cache, the chosen hasher, prefix and cap. */
-export function keygateOver(store: KeyStore, { hasher, prefix, maxKeysPerOwner }: KeygateSetup = {}): Keygate {
-  return createKeygate({
-    store,
-    cache: false,
-    ...(hasher === undefined ? {} : { hasher }),
-    ...(prefix === undefined ? {} : { prefix }),
-    ...(maxKeysPerOwner === undefined ? {} : { maxKeysPerOwner }),
-  });
-}
-
-/** The key with the id given on the command line: exit 2 for something that is no id, 3 for an unknown one. */
-export async function existingKey(keygate: Keygate, id: string): Promise<ApiKey> {
-  if (!/^[0-9A-Za-z]{12}$/.test(id)) {
-    throw usage(
-      parseKey(id).ok
-        ? 'Give the key id (the 12 characters after the prefix), never the whole key.'
-        : 'A key id is 12 letters and digits.',
-    );
-  }
-  const key = await keygate.keys.get(id);
-  if (key === null) throw new CliError(EXIT.notFound, `No key with id ${id}.`);
-  return key;
 }

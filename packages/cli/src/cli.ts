@@ -1,4 +1,4 @@
-// The `keygate` command: wires the CLI to the process (see run.ts; `keygate --help` for usage).
+// The `keygate` bin: wires the CLI to the process (see run.ts; `keygate --help` for usage).
 import { main } from './run.js';
 
 const MAX_STDIN_BYTES = 64 * 1024;

@@ -1,7 +1,11 @@
-import { KeygateError } from '../errors.js';
-import { CliError, EXIT, HELP, parseCommandLine } from './args.js';
-import { runCommand } from './commands.js';
-import { type CliIo, redact } from './io.js';
+// One run of the CLI: parse, run the command, and turn a failure into a redacted message and an exit code.
+import { isKeygateError } from '@keygate/core';
+import { parseCommandLine } from './command-line.js';
+import { runCommand } from './commands/index.js';
+import { EXIT } from './exit.js';
+import { HELP } from './help.js';
+import type { CliIo } from './io.js';
+import { redact } from './redact.js';
 
 /** Runs the CLI on argv (without `node` and the script) and returns the exit code. Never throws. */
 export async function main(argv: readonly string[], io: CliIo): Promise<number> {
@@ -24,8 +28,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
 // The exit code and message of a failure. KeygateError messages never hold a key; other errors'
 // messages (from drivers) are redacted by the caller all the same.
 function describe(error: unknown): { code: number; message: string } {
-  if (error instanceof CliError) return { code: error.exitCode, message: error.message };
-  if (error instanceof KeygateError) {
+  if (isKeygateError(error)) {
     switch (error.code) {
       case 'not_found':
         return { code: EXIT.notFound, message: error.message };

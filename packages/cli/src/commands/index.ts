@@ -1,0 +1,33 @@
+// The commands of the `keygate` CLI. Plaintext keys go to stdout only (from generate, create and
+// rotate); lifecycle work goes through KeyManager, so a store sees exactly what an app would write.
+import type { Invocation } from '../command-line.js';
+import type { CliIo } from '../io.js';
+import { create } from './create.js';
+import { generate } from './generate.js';
+import { hash } from './hash.js';
+import { list } from './list.js';
+import { migrate } from './migrate.js';
+import { revoke } from './revoke.js';
+import { rotate } from './rotate.js';
+
+/** Runs one parsed command. Throws a KeygateError on failure. */
+export async function runCommand({ command, values, id }: Invocation, io: CliIo): Promise<void> {
+  switch (command) {
+    case 'generate':
+      return generate(values, io);
+    case 'hash':
+      return hash(values, io);
+    case 'create':
+      return create(values, io);
+    case 'list':
+      return list(values, io);
+    case 'revoke':
+      return revoke(values, io, id);
+    case 'rotate':
+      return rotate(values, io, id);
+    case 'migrate':
+      return migrate(values, io);
+    case 'help':
+      return;
+  }
+}

@@ -1,0 +1,50 @@
+// The text of `keygate --help`: every command and option, the defaults and the exit codes.
+import { DEFAULT_PREFIX } from './keygate.js';
+
+/** The text of `keygate --help`. */
+export const HELP = `Usage: keygate <command> [options]
+
+Commands:
+  generate [--prefix P]            Mint a key offline: print it, its id and the hash a store would keep.
+  hash                             Read a key from stdin (never from arguments: they land in shell
+                                   history) and print the hash a store would keep for it.
+  create --owner O --name N        Create a key in the store and print it, once.
+         [--scopes a,b] [--expires-in 30d] [--prefix P] [--max-keys-per-owner N]
+  list --owner O                   List an owner's active keys, oldest first (never a hash or a key).
+       [--all] [--limit N] [--cursor C]   --all: revoked and expired ones too; pages of --limit
+                                   (default 100, at most 1000); --cursor: the page after the one
+                                   that printed it.
+  revoke ID                        Revoke a key for good.
+  rotate ID [--grace 1h]           Replace a key; the old one keeps working for the grace period
+                                   (default 0: revoked at once; at most 7d). Prints the new key, once.
+  migrate                          Create the PostgreSQL table and index (idempotent).
+
+Store (create, list, revoke, rotate, migrate):
+  --store URL          redis://… or rediss://… (RedisStore), postgres://… or postgresql://…
+                       (PostgresStore). Default: the KEYGATE_STORE environment variable, which
+                       keeps passwords out of shell history.
+  --key-prefix P       Redis key prefix (default keygate:).
+  --schema S           PostgreSQL schema (default public); --table T (default keygate_keys).
+
+Hashing (generate, hash, create, rotate): must match your application's hasher.
+  --hasher H           hmac-sha256 (default, as in createKeygate), whose pepper is read from
+                       the KEYGATE_PEPPER environment variable (never from arguments), or scrypt.
+  --pepper-id ID       Pepper id of hmac-sha256 (default: default).
+
+Other options:
+  --prefix P           Key prefix (default ${DEFAULT_PREFIX}); must be one your application accepts.
+  --json               Machine-readable output on stdout.
+  -h, --help           This help.
+
+Durations: a whole number and a unit: ms, s, m, h, d, w (e.g. 90s, 1h, 30d); 0 for none.
+
+Exit codes:
+  0  success
+  1  the operation failed (store unreachable, unexpected error)
+  2  usage error (unknown command or option, missing or invalid value)
+  3  not found (no key with that id)
+  4  conflict or limit (key revoked, expired or already rotated, or changed meanwhile; owner at
+     its key cap)
+
+Errors go to stderr and never contain a key.
+`;
