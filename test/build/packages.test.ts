@@ -25,7 +25,6 @@ const PACKAGES: readonly PackageSpec[] = [
     exports: [
       'createKeygate',
       'MemoryStore',
-      'KeyManager',
       'hmacSha256Hasher',
       'scryptHasher',
       'MemoryRateLimiter',

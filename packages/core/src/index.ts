@@ -59,19 +59,18 @@ export type { CacheInvalidation, InvalidationHandlers } from './lifecycle/invali
 export type { LastUsedOptions } from './lifecycle/last-used.js';
 /** Limits of per-key rate-limit policies and IP allowlists. */
 export { MAX_ALLOWED_IPS, MAX_KEY_RATE_LIMITS } from './lifecycle/limits.js';
+/** Key management (`keygate.keys`): the manager's type, and what its methods take and return. */
 export type {
   Actor,
   ActorOptions,
   ChangeOptions,
   CreatedKey,
   CreateOptions,
-  KeyManagerConfig,
+  KeyManager,
   ListOptions,
   RotatedKey,
   RotateOptions,
 } from './lifecycle/manager.js';
-/** Key management. */
-export { KeyManager } from './lifecycle/manager.js';
 export type { KeyListState, KeyPage, ListKeysOptions } from './lifecycle/page.js';
 /** Options of every adapter's key-management routes. */
 export type {

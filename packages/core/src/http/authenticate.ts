@@ -2,12 +2,12 @@ import { isKeygateError } from '../errors.js';
 import { ipAllowed } from '../key/allowlist.js';
 import { parseKey } from '../key/format.js';
 import type { ApiKey } from '../key/record.js';
-import { runtimeOf } from '../keygate/instance.js';
+import { type KeygateRuntime, runtimeOf } from '../keygate/instance.js';
 import type { MaybePromise } from '../rate-limit/limiter.js';
 import type { VerifiedResult, VerifyResult } from '../verify/verifier.js';
 import { clientSubject, UNKNOWN_CLIENT } from './client-subject.js';
 import { type Credential, createCredentialReader, type RequestAccessors } from './credentials.js';
-import { type AuthOptions, resolveAuthOptions } from './options.js';
+import { type AuthOptions, type ResolvedAuthOptions, resolveAuthOptions } from './options.js';
 import {
   authProblems,
   INTERNAL_ERROR,
@@ -17,7 +17,7 @@ import {
   unavailableProblem,
 } from './problem.js';
 import { createRateLimitStep, type GuardAnswer, type RateLimitResult, type RateLimitStep } from './rate-limit-step.js';
-import { createRequestEvents } from './request-events.js';
+import { createRequestEvents, type RequestEvents } from './request-events.js';
 
 export { type AuthOptions, resolveRealm } from './options.js';
 
@@ -34,6 +34,7 @@ export type Authenticate<Req> = (req: Req) => AuthOutcome | Promise<AuthOutcome>
 
 const ANONYMOUS: AuthOutcome = Object.freeze({ ok: true, key: undefined });
 const refuse = (response: ProblemResponse): AuthOutcome => ({ ok: false, response });
+const STORE_DOWN = unavailableProblem(1);
 
 /**
  * Builds the whole authentication step for an adapter: read the credential, require TLS, verify
@@ -42,103 +43,153 @@ const refuse = (response: ProblemResponse): AuthOutcome => ({ ok: false, respons
  * (with a `reason`) or `rate_limited`. Options are resolved here, once.
  */
 export function createAuthenticator<Req>(options: AuthOptions, accessors: RequestAccessors<Req>): Authenticate<Req> {
-  const { keygate, sources, realm, optional, requireTls, onError, rateLimit, ipv6Prefix } = resolveAuthOptions(options);
-  const read = createCredentialReader(sources, accessors);
-  const problems = authProblems(realm);
-  const storeDown = unavailableProblem(1);
-  const limits = rateLimit === undefined ? undefined : createRateLimitStep(rateLimit);
-  const runtime = runtimeOf(keygate);
-  const { now } = runtime;
-  // Undefined without a listener: every `events?.…` below is then skipped and builds nothing.
-  const events = createRequestEvents(runtime.emit, now, accessors);
+  const authenticator = new Authenticator(resolveAuthOptions(options), accessors);
+  return (req) => authenticator.authenticate(req);
+}
 
-  // A rejection after lookup: its event, then (with rate limits) a count against the client IP.
-  const refuseCounted = (req: Req, reason: string, response: ProblemResponse, key?: ApiKey, keyId?: string) => {
-    events?.failed(req, reason, key?.id ?? keyId, key?.owner);
-    const outcome = refuse(response);
-    const recorded = limits?.recordFailure(subjectOf(req));
-    return recorded instanceof Promise ? recorded.then(() => outcome) : outcome;
-  };
-  // A response of the rate-limit step instead of the request: 429 (over a limit) or 503 (limiter down).
-  const limited = (req: Req, response: ProblemResponse, key?: ApiKey): AuthOutcome => {
-    if (response.status === 429) events?.rateLimited(req, key, response);
-    else events?.failed(req, response.body.code, key?.id, key?.owner);
-    return refuse(response);
-  };
-  const admitted = (req: Req, key: ApiKey, counted: RateLimitResult): AuthOutcome => {
-    if (!counted.ok) return limited(req, counted.response, key);
-    events?.verified(req, key);
-    return counted.headers === undefined ? { ok: true, key } : { ok: true, key, headers: counted.headers };
-  };
-  // A verified key: its IP allowlist first (a refused address spends none of the key's quota), then its limits.
-  const admit = (req: Req, verified: VerifiedResult): MaybePromise<AuthOutcome> => {
-    const { key } = verified;
-    if (key.allowedIps !== null && !ipAllowed(key, accessors.ip(req))) {
-      return refuseCounted(req, 'ip_not_allowed', IP_NOT_ALLOWED, key);
+/**
+ * One request's way through authentication, in the order it happens: `authenticate` reads the
+ * credential and answers from the cache synchronously when it can; `verify` is the way through the
+ * store; `settle` turns a verification into an answer, and `admit` checks a verified key's
+ * allowlist and limits. Every answer (and its event) is built by a method named for it.
+ */
+class Authenticator<Req> {
+  readonly #config: ResolvedAuthOptions;
+  readonly #accessors: RequestAccessors<Req>;
+  readonly #read: ReturnType<typeof createCredentialReader<Req>>;
+  readonly #problems: ReturnType<typeof authProblems>;
+  readonly #limits: RateLimitStep | undefined;
+  readonly #runtime: KeygateRuntime;
+  // Undefined without a listener: every `#events?.…` below is then skipped and builds nothing.
+  readonly #events: RequestEvents<Req> | undefined;
+
+  constructor(config: ResolvedAuthOptions, accessors: RequestAccessors<Req>) {
+    this.#config = config;
+    this.#accessors = accessors;
+    this.#read = createCredentialReader(config.sources, accessors);
+    this.#problems = authProblems(config.realm);
+    this.#limits = config.rateLimit === undefined ? undefined : createRateLimitStep(config.rateLimit);
+    this.#runtime = runtimeOf(config.keygate);
+    this.#events = createRequestEvents(this.#runtime.emit, this.#runtime.now, accessors);
+  }
+
+  /** Answers one request; synchronously when its key is in the verified-key cache. */
+  authenticate(req: Req): MaybePromise<AuthOutcome> {
+    const raw = this.#accessors.raw(req);
+    const credential = this.#read(req, raw);
+    if (credential.kind === 'none') return this.#config.optional ? ANONYMOUS : refuse(this.#problems.missing);
+    if (this.#config.requireTls && !this.#accessors.secure(req)) return this.#tlsRequired(req, credential);
+    if (credential.kind !== 'key') {
+      this.#events?.failed(req, credential.kind);
+      return refuse(this.#problems[credential.kind]);
     }
-    if (limits === undefined) {
-      events?.verified(req, key);
-      return verified; // `{ ok: true, key }` already (frozen when cached): nothing to allocate
-    }
-    const counted = limits.consume(key);
-    return counted instanceof Promise ? counted.then((c) => admitted(req, key, c)) : admitted(req, key, counted);
-  };
-  const afterVerify = (req: Req, result: VerifyResult): MaybePromise<AuthOutcome> => {
-    if (result.ok) return admit(req, result);
+    const cached = this.#runtime.peek(credential.key, raw.socket ?? undefined);
+    if (cached !== undefined) return this.#settle(req, cached);
+    return this.#limits === undefined ? this.#verify(req, credential.key) : this.#guardThenVerify(req, credential.key);
+  }
+
+  // An IP over its failed-authentication limit is answered before the store lookup and the hash.
+  // The attempt holds a reservation of one of the client's failures until it is over.
+  #guardThenVerify(req: Req, presented: string): MaybePromise<AuthOutcome> {
+    const subject = this.#subjectOf(req);
+    const answer = (this.#limits as RateLimitStep).checkFailures(subject);
+    return answer instanceof Promise
+      ? answer.then((settled) => this.#afterGuard(req, presented, subject, settled))
+      : this.#afterGuard(req, presented, subject, answer);
+  }
+
+  #afterGuard(
+    req: Req,
+    presented: string,
+    subject: string | undefined,
+    answer: GuardAnswer,
+  ): MaybePromise<AuthOutcome> {
+    if ('refused' in answer) return this.#limited(req, answer.refused);
+    return this.#verify(req, presented, subject).finally(answer.release);
+  }
+
+  #verify(req: Req, presented: string, client = this.#subjectOf(req)): Promise<AuthOutcome> {
+    return this.#config.keygate.verify(presented, { client: client ?? UNKNOWN_CLIENT }).then(
+      (result) => this.#settle(req, result),
+      (error: unknown) => this.#storeFailed(req, error),
+    );
+  }
+
+  #settle(req: Req, result: VerifyResult): MaybePromise<AuthOutcome> {
+    if (result.ok) return this.#admit(req, result);
     if (result.reason === 'busy') {
-      events?.failed(req, 'busy', result.keyId);
+      this.#events?.failed(req, 'busy', result.keyId);
       return refuse(unavailableProblem(Math.ceil((result.retryAfterMs ?? 1000) / 1000)));
     }
     if (result.reason === 'malformed') {
-      events?.failed(req, 'malformed');
-      return refuse(problems.malformed);
+      this.#events?.failed(req, 'malformed');
+      return refuse(this.#problems.malformed);
     }
-    return refuseCounted(req, result.reason, problems[result.reason], undefined, result.keyId);
-  };
-  // The client a request counts as, for the failed-authentication guard and fair hashing.
-  const subjectOf = (req: Req) => clientSubject(accessors.ip(req), ipv6Prefix);
-  const verify = (req: Req, presented: string, client = subjectOf(req)): Promise<AuthOutcome> =>
-    keygate.verify(presented, { client: client ?? UNKNOWN_CLIENT }).then(
-      (result) => afterVerify(req, result),
-      (error: unknown) => {
-        onError(error);
-        // Only an outage is worth a retry (503, Retry-After); anything else is our failure (500).
-        const response = isKeygateError(error, 'store_unavailable') ? storeDown : INTERNAL_ERROR;
-        events?.failed(req, response.body.code);
-        return refuse(response);
-      },
-    );
-  // An IP over its failed-authentication limit is answered before the store lookup and the hash.
-  // The attempt holds a reservation of one of the client's failures until it is over.
-  const guardThenVerify = (req: Req, presented: string, guard: RateLimitStep): MaybePromise<AuthOutcome> => {
-    const subject = subjectOf(req);
-    const answered = (answer: GuardAnswer): MaybePromise<AuthOutcome> => {
-      if ('refused' in answer) return limited(req, answer.refused);
-      return verify(req, presented, subject).finally(answer.release);
-    };
-    const answer = guard.checkFailures(subject);
-    return answer instanceof Promise ? answer.then(answered) : answered(answer);
-  };
+    return this.#refuseCounted(req, result.reason, this.#problems[result.reason], undefined, result.keyId);
+  }
+
+  // A verified key: its IP allowlist first (a refused address spends none of the key's quota), then its limits.
+  #admit(req: Req, verified: VerifiedResult): MaybePromise<AuthOutcome> {
+    const { key } = verified;
+    if (key.allowedIps !== null && !ipAllowed(key, this.#accessors.ip(req))) {
+      return this.#refuseCounted(req, 'ip_not_allowed', IP_NOT_ALLOWED, key);
+    }
+    if (this.#limits === undefined) {
+      this.#events?.verified(req, key);
+      return verified; // `{ ok: true, key }` already (frozen when cached): nothing to allocate
+    }
+    const counted = this.#limits.consume(key);
+    return counted instanceof Promise
+      ? counted.then((settled) => this.#admitted(req, key, settled))
+      : this.#admitted(req, key, counted);
+  }
+
+  #admitted(req: Req, key: ApiKey, counted: RateLimitResult): AuthOutcome {
+    if (!counted.ok) return this.#limited(req, counted.response, key);
+    this.#events?.verified(req, key);
+    return counted.headers === undefined ? { ok: true, key } : { ok: true, key, headers: counted.headers };
+  }
+
+  // A response of the rate-limit step instead of the request: 429 (over a limit) or 503 (limiter down).
+  #limited(req: Req, response: ProblemResponse, key?: ApiKey): AuthOutcome {
+    if (response.status === 429) this.#events?.rateLimited(req, key, response);
+    else this.#events?.failed(req, response.body.code, key?.id, key?.owner);
+    return refuse(response);
+  }
+
+  // A rejection after lookup: its event, then (with rate limits) a count against the client IP.
+  #refuseCounted(
+    req: Req,
+    reason: string,
+    response: ProblemResponse,
+    key?: ApiKey,
+    keyId?: string,
+  ): MaybePromise<AuthOutcome> {
+    this.#events?.failed(req, reason, key?.id ?? keyId, key?.owner);
+    const outcome = refuse(response);
+    const recorded = this.#limits?.recordFailure(this.#subjectOf(req));
+    return recorded instanceof Promise ? recorded.then(() => outcome) : outcome;
+  }
+
+  // Only an outage is worth a retry (503, Retry-After); anything else is our failure (500).
+  #storeFailed(req: Req, error: unknown): AuthOutcome {
+    this.#config.onError(error);
+    const response = isKeygateError(error, 'store_unavailable') ? STORE_DOWN : INTERNAL_ERROR;
+    this.#events?.failed(req, response.body.code);
+    return refuse(response);
+  }
+
   // Plain HTTP: refused whatever the key, before any lookup. The event names the id the key claims.
-  const tlsRequired = (req: Req, credential: Credential): AuthOutcome => {
-    if (events !== undefined) {
+  #tlsRequired(req: Req, credential: Credential): AuthOutcome {
+    if (this.#events !== undefined) {
       const parsed = credential.kind === 'key' ? parseKey(credential.key) : undefined;
-      events.failed(req, 'tls_required', parsed?.ok ? parsed.key.id : null);
+      this.#events.failed(req, 'tls_required', parsed?.ok ? parsed.key.id : null);
     }
     return refuse(TLS_REQUIRED);
-  };
+  }
 
-  return (req) => {
-    const raw = accessors.raw(req);
-    const credential = read(req, raw);
-    if (credential.kind === 'none') return optional ? ANONYMOUS : refuse(problems.missing);
-    if (requireTls && !accessors.secure(req)) return tlsRequired(req, credential);
-    if (credential.kind !== 'key') {
-      events?.failed(req, credential.kind);
-      return refuse(problems[credential.kind]);
-    }
-    const cached = runtime.peek(credential.key, raw.socket ?? undefined);
-    if (cached !== undefined) return afterVerify(req, cached);
-    return limits === undefined ? verify(req, credential.key) : guardThenVerify(req, credential.key, limits);
-  };
+  // The client a request counts as, for the failed-authentication guard and fair hashing.
+  #subjectOf(req: Req): string | undefined {
+    return clientSubject(this.#accessors.ip(req), this.#config.ipv6Prefix);
+  }
 }

@@ -1,16 +1,17 @@
 import { KeygateError } from '../errors.js';
 import { NO_REQUEST } from '../events.js';
 import { authProblems, insufficientScopeProblem } from '../http/problem.js';
+import type { KeygateResponse } from '../http/response.js';
 import type { ApiKey } from '../key/record.js';
 import type { Actor } from '../lifecycle/manager.js';
 import { isJsonContentType } from './body.js';
 import { currentKey } from './caller.js';
-import { type ManagementRequest, type ManagementResponse, NOT_JSON, problemResponse } from './http.js';
+import { type ManagementRequest, NOT_JSON, problemResponse } from './http.js';
 import { type ManagementOptions, type ResolvedManagementOptions, resolveManagementOptions } from './options.js';
 import { matchRoutes, type Route } from './routes.js';
 
 /** Answers one management request; never rejects. `bodyLimit` is the resolved body limit, for the adapter's parser. */
-export type ManagementHandler = ((request: ManagementRequest) => Promise<ManagementResponse>) & {
+export type ManagementHandler = ((request: ManagementRequest) => Promise<KeygateResponse>) & {
   readonly bodyLimit: number;
 };
 
@@ -32,7 +33,7 @@ export function createManagementApi(options: ManagementOptions): ManagementHandl
     ? insufficientScopeProblem(realm, [resolved.managementScope], 'all')
     : problemResponse(403, 'forbidden', 'The caller may not manage keys.');
 
-  const handle = async (request: ManagementRequest): Promise<ManagementResponse> => {
+  const handle = async (request: ManagementRequest): Promise<KeygateResponse> => {
     try {
       const method = String(request.method).toUpperCase();
       const path = String(request.path);
@@ -78,7 +79,7 @@ export function createManagementApi(options: ManagementOptions): ManagementHandl
 }
 
 // The route for a method among those matching the path, or the 404 / 405 to answer.
-function pickRoute(routes: Route[], method: string): Route | ManagementResponse {
+function pickRoute(routes: Route[], method: string): Route | KeygateResponse {
   if (routes.length === 0) return ROUTE_NOT_FOUND;
   const route = routes.find((r) => r.method === (method === 'HEAD' ? 'GET' : method));
   if (route !== undefined) return route;
@@ -88,7 +89,7 @@ function pickRoute(routes: Route[], method: string): Route | ManagementResponse 
   });
 }
 
-function failure(error: unknown, options: ResolvedManagementOptions): ManagementResponse {
+function failure(error: unknown, options: ResolvedManagementOptions): KeygateResponse {
   if (error instanceof KeygateError) {
     switch (error.code) {
       case 'invalid_input':

@@ -1,11 +1,13 @@
 // Reading a JSON request body with a bound, for frameworks without a body parser (Koa).
+
 import type { IncomingMessage } from 'node:http';
-import { bodyTooLarge, INVALID_JSON, type ManagementResponse, NOT_JSON } from './http.js';
+import type { KeygateResponse } from '../http/response.js';
+import { bodyTooLarge, INVALID_JSON, NOT_JSON } from './http.js';
 
 /** The body as parsed JSON (undefined when there was none), or the error response to send. */
 export type JsonBodyResult =
   | { readonly ok: true; readonly body: unknown }
-  | { readonly ok: false; readonly response: ManagementResponse };
+  | { readonly ok: false; readonly response: KeygateResponse };
 
 /** True for `application/json` and `application/*+json`, with no charset or a UTF-8 one. */
 export function isJsonContentType(contentType: string | undefined): boolean {
@@ -24,7 +26,7 @@ function hasBody(headers: IncomingMessage['headers']): boolean {
 }
 
 /** The response for a framework body parser's failure, by its HTTP status: 413, 415, else 400. */
-export function bodyParseFailure(status: unknown, limit: number): ManagementResponse {
+export function bodyParseFailure(status: unknown, limit: number): KeygateResponse {
   return status === 413 ? bodyTooLarge(limit) : status === 415 ? NOT_JSON : INVALID_JSON;
 }
 

@@ -3,16 +3,16 @@
 // instance is refused or bounded at once.
 
 import { authProblems, IP_NOT_ALLOWED, problem } from '../http/problem.js';
+import type { KeygateResponse } from '../http/response.js';
 import { ipAllowed } from '../key/allowlist.js';
 import type { ApiKey } from '../key/record.js';
 import { isActive } from '../key/state.js';
 import { type Keygate, runtimeOf } from '../keygate/instance.js';
-import type { ManagementResponse } from './http.js';
 
 /** The current record of a key presented to the routes, or the response refusing it. */
 export type CurrentKey =
   | { readonly ok: true; readonly key: ApiKey }
-  | { readonly ok: false; readonly response: ManagementResponse };
+  | { readonly ok: false; readonly response: KeygateResponse };
 
 /**
  * Re-reads `presented` from the store: refused with 401 when it no longer authenticates (revoked,
@@ -34,7 +34,7 @@ export async function currentKey(
   return { ok: true, key };
 }
 
-function refuse(response: ManagementResponse): CurrentKey {
+function refuse(response: KeygateResponse): CurrentKey {
   return { ok: false, response };
 }
 

@@ -25,13 +25,10 @@ export interface ManagementRequest {
   readonly request?: unknown;
 }
 
-/** The answer of the management routes: JSON, or problem+json on errors. */
-export type ManagementResponse = KeygateResponse;
-
 const JSON_HEADERS = Object.freeze({ 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
 
 /** A JSON answer. Every management response is `Cache-Control: no-store`: they describe keys, some carry one. */
-export function jsonResponse(status: number, body: unknown, headers: Record<string, string> = {}): ManagementResponse {
+export function jsonResponse(status: number, body: unknown, headers: Record<string, string> = {}): KeygateResponse {
   return httpResponse(status, { ...JSON_HEADERS, ...headers }, body);
 }
 
@@ -41,7 +38,7 @@ export function problemResponse(
   code: ProblemCode,
   detail: string,
   extra: { headers?: Record<string, string>; field?: string | undefined } = {},
-): ManagementResponse {
+): KeygateResponse {
   return problem(status, code, detail, extra.headers, extra.field === undefined ? {} : { field: extra.field });
 }
 
@@ -51,6 +48,6 @@ export const INVALID_JSON = problemResponse(400, 'invalid_request', 'The request
 export const NOT_JSON = problemResponse(415, 'unsupported_media_type', 'The request body must be application/json.');
 
 /** 413 for a body over the limit. */
-export function bodyTooLarge(limit: number): ManagementResponse {
+export function bodyTooLarge(limit: number): KeygateResponse {
   return problemResponse(413, 'payload_too_large', `The request body must be at most ${limit} bytes.`);
 }

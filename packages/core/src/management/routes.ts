@@ -1,12 +1,14 @@
 // The management routes: a table of method + path pattern, and one small handler per route.
 // Every route acts through KeyManager with the caller as `actor`, so the delegation rule (see
 // exceedingPower) bounds what each can see or do; changes carry the version the route read.
+
 import { KeygateError } from '../errors.js';
 import type { RequestContext } from '../events.js';
+import type { KeygateResponse } from '../http/response.js';
 import { isKeyId } from '../key/format.js';
 import type { ApiKey } from '../key/record.js';
 import type { Actor } from '../lifecycle/manager.js';
-import { jsonResponse, type ManagementResponse } from './http.js';
+import { jsonResponse } from './http.js';
 import { createInput, keyJson, listQuery, rotateInput, selfJson, updateInput } from './input.js';
 import type { ResolvedManagementOptions } from './options.js';
 
@@ -31,7 +33,7 @@ export interface Route {
   readonly method: string;
   readonly path: readonly string[];
   readonly access: 'key' | 'manage';
-  readonly run: (c: RouteContext) => Promise<ManagementResponse>;
+  readonly run: (c: RouteContext) => Promise<KeygateResponse>;
 }
 
 /** The routes, matched in order; `:id` matches only a well-formed key id. */
@@ -66,39 +68,39 @@ export function matchRoutes(path: string): { routes: Route[]; id: string } {
   return { routes, id };
 }
 
-async function createKey(c: RouteContext): Promise<ManagementResponse> {
+async function createKey(c: RouteContext): Promise<KeygateResponse> {
   const input = createInput(c.body, c.owner, c.options.allowMetadata);
   const created = await c.options.keygate.keys.create(input, { context: c.context, actor: c.actor });
   return jsonResponse(201, { key: created.key, apiKey: keyJson(created.apiKey) });
 }
 
-async function listKeys(c: RouteContext): Promise<ManagementResponse> {
+async function listKeys(c: RouteContext): Promise<KeygateResponse> {
   const page = await c.options.keygate.keys.list(c.owner, { ...listQuery(c.query), actor: c.actor });
   return jsonResponse(200, { keys: page.keys.map(keyJson), nextCursor: page.nextCursor });
 }
 
-async function self(c: RouteContext): Promise<ManagementResponse> {
+async function self(c: RouteContext): Promise<KeygateResponse> {
   return jsonResponse(200, { apiKey: selfJson(c.caller as ApiKey) });
 }
 
-async function getKey(c: RouteContext): Promise<ManagementResponse> {
+async function getKey(c: RouteContext): Promise<KeygateResponse> {
   return jsonResponse(200, { apiKey: keyJson(await manageableKey(c)) });
 }
 
-async function updateKey(c: RouteContext): Promise<ManagementResponse> {
+async function updateKey(c: RouteContext): Promise<KeygateResponse> {
   const key = await manageableKey(c);
   const input = updateInput(c.body, key, c.options.allowMetadata);
   const updated = await c.options.keygate.keys.update(key.id, input, change(c, key));
   return jsonResponse(200, { apiKey: keyJson(updated) });
 }
 
-async function revokeKey(c: RouteContext): Promise<ManagementResponse> {
+async function revokeKey(c: RouteContext): Promise<KeygateResponse> {
   const key = await manageableKey(c);
   const revoked = await c.options.keygate.keys.revoke(key.id, change(c, key));
   return jsonResponse(200, { apiKey: keyJson(revoked) });
 }
 
-async function rotateKey(c: RouteContext): Promise<ManagementResponse> {
+async function rotateKey(c: RouteContext): Promise<KeygateResponse> {
   const key = await manageableKey(c);
   const gracePeriodMs = rotateInput(c.body, c.options.defaultGracePeriodMs);
   const rotated = await c.options.keygate.keys.rotate(key.id, { ...change(c, key), gracePeriodMs });

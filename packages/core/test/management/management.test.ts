@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import { Readable } from 'node:stream';
 import { describe, expect, it, vi } from 'vitest';
-import { createManagementApi, type ManagementResponse, readJsonBody } from '../../src/adapter.js';
+import { createManagementApi, type KeygateResponse, readJsonBody } from '../../src/adapter.js';
 import { KeygateError } from '../../src/errors.js';
 import type { AuditEvent } from '../../src/events.js';
 import type { ManagementOptions } from '../../src/index.js';
@@ -25,7 +25,7 @@ async function fixture(options: Partial<ManagementOptions> = {}, keygateOptions:
 }
 
 // The body as a client reads it off the wire.
-function bodyOf(response: ManagementResponse) {
+function bodyOf(response: KeygateResponse) {
   return JSON.parse(JSON.stringify(response.body));
 }
 
