@@ -4,8 +4,8 @@ import type { MaybePromise, RateLimitDecision } from '../rate-limit/limiter.js';
 import {
   FAILED_AUTH_POLICY_NAME,
   type PolicySet,
+  policySet,
   type RateLimitOptions,
-  resolvePolicySet,
   resolveRateLimitOptions,
 } from '../rate-limit/options.js';
 import type { ProblemResponse } from './problem.js';
@@ -75,21 +75,17 @@ function buildStep(options: RateLimitOptions): RateLimitStep {
   const monitor = new OutageMonitor(warn, onStoreError);
   const guardMonitor =
     failedAuth === undefined || failedAuth.limiter === limiter ? monitor : new OutageMonitor(warn, onStoreError);
-  const perKey = new WeakMap<readonly RateLimitPolicy[], PolicySet | undefined>();
+  const perKey = new WeakMap<readonly RateLimitPolicy[], PolicySet>();
   const perSet = new WeakMap<PolicySet, SetState>();
 
-  // A record's own list replaces the defaults; an invalid one is reported once and the defaults apply.
+  // A record's own list replaces the defaults. It was checked where it entered (key creation or the
+  // store's answer, by the one policy rule): here it is only compiled, once per list.
   const policiesOf = (key: ApiKey): PolicySet | undefined => {
     const own = key.rateLimits;
     if (own === null || own === undefined) return defaults;
     let set = perKey.get(own);
-    if (set === undefined && !perKey.has(own)) {
-      try {
-        set = resolvePolicySet(own, `rateLimits of key ${key.id}`);
-      } catch (error) {
-        warn(`keygate: key ${key.id} has invalid rateLimits; the default limits apply to it.`, error);
-        set = defaults;
-      }
+    if (set === undefined) {
+      set = policySet(own);
       perKey.set(own, set);
     }
     return set;

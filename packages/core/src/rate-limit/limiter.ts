@@ -52,39 +52,6 @@ export function assertCost(cost: number): void {
   }
 }
 
-/** Throws `invalid_input` unless `limit` and `windowSeconds` are usable positive integers (names are the caller's business). */
-export function assertPolicyNumbers(policy: RateLimitPolicy): void {
-  const { limit, windowSeconds } = policy;
-  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIMIT) {
-    throw new KeygateError(
-      'invalid_input',
-      `keygate: a rate-limit \`limit\` must be an integer from 1 to ${MAX_LIMIT} (received ${String(limit)}).`,
-    );
-  }
-  if (!Number.isInteger(windowSeconds) || windowSeconds < 1 || windowSeconds > MAX_WINDOW_SECONDS) {
-    throw new KeygateError(
-      'invalid_input',
-      `keygate: a rate-limit \`windowSeconds\` must be an integer from 1 to ${MAX_WINDOW_SECONDS} (received ${String(windowSeconds)}).`,
-    );
-  }
-}
-
-/** Throws `invalid_input` unless every policy has usable numbers and a name of its own within the list. */
-export function assertPolicies(policies: readonly RateLimitPolicy[]): void {
-  for (let i = 0; i < policies.length; i++) {
-    const policy = policies[i] as RateLimitPolicy;
-    if (typeof policy?.name !== 'string' || policy.name.length === 0) {
-      throw new KeygateError('invalid_input', 'keygate: every rate-limit policy needs a non-empty `name`.');
-    }
-    assertPolicyNumbers(policy);
-    for (let j = 0; j < i; j++) {
-      if ((policies[j] as RateLimitPolicy).name === policy.name) {
-        throw new KeygateError('invalid_input', `keygate: two rate-limit policies are named "${policy.name}".`);
-      }
-    }
-  }
-}
-
 /** The shared decision of an admitted request with no policy (nothing to count). */
 export const EMPTY_DECISION: RateLimitDecision = Object.freeze({
   allowed: true,

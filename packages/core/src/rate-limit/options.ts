@@ -1,8 +1,9 @@
-import { KeygateError } from '../errors.js';
 import type { RateLimitPolicy } from '../key/record.js';
+import { type OptionChecks, optionChecks, optionNames } from '../options.js';
 import { formatRateLimitPolicy } from './headers.js';
 import { MAX_LIMIT, MAX_WINDOW_SECONDS, type RateLimiter } from './limiter.js';
 import { MemoryRateLimiter } from './memory-limiter.js';
+import { checkPolicies } from './policy.js';
 
 /** What to do when the limiter's store (e.g. Redis) fails or times out. */
 export type StoreErrorPolicy = 'open' | 'closed';
@@ -17,7 +18,11 @@ export interface FailedAuthLimitOptions {
   limiter?: RateLimiter;
 }
 
-/** Rate limiting of authenticated requests, per key, plus a per-IP guard on failed authentications. */
+/**
+ * Rate limiting of authenticated requests, per key, plus a per-IP guard on failed authentications
+ * (the `rateLimit` option of the adapters). Checked when the middleware is built: an invalid value
+ * throws `invalid_options`; an unknown name is reported once with `console.warn`.
+ */
 export interface RateLimitOptions {
   /** Where counters live. Default: a new `MemoryRateLimiter` (this process only); use `RedisRateLimiter` to share limits across instances. */
   limiter?: RateLimiter;
@@ -66,56 +71,62 @@ export interface ResolvedRateLimitOptions {
 /** Name of the failed-authentication policy, as shown in its 429. */
 export const FAILED_AUTH_POLICY_NAME = 'failed-auth';
 
-const POLICY_NAME_RE = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
+// The rate-limit options are part of the authentication middleware's; a policy list may be another entry point's.
+const check: OptionChecks = optionChecks('authentication options');
+const plain: OptionChecks = optionChecks();
+const RATE_LIMIT_OPTION_NAMES = optionNames<RateLimitOptions>({
+  limiter: true,
+  defaults: true,
+  cost: true,
+  failedAuth: true,
+  onStoreError: true,
+  legacyHeaders: true,
+  warn: true,
+});
+const FAILED_AUTH_OPTION_NAMES = optionNames<FailedAuthLimitOptions>({
+  limit: true,
+  windowSeconds: true,
+  limiter: true,
+});
 
 /** Validates rate-limit options once and applies defaults; throws `invalid_options` naming the bad field. */
 export function resolveRateLimitOptions(options: RateLimitOptions): ResolvedRateLimitOptions {
-  if (typeof options !== 'object' || options === null) fail('`rateLimit` must be an options object.');
+  check.object('rateLimit', options, RATE_LIMIT_OPTION_NAMES);
   const limiter = options.limiter ?? new MemoryRateLimiter();
   assertLimiter(limiter, 'rateLimit.limiter');
   const defaults =
-    options.defaults === undefined ? undefined : resolvePolicySet(options.defaults, 'rateLimit.defaults');
-  const cost = options.cost ?? 1;
-  if (!Number.isInteger(cost) || cost < 1 || cost > MAX_LIMIT) {
-    fail(`\`rateLimit.cost\` must be a positive integer (received ${String(cost)}).`);
-  }
-  const onStoreError = options.onStoreError ?? 'open';
-  if (onStoreError !== 'open' && onStoreError !== 'closed') {
-    fail(`\`rateLimit.onStoreError\` is 'open' or 'closed' (received ${String(onStoreError)}).`);
-  }
-  const warn = options.warn ?? ((message: string, error?: unknown) => console.warn(message, error ?? ''));
-  if (typeof warn !== 'function') fail('`rateLimit.warn` must be a function.');
+    options.defaults === undefined ? undefined : resolvePolicySet(options.defaults, 'rateLimit.defaults', check);
   return Object.freeze({
     limiter,
     defaults,
-    cost,
+    cost: check.integer('rateLimit.cost', options.cost, { min: 1, max: MAX_LIMIT, default: 1 }),
     failedAuth: resolveFailedAuth(options.failedAuth, limiter),
-    onStoreError,
-    legacyHeaders: options.legacyHeaders === true,
-    warn,
+    onStoreError: check.oneOf<StoreErrorPolicy>(
+      'rateLimit.onStoreError',
+      options.onStoreError,
+      ['open', 'closed'],
+      'open',
+    ),
+    legacyHeaders: check.boolean('rateLimit.legacyHeaders', options.legacyHeaders, false),
+    warn: check.function('rateLimit.warn', options.warn, (message: string, error?: unknown) =>
+      console.warn(message, error ?? ''),
+    ),
   });
 }
 
-/** Validates a policy list (names unique, header-safe; limits and windows positive integers) and freezes a copy. */
-export function resolvePolicySet(policies: unknown, where: string): PolicySet {
-  if (!Array.isArray(policies)) fail(`\`${where}\` must be an array of { name, limit, windowSeconds }.`);
-  const seen = new Set<string>();
-  const resolved = policies.map((policy: Partial<RateLimitPolicy> | null, i: number) => {
-    const at = `${where}[${i}]`;
-    if (typeof policy !== 'object' || policy === null) fail(`\`${at}\` must be { name, limit, windowSeconds }.`);
-    const { name, limit, windowSeconds } = policy;
-    if (typeof name !== 'string' || !POLICY_NAME_RE.test(name)) {
-      fail(`\`${at}.name\` must be 1-64 letters, digits, '_', '.' or '-' (received ${JSON.stringify(name)}).`);
-    }
-    if (seen.has(name)) fail(`\`${at}.name\` repeats the policy name "${name}".`);
-    seen.add(name);
-    return Object.freeze({
-      name,
-      limit: integer(`${at}.limit`, limit, 1, MAX_LIMIT),
-      windowSeconds: integer(`${at}.windowSeconds`, windowSeconds, 1, MAX_WINDOW_SECONDS),
-    });
-  });
-  return Object.freeze({ policies: Object.freeze(resolved), policyHeader: formatRateLimitPolicy(resolved) });
+/**
+ * Checks a policy list of the options by the one policy rule (see checkPolicies) and compiles it;
+ * `where` names the list in messages, `checks` the entry point.
+ */
+export function resolvePolicySet(policies: unknown, where: string, checks: OptionChecks = plain): PolicySet {
+  return policySet(
+    checkPolicies(policies, where, (field, problem) => checks.fail(`\`${field}\` ${problem}.`, where)),
+  );
+}
+
+/** A checked policy list with its `RateLimit-Policy` header value, frozen. */
+export function policySet(policies: readonly RateLimitPolicy[]): PolicySet {
+  return Object.freeze({ policies, policyHeader: formatRateLimitPolicy(policies) });
 }
 
 function resolveFailedAuth(
@@ -123,32 +134,29 @@ function resolveFailedAuth(
   limiter: RateLimiter,
 ): ResolvedRateLimitOptions['failedAuth'] {
   if (options === false) return undefined;
-  if (options !== undefined && (typeof options !== 'object' || options === null)) {
-    fail('`rateLimit.failedAuth` must be false or { limit, windowSeconds, limiter }.');
-  }
-  const guardLimiter = options?.limiter ?? limiter;
+  const given =
+    options === undefined
+      ? {}
+      : check.object<FailedAuthLimitOptions>('rateLimit.failedAuth', options, FAILED_AUTH_OPTION_NAMES);
+  const guardLimiter = given.limiter ?? limiter;
   assertLimiter(guardLimiter, 'rateLimit.failedAuth.limiter');
   const policy = {
     name: FAILED_AUTH_POLICY_NAME,
-    limit: integer('rateLimit.failedAuth.limit', options?.limit ?? 10, 1, MAX_LIMIT),
-    windowSeconds: integer('rateLimit.failedAuth.windowSeconds', options?.windowSeconds ?? 60, 1, MAX_WINDOW_SECONDS),
+    limit: check.integer('rateLimit.failedAuth.limit', given.limit, { min: 1, max: MAX_LIMIT, default: 10 }),
+    windowSeconds: check.integer('rateLimit.failedAuth.windowSeconds', given.windowSeconds, {
+      min: 1,
+      max: MAX_WINDOW_SECONDS,
+      default: 60,
+    }),
   };
-  return Object.freeze({ limiter: guardLimiter, policies: resolvePolicySet([policy], 'rateLimit.failedAuth') });
+  return Object.freeze({ limiter: guardLimiter, policies: resolvePolicySet([policy], 'rateLimit.failedAuth', check) });
 }
 
 function assertLimiter(limiter: RateLimiter, where: string): void {
   if (typeof limiter?.consume !== 'function' || typeof limiter.check !== 'function') {
-    fail(`\`${where}\` must implement RateLimiter (e.g. new MemoryRateLimiter() or new RedisRateLimiter({ client })).`);
+    check.fail(
+      `\`${where}\` must implement RateLimiter (e.g. new MemoryRateLimiter() or new RedisRateLimiter({ client })).`,
+      where,
+    );
   }
-}
-
-function integer(where: string, value: unknown, min: number, max: number): number {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-    fail(`\`${where}\` must be an integer from ${min} to ${max} (received ${String(value)}).`);
-  }
-  return value;
-}
-
-function fail(message: string): never {
-  throw new KeygateError('invalid_options', `keygate: ${message}`);
 }

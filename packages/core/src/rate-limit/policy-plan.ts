@@ -1,9 +1,11 @@
 // A policy list compiled once for the decisions over it: validated, with the GCRA constants of
 // each policy and a string that identifies the definitions (for keys of caches that must tell a
 // changed policy from the old one).
+
+import { KeygateError } from '../errors.js';
 import type { RateLimitPolicy } from '../key/record.js';
 import { burstTolerance, emissionInterval } from './gcra.js';
-import { assertPolicies } from './limiter.js';
+import { checkPolicies } from './policy.js';
 
 /** A validated policy list with what every decision over it needs. */
 export interface PolicyPlan {
@@ -23,11 +25,15 @@ export interface PolicyPlan {
 // step's resolved lists: built once per list. Any other list is planned per call.
 const plans = new WeakMap<readonly RateLimitPolicy[], PolicyPlan>();
 
-/** The plan of `policies`; throws `invalid_input` as {@link assertPolicies} does. */
+/** The plan of `policies`; throws `invalid_input` for a list {@link checkPolicies} refuses. */
 export function policyPlan(policies: readonly RateLimitPolicy[]): PolicyPlan {
   const cached = typeof policies === 'object' && policies !== null ? plans.get(policies) : undefined;
   if (cached !== undefined) return cached;
-  assertPolicies(policies);
+  checkPolicies(
+    policies,
+    'policies',
+    (field, problem) => new KeygateError('invalid_input', `keygate: rate-limit \`${field}\` ${problem}.`),
+  );
   const intervals = policies.map(emissionInterval);
   const plan: PolicyPlan = Object.freeze({
     policies,

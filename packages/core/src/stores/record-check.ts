@@ -9,6 +9,7 @@
 import { KeygateError } from '../errors.js';
 import { isKeyId } from '../key/format.js';
 import type { KeyRecord, RateLimitPolicy } from '../key/record.js';
+import { checkPolicies } from '../rate-limit/policy.js';
 import type { RecordPosition } from './store.js';
 
 /** What the record is expected to be: the id looked up, the owner listed. */
@@ -73,7 +74,10 @@ export function checkRecord(value: unknown, expected: ExpectedRecord = {}): KeyR
     expiresAt: expiresAt === null || isValid(expiresAt) ? expiresAt : new Date(0),
     revokedAt: revokedAt === null || isValid(revokedAt) ? revokedAt : new Date(0),
     lastUsedAt: lastUsedAt === null || isValid(lastUsedAt) ? lastUsedAt : null,
-    rateLimits: r.rateLimits === null ? null : policies(r.rateLimits, () => fail('rateLimits', RATE_LIMITS)),
+    rateLimits:
+      r.rateLimits === null
+        ? null
+        : (checkPolicies(r.rateLimits, 'rateLimits', () => fail('rateLimits', RATE_LIMITS)) as RateLimitPolicy[]),
     allowedIps: r.allowedIps === null ? null : texts('allowedIps'),
     replacedBy: replacedBy as string | null,
     lineage: text('lineage'),
@@ -98,15 +102,6 @@ export function malformedStoreData(problem: string, id?: string): KeygateError {
 }
 
 const RATE_LIMITS = 'null or an array of { name, limit, windowSeconds } with positive integers';
-
-function policies(value: unknown, fail: () => KeygateError): RateLimitPolicy[] {
-  if (!Array.isArray(value)) throw fail();
-  return value.map((policy: unknown) => {
-    const { name, limit, windowSeconds } = (policy ?? {}) as Partial<Record<keyof RateLimitPolicy, unknown>>;
-    if (typeof name !== 'string' || !isPositiveInteger(limit) || !isPositiveInteger(windowSeconds)) throw fail();
-    return { name, limit, windowSeconds };
-  });
-}
 
 function isValid(date: unknown): date is Date {
   return date instanceof Date && !Number.isNaN(date.getTime());

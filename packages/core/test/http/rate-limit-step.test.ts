@@ -90,15 +90,6 @@ describe('createRateLimitStep', () => {
     expect(s.consume(apiKey('key_1', []))).toEqual({ ok: true, headers: undefined });
   });
 
-  it('applies the defaults to a key with invalid rateLimits and warns once', () => {
-    const { step: s, warn } = step();
-    const key = apiKey('key_1', [{ name: 'bad name', limit: 1, windowSeconds: 1 }]);
-    expect(s.consume(key)).toMatchObject({ ok: true, headers: { 'ratelimit-policy': '"burst";q=2;w=60' } });
-    s.consume(key);
-    expect(warn).toHaveBeenCalledOnce();
-    expect(warn.mock.calls[0]?.[0]).toContain('key_1 has invalid rateLimits');
-  });
-
   it('adds the legacy X-RateLimit headers when asked', () => {
     const { step: s } = step({ legacyHeaders: true });
     expect(s.consume(apiKey('key_1'))).toMatchObject({ ok: true, headers: { 'x-ratelimit-remaining': '1' } });

@@ -51,8 +51,8 @@ describe('keys.create: rate limits and IP allowlists', () => {
   it.each([
     ['a list that is not an array', { name: 'x' }, 'rateLimits'],
     ['a policy that is not an object', ['burst'], 'rateLimits[0]'],
-    ['an upper-case policy name', [{ name: 'Burst', limit: 1, windowSeconds: 1 }], 'rateLimits[0].name'],
-    ['a policy name over 32 characters', [{ name: 'a'.repeat(33), limit: 1, windowSeconds: 1 }], 'rateLimits[0].name'],
+    ['a policy name starting with a dash', [{ name: '-burst', limit: 1, windowSeconds: 1 }], 'rateLimits[0].name'],
+    ['a policy name over 64 characters', [{ name: 'a'.repeat(65), limit: 1, windowSeconds: 1 }], 'rateLimits[0].name'],
     ['a zero limit', [{ name: 'a', limit: 0, windowSeconds: 1 }], 'rateLimits[0].limit'],
     ['a fractional limit', [{ name: 'a', limit: 1.5, windowSeconds: 1 }], 'rateLimits[0].limit'],
     ['a zero window', [{ name: 'a', limit: 1, windowSeconds: 0 }], 'rateLimits[0].windowSeconds'],
