@@ -1,5 +1,5 @@
-import { KeygateError } from '../errors.js';
 import { MAX_KEY_LENGTH } from '../key/format.js';
+import { type OptionChecks, optionChecks } from '../options.js';
 
 /** Where a request may carry its key. */
 export type KeySource =
@@ -56,24 +56,20 @@ const AMBIGUOUS: Credential = Object.freeze({ kind: 'ambiguous' });
 const BEARER = 'bearer';
 const SPACE = 32;
 const HEADER_NAME_RE = /^[!#$%&'*+.^_`|~0-9a-z-]+$/;
+const check: OptionChecks = optionChecks('authentication options');
 
 /** Validates and freezes configured sources (header names lower-cased). Throws `invalid_options`. */
 export function resolveKeySources(sources: readonly KeySource[] = DEFAULT_KEY_SOURCES): readonly KeySource[] {
-  if (!Array.isArray(sources) || sources.length === 0) {
-    throw new KeygateError('invalid_options', 'keygate: `sources` must be a non-empty array.');
-  }
+  if (!Array.isArray(sources) || sources.length === 0) check.fail('`sources` must be a non-empty array.', 'sources');
   return Object.freeze(
     sources.map((source: KeySource) => {
       if (source?.in === 'bearer') return Object.freeze({ in: 'bearer' as const });
       if (source?.in !== 'header' && source?.in !== 'query' && source?.in !== 'cookie') {
-        throw new KeygateError(
-          'invalid_options',
-          "keygate: each source is { in: 'header' | 'query' | 'cookie', name } or { in: 'bearer' }.",
-        );
+        check.fail("each source is { in: 'header' | 'query' | 'cookie', name } or { in: 'bearer' }.", 'sources');
       }
       const name = source.in === 'header' && typeof source.name === 'string' ? source.name.toLowerCase() : source.name;
       if (typeof name !== 'string' || name.length === 0 || (source.in === 'header' && !HEADER_NAME_RE.test(name))) {
-        throw new KeygateError('invalid_options', `keygate: a ${source.in} source needs a valid \`name\`.`);
+        check.fail(`a ${source.in} source needs a valid \`name\`.`, 'sources');
       }
       return Object.freeze({ in: source.in, name });
     }),
@@ -91,8 +87,8 @@ export function createCredentialReader<Req>(
   accessors: RequestAccessors<Req>,
 ): (req: Req, raw?: RawRequest) => Credential {
   for (const source of sources) {
-    if (source.in === 'query' && !accessors.query) throw unsupported('query');
-    if (source.in === 'cookie' && !accessors.cookie) throw unsupported('cookie');
+    if (source.in === 'query' && !accessors.query) check.fail('this adapter cannot read a query source.', 'sources');
+    if (source.in === 'cookie' && !accessors.cookie) check.fail('this adapter cannot read a cookie source.', 'sources');
   }
   // Lower-case header name → whether its value is an `Authorization: Bearer` credential.
   const byName = new Map<string, boolean>();
@@ -197,8 +193,4 @@ export function headerValues(raw: readonly string[], name: string): string[] | u
     values.push(raw[i + 1] as string);
   }
   return values;
-}
-
-function unsupported(kind: string): KeygateError {
-  return new KeygateError('invalid_options', `keygate: this adapter cannot read a ${kind} source.`);
 }

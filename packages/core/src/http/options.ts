@@ -1,16 +1,24 @@
 // The options of createAuthenticator, validated and resolved once.
 
-import { KeygateError } from '../errors.js';
 import type { Keygate } from '../keygate/instance.js';
+import { type OptionChecks, optionChecks, optionNames } from '../options.js';
 import type { RateLimitOptions } from '../rate-limit/options.js';
 import { DEFAULT_IPV6_PREFIX } from './client-subject.js';
 import { type KeySource, resolveKeySources } from './credentials.js';
 
-/** Options shared by every adapter's authentication middleware. */
+/**
+ * Options shared by every adapter's authentication middleware, checked when the middleware is
+ * built: an invalid value throws KeygateError `invalid_options`; an unknown name is ignored and
+ * reported once with `console.warn`, naming the closest known option.
+ */
 export interface AuthOptions {
   /** The keygate instance whose store and cache verify keys; its `onEvent` receives the request events. */
   keygate: Keygate;
-  /** Where to look for the key, in order. Default: `X-API-Key` header, then `Authorization: Bearer`. */
+  /**
+   * Where to look for the key, in order. The list replaces the defaults, `X-API-Key` header then
+   * `Authorization: Bearer` (`DEFAULT_KEY_SOURCES`): to add a source, spread them,
+   * `sources: [...DEFAULT_KEY_SOURCES, { in: 'query', name: 'api_key' }]`.
+   */
   sources?: readonly KeySource[];
   /** When true, a request without a key passes with no key attached (a bad key still fails). Default false. */
   optional?: boolean;
@@ -37,14 +45,24 @@ export interface AuthOptions {
 }
 
 const REALM_RE = /^[\x20-\x7e]{1,64}$/;
+const check: OptionChecks = optionChecks('authentication options');
 
-/** Validates the realm used in challenges; throws `invalid_options`. */
-export function resolveRealm(realm: unknown = 'api'): string {
+/** Every option name of {@link AuthOptions}, for the unknown-option warning. */
+export const AUTH_OPTION_NAMES = optionNames<AuthOptions>({
+  keygate: true,
+  sources: true,
+  optional: true,
+  realm: true,
+  onError: true,
+  rateLimit: true,
+  requireTls: true,
+  ipv6Prefix: true,
+});
+
+/** Validates the realm used in challenges; throws `invalid_options` (through `checks`, which name the caller). */
+export function resolveRealm(realm: unknown = 'api', checks: OptionChecks = check): string {
   if (typeof realm !== 'string' || !REALM_RE.test(realm) || realm.includes('"') || realm.includes('\\')) {
-    throw new KeygateError(
-      'invalid_options',
-      'keygate: `realm` must be 1-64 printable ASCII characters without quotes or backslashes.',
-    );
+    checks.fail('`realm` must be 1-64 printable ASCII characters without quotes or backslashes.', 'realm');
   }
   return realm;
 }
@@ -61,30 +79,22 @@ export interface ResolvedAuthOptions {
   readonly ipv6Prefix: number;
 }
 
-function resolveIpv6Prefix(prefix: unknown = DEFAULT_IPV6_PREFIX): number {
-  if (typeof prefix !== 'number' || !Number.isInteger(prefix) || prefix < 1 || prefix > 128) {
-    throw new KeygateError('invalid_options', 'keygate: `ipv6Prefix` must be an integer from 1 to 128.');
-  }
-  return prefix;
-}
-
-/** Validates options (throws `invalid_options`) and applies their defaults. */
+/** Validates options (throws `invalid_options`, warns about unknown names) and applies their defaults. */
 export function resolveAuthOptions(options: AuthOptions): ResolvedAuthOptions {
-  const { keygate } = options ?? {};
+  const { keygate } = check.object<AuthOptions>(undefined, options, AUTH_OPTION_NAMES);
   if (!keygate || typeof keygate.verify !== 'function') {
-    throw new KeygateError('invalid_options', 'keygate: `keygate` is required (create one with createKeygate()).');
-  }
-  if (options.requireTls !== undefined && typeof options.requireTls !== 'boolean') {
-    throw new KeygateError('invalid_options', 'keygate: `requireTls` must be a boolean.');
+    check.fail('`keygate` is required (create one with createKeygate()).', 'keygate');
   }
   return {
     keygate,
     sources: resolveKeySources(options.sources),
     realm: resolveRealm(options.realm),
-    optional: options.optional === true,
-    requireTls: options.requireTls === true,
-    onError: options.onError ?? ((error: unknown) => console.error('keygate: the key store failed', error)),
+    optional: check.boolean('optional', options.optional, false),
+    requireTls: check.boolean('requireTls', options.requireTls, false),
+    onError: check.function('onError', options.onError, (error: unknown) =>
+      console.error('keygate: the key store failed', error),
+    ),
     rateLimit: options.rateLimit,
-    ipv6Prefix: resolveIpv6Prefix(options.ipv6Prefix),
+    ipv6Prefix: check.integer('ipv6Prefix', options.ipv6Prefix, { min: 1, max: 128, default: DEFAULT_IPV6_PREFIX }),
   };
 }

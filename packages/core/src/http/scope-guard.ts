@@ -1,6 +1,6 @@
-import { KeygateError } from '../errors.js';
 import type { ApiKey } from '../key/record.js';
 import { assertRequirableScope, hasScopes, type ScopeMatch } from '../key/scopes.js';
+import { type OptionChecks, optionChecks, optionNames } from '../options.js';
 import { resolveRealm } from './authenticate.js';
 import { authProblems, insufficientScopeProblem, type ProblemResponse } from './problem.js';
 
@@ -12,6 +12,9 @@ export interface ScopeGuardOptions {
   realm?: string;
 }
 
+const check: OptionChecks = optionChecks('requireScopes()');
+const SCOPE_GUARD_OPTION_NAMES = optionNames<ScopeGuardOptions>({ match: true, realm: true });
+
 /** Checks the key attached to a request: undefined when it may pass, else the response to send. */
 export type ScopeGuard = (key: ApiKey | null | undefined) => ProblemResponse | undefined;
 
@@ -20,14 +23,13 @@ export type ScopeGuard = (key: ApiKey | null | undefined) => ProblemResponse | u
  * A request with no key gets 401; a key lacking scopes gets 403 naming them.
  */
 export function createScopeGuard(scopes: string | readonly string[], options: ScopeGuardOptions = {}): ScopeGuard {
+  if (typeof scopes !== 'string' && !Array.isArray(scopes)) check.fail('takes a scope or an array of scopes.');
   const required = Object.freeze(typeof scopes === 'string' ? [scopes] : [...scopes]);
-  if (required.length === 0)
-    throw new KeygateError('invalid_options', 'keygate: requireScopes() needs at least one scope.');
+  if (required.length === 0) check.fail('needs at least one scope.');
   for (const scope of required) assertRequirableScope(scope);
-  const match = options.match ?? 'all';
-  if (match !== 'all' && match !== 'any')
-    throw new KeygateError('invalid_options', "keygate: `match` is 'all' or 'any'.");
-  const realm = resolveRealm(options.realm);
+  check.object(undefined, options, SCOPE_GUARD_OPTION_NAMES);
+  const match = check.oneOf<ScopeMatch>('match', options.match, ['all', 'any'], 'all');
+  const realm = resolveRealm(options.realm, check);
   const missing = authProblems(realm).missing;
   const forbidden = insufficientScopeProblem(realm, required, match);
   return (key) => {

@@ -1,8 +1,8 @@
-import { KeygateError } from '../errors.js';
 import { resolveRealm } from '../http/authenticate.js';
 import type { ApiKey, RateLimitPolicy } from '../key/record.js';
 import { assertRequirableScope, hasScopes } from '../key/scopes.js';
 import type { Keygate } from '../keygate/instance.js';
+import { type OptionChecks, optionChecks, optionNames } from '../options.js';
 import { resolvePolicySet } from '../rate-limit/options.js';
 
 /** Who is calling the management routes: the key the auth middleware attached, and the framework's request. */
@@ -31,7 +31,11 @@ export type ManagementAuthorize = (
 /** Which metadata the routes may set: none (`false`), any (`true`), or only these top-level fields. */
 export type MetadataPolicy = boolean | readonly string[];
 
-/** Options of the key-management routes (every adapter's mount takes these). Only `keygate` is required. */
+/**
+ * Options of the key-management routes (every adapter's mount takes these). Only `keygate` is
+ * required. Checked when the routes are built: an invalid value throws `invalid_options`; an
+ * unknown name is ignored and reported once with `console.warn`, naming the closest known option.
+ */
 export interface ManagementOptions {
   /** The keygate instance whose keys are managed. */
   keygate: Keygate;
@@ -78,63 +82,67 @@ export interface ResolvedManagementOptions {
 /** Default body limit of the management routes: 16 KiB. */
 export const DEFAULT_MANAGEMENT_BODY_LIMIT = 16_384;
 
-/** Validates management options once; throws `invalid_options` naming the bad one. */
+const check: OptionChecks = optionChecks('key-management options');
+
+/** Every option name of {@link ManagementOptions}, for the unknown-option warning. */
+export const MANAGEMENT_OPTION_NAMES = optionNames<ManagementOptions>({
+  keygate: true,
+  authorize: true,
+  managementScope: true,
+  defaultGracePeriodMs: true,
+  bodyLimit: true,
+  allowMetadata: true,
+  rateLimitDefaults: true,
+  realm: true,
+  onError: true,
+});
+
+/** Validates management options once; throws `invalid_options` naming the bad one, warns about unknown names. */
 export function resolveManagementOptions(options: ManagementOptions): ResolvedManagementOptions {
-  if (typeof options !== 'object' || options === null) fail('the key-management routes take an options object.');
-  const { keygate } = options;
-  if (typeof keygate?.keys?.create !== 'function') fail('`keygate` is required (create one with createKeygate()).');
+  const { keygate } = check.object<ManagementOptions>(undefined, options, MANAGEMENT_OPTION_NAMES);
+  if (typeof keygate?.keys?.create !== 'function') {
+    check.fail('`keygate` is required (create one with createKeygate()).', 'keygate');
+  }
   const managementScope = options.managementScope ?? 'keys:manage';
   try {
     assertRequirableScope(managementScope);
   } catch (error) {
-    fail(`\`managementScope\`: ${(error as Error).message}`);
+    check.fail(`\`managementScope\`: ${(error as Error).message}`, 'managementScope');
   }
-  if (options.authorize !== undefined && typeof options.authorize !== 'function')
-    fail('`authorize` must be a function.');
-  if (options.onError !== undefined && typeof options.onError !== 'function') fail('`onError` must be a function.');
+  const given = check.function<ManagementAuthorize>('authorize', options.authorize);
   const allowMetadata = options.allowMetadata ?? false;
   if (
     typeof allowMetadata !== 'boolean' &&
     !(Array.isArray(allowMetadata) && allowMetadata.every((f) => typeof f === 'string' && f.length > 0))
   ) {
-    fail('`allowMetadata` must be a boolean or an array of metadata field names.');
+    check.fail('`allowMetadata` must be a boolean or an array of metadata field names.', 'allowMetadata');
   }
   const rateLimitDefaults =
     options.rateLimitDefaults === undefined
       ? undefined
-      : resolvePolicySet(options.rateLimitDefaults, 'rateLimitDefaults').policies;
-  const defaultGracePeriodMs = integer(
-    'defaultGracePeriodMs',
-    options.defaultGracePeriodMs ?? 0,
-    0,
-    keygate.keys.maxGracePeriodMs,
-  );
+      : resolvePolicySet(options.rateLimitDefaults, 'rateLimitDefaults', check).policies;
   const authorize: ManagementAuthorize =
-    options.authorize ??
-    (({ apiKey }) => (apiKey && hasScopes(apiKey.scopes, [managementScope]) ? { owner: apiKey.owner } : null));
+    given ?? (({ apiKey }) => (apiKey && hasScopes(apiKey.scopes, [managementScope]) ? { owner: apiKey.owner } : null));
   return Object.freeze({
     keygate,
     authorize,
-    defaultAuthorize: options.authorize === undefined,
+    defaultAuthorize: given === undefined,
     managementScope,
-    defaultGracePeriodMs,
-    bodyLimit: integer('bodyLimit', options.bodyLimit ?? DEFAULT_MANAGEMENT_BODY_LIMIT, 1, 16 * 1024 * 1024),
+    defaultGracePeriodMs: check.integer('defaultGracePeriodMs', options.defaultGracePeriodMs, {
+      min: 0,
+      max: keygate.keys.maxGracePeriodMs,
+      default: 0,
+    }),
+    bodyLimit: check.integer('bodyLimit', options.bodyLimit, {
+      min: 1,
+      max: 16 * 1024 * 1024,
+      default: DEFAULT_MANAGEMENT_BODY_LIMIT,
+    }),
     allowMetadata: Object.freeze(Array.isArray(allowMetadata) ? [...allowMetadata] : allowMetadata),
     rateLimitDefaults,
-    realm: resolveRealm(options.realm),
-    onError: options.onError ?? ((error: unknown) => console.error('keygate: a key-management request failed', error)),
+    realm: resolveRealm(options.realm, check),
+    onError: check.function('onError', options.onError, (error: unknown) =>
+      console.error('keygate: a key-management request failed', error),
+    ),
   });
-}
-
-function integer(name: string, value: unknown, min: number, max: number): number {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-    fail(
-      `\`${name}\` must be an integer from ${min} to ${max} (received ${typeof value === 'number' ? value : typeof value}).`,
-    );
-  }
-  return value;
-}
-
-function fail(message: string): never {
-  throw new KeygateError('invalid_options', `keygate: ${message}`);
 }

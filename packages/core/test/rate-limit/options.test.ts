@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, type MockInstance, vi } from 'vitest';
 import { KeygateError } from '../../src/errors.js';
 import { MemoryRateLimiter } from '../../src/rate-limit/memory-limiter.js';
 import { type RateLimitOptions, resolveRateLimitOptions } from '../../src/rate-limit/options.js';
@@ -60,7 +60,7 @@ describe('resolveRateLimitOptions', () => {
       { defaults: [{ name: 'a', limit: 1, windowSeconds: 0 }] },
       '`rateLimit.defaults[0].windowSeconds` must be an integer from 1',
     ],
-    ['a cost of zero', { cost: 0 }, '`rateLimit.cost` must be a positive integer'],
+    ['a cost of zero', { cost: 0 }, '`rateLimit.cost` must be an integer from 1'],
     ['an unknown store-error policy', { onStoreError: 'ignore' }, "`rateLimit.onStoreError` is 'open' or 'closed'"],
     ['a failed-auth limit of zero', { failedAuth: { limit: 0 } }, '`rateLimit.failedAuth.limit` must be an integer'],
     ['a warn that is not a function', { warn: 'loud' }, '`rateLimit.warn` must be a function'],
@@ -68,5 +68,48 @@ describe('resolveRateLimitOptions', () => {
     const error = errorOf(options);
     expect(error.code).toBe('invalid_options');
     expect(error.message).toContain(message);
+  });
+});
+
+describe('rate-limit option names', () => {
+  let warn: MockInstance<typeof console.warn>;
+  beforeEach(() => {
+    warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+  });
+  afterEach(() => {
+    warn.mockRestore();
+  });
+
+  it('warns with the closest known name for a misspelt rate-limit option', () => {
+    resolveRateLimitOptions({ cots: 2 } as RateLimitOptions);
+    expect(warn).toHaveBeenCalledWith(
+      'keygate: authentication options: unknown option `rateLimit.cots` (did you mean `rateLimit.cost`?); it is ignored.',
+    );
+  });
+
+  it('warns with the path of a misspelt failed-authentication option', () => {
+    resolveRateLimitOptions({ failedAuth: { limt: 5 } } as RateLimitOptions);
+    expect(warn).toHaveBeenCalledWith(
+      expect.stringContaining(
+        'unknown option `rateLimit.failedAuth.limt` (did you mean `rateLimit.failedAuth.limit`?)',
+      ),
+    );
+  });
+
+  it('warns about nothing when every option name is known', () => {
+    resolveRateLimitOptions({
+      limiter: new MemoryRateLimiter(),
+      defaults: [],
+      cost: 1,
+      failedAuth: { limit: 1, windowSeconds: 1, limiter: new MemoryRateLimiter() },
+      onStoreError: 'open',
+      legacyHeaders: false,
+      warn: () => {},
+    });
+    expect(warn).not.toHaveBeenCalled();
+  });
+
+  it('refuses legacyHeaders that are not a boolean', () => {
+    expect(errorOf({ legacyHeaders: 'yes' }).message).toContain('`rateLimit.legacyHeaders` must be a boolean');
   });
 });
