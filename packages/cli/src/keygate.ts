@@ -3,6 +3,8 @@ import {
   type ApiKey,
   createKeygate,
   type Hasher,
+  isKeyId,
+  KEY_ID_LENGTH,
   type Keygate,
   KeygateError,
   type KeyStore,
@@ -33,11 +35,11 @@ export function keygateOver(store: KeyStore, { hasher, prefix, maxKeysPerOwner }
 
 /** The key with the id given on the command line: `invalid_input` for something that is no id, `not_found` for an unknown one. */
 export async function existingKey(keygate: Keygate, id: string): Promise<ApiKey> {
-  if (!/^[0-9A-Za-z]{12}$/.test(id)) {
+  if (!isKeyId(id)) {
     throw usage(
       parseKey(id).ok
-        ? 'Give the key id (the 12 characters after the prefix), never the whole key.'
-        : 'A key id is 12 letters and digits.',
+        ? `Give the key id (the ${KEY_ID_LENGTH} characters after the prefix), never the whole key.`
+        : `A key id is ${KEY_ID_LENGTH} letters and digits.`,
     );
   }
   const key = await keygate.keys.get(id);

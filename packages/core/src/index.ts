@@ -30,6 +30,7 @@ export type { KeyParseError, KeyParseResult, ParsedKey } from './key/format.js';
 export {
   assertPrefix,
   generateKey,
+  isKeyId,
   KEY_CHECKSUM_LENGTH,
   KEY_ID_LENGTH,
   KEY_PATTERN,
