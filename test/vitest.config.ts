@@ -7,5 +7,7 @@ export default defineConfig({
     globalSetup: ['./support/redis-global-setup.ts'],
     testTimeout: 30_000,
     hookTimeout: 30_000,
+    // Type tests (*.test-d.ts, expectTypeOf) are type-checked with tsc as part of every run.
+    typecheck: { enabled: true, include: ['types/**/*.test-d.ts'], tsconfig: './types/tsconfig.json' },
   },
 });
