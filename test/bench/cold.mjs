@@ -15,6 +15,8 @@ import { PostgresStore } from '@keygate/core/postgres';
 import { RedisStore } from '@keygate/core/redis';
 import { Redis } from 'ioredis';
 import pg from 'pg';
+import { manualClock } from '../../packages/core/test/support/clock.js';
+import { countingStore } from '../../packages/core/test/support/counting-store.js';
 import { envInt, fmtInt, fmtRatio, median, printMachine, printTable, QUICK, startRedis } from './support.mjs';
 
 const DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -27,7 +29,8 @@ const config = Object.freeze({
 });
 
 // ---------------------------------------------------------------------------------------------
-// Instruments: a hasher and a store that count their calls, a clock the runner moves
+// Instruments: a hasher that counts its runs; the store that counts its calls and the clock the
+// runner moves are the tests' own (packages/core/test/support)
 
 /** Wraps a hasher; `counts.runs` is how many secrets it hashed or checked. */
 function countingHasher(inner) {
@@ -47,31 +50,12 @@ function countingHasher(inner) {
   return { hasher, counts };
 }
 
-/** Wraps a store; `counts` has one entry per method called, `counts.all` their sum. */
-function countingStore(inner) {
-  const counts = { all: 0 };
-  const store = new Proxy(inner, {
-    get(target, name) {
-      const value = Reflect.get(target, name, target);
-      if (typeof value !== 'function') return value;
-      return (...args) => {
-        counts[name] = (counts[name] ?? 0) + 1;
-        counts.all++;
-        return value.apply(target, args);
-      };
-    },
-  });
-  return { store, counts };
-}
-
-const manualClock = (start = Date.UTC(2026, 0, 1)) => {
-  const clock = { at: start, now: () => clock.at };
-  return clock;
-};
-
 const reset = (counts) => {
   for (const name of Object.keys(counts)) counts[name] = 0;
 };
+
+/** Every store call a counting store has seen, whatever the method. */
+const allCalls = (counting) => Object.values(counting.calls).reduce((sum, n) => sum + n, 0);
 
 async function createKeys(keygate, n) {
   const keys = [];
@@ -128,17 +112,17 @@ async function msPerCall(fn, calls = 100_000) {
 async function hashRunsPerPass() {
   const clock = manualClock();
   const { hasher, counts: hashes } = countingHasher(hmacSha256Hasher());
-  const { store, counts: ops } = countingStore(new MemoryStore());
-  const keygate = createKeygate({ store, hasher, now: clock.now });
+  const ops = countingStore(new MemoryStore());
+  const keygate = createKeygate({ store: ops.store, hasher, now: clock.now });
   const keys = await createKeys(keygate, config.keys);
   const passes = [];
   for (let pass = 0; pass < 30; pass++) {
     reset(hashes);
-    reset(ops);
+    ops.reset();
     await verifyAll(keygate, keys);
     await settle();
-    passes.push({ hashes: hashes.runs, reads: ops.findById ?? 0, all: ops.all });
-    clock.at += 10_000;
+    passes.push({ hashes: hashes.runs, reads: ops.calls.findById, all: allCalls(ops) });
+    clock.advance(10_000);
   }
   const later = passes.slice(1);
   const sum = (field) => later.reduce((total, p) => total + p[field], 0);
@@ -179,10 +163,10 @@ async function storeOpsPerColdVerification() {
   try {
     for (const [name, make] of Object.entries(stores)) {
       const run = async (lastUsed) => {
-        const { store, counts } = countingStore(await make());
-        const keygate = createKeygate({ store, ...(lastUsed ? {} : { lastUsed: false }) });
+        const counting = countingStore(await make());
+        const keygate = createKeygate({ store: counting.store, ...(lastUsed ? {} : { lastUsed: false }) });
         const keys = await createKeys(keygate, n);
-        reset(counts);
+        counting.reset();
         const start = performance.now();
         for (let i = 0; i < keys.length; i += 50) {
           const results = await Promise.all(keys.slice(i, i + 50).map((key) => keygate.verify(key)));
@@ -191,8 +175,8 @@ async function storeOpsPerColdVerification() {
         const seconds = (performance.now() - start) / 1000;
         await keygate.close();
         return {
-          calls: counts.all / n,
-          writes: ((counts.update ?? 0) + (counts.touchMany ?? 0)) / n,
+          calls: allCalls(counting) / n,
+          writes: (counting.calls.update + counting.calls.touchMany) / n,
           rate: n / seconds,
         };
       };
@@ -305,9 +289,9 @@ async function hitChild(mode, n) {
   // A clock that moves only when told: valgrind's speed never decides when an interval ends. In
   // 'on' the counted pass falls in the warm-up's interval (the steady state: each key already
   // written); in 'due' it starts one interval later, so every hit is its key's first in the interval.
-  let clock = Date.now();
+  const clock = manualClock(Date.now());
   const keygate = createKeygate({
-    now: () => clock,
+    now: clock.now,
     store: new MemoryStore(),
     cache: { max: n },
     // An interval shorter than the cache's freshness, so 'due' moves past one and stays fresh.
@@ -317,7 +301,7 @@ async function hitChild(mode, n) {
   await verifyAll(keygate, keys);
   for (const key of keys) if ((await keygate.verify(key)).ok !== true) throw new Error('a cached key missed');
   await settle();
-  if (mode === 'due') clock += 1000;
+  if (mode === 'due') clock.advance(1000);
   execFileSync('callgrind_control', ['-i', 'on', String(process.pid)], { stdio: 'ignore' });
   for (const key of keys) if ((await keygate.verify(key)).ok !== true) throw new Error('a cached key missed');
   execFileSync('callgrind_control', ['-i', 'off', String(process.pid)], { stdio: 'ignore' });

@@ -135,7 +135,7 @@ describe.each(adapters)('$name: authentication', (adapter) => {
 
   it('refuses a key past its expiry with 401 expired', async () => {
     const created = await fx.issue([], { expiresIn: 60_000 });
-    fx.advance(61_000);
+    fx.clock.advance(61_000);
     const res = await request(app.server).get(ROUTES.me.path).set('X-API-Key', created.key);
     expectProblem(res, { status: 401, code: 'expired', challenge: CHALLENGE.invalidToken });
   });
@@ -143,7 +143,7 @@ describe.each(adapters)('$name: authentication', (adapter) => {
   it('refuses a key that expires after it was accepted (and cached)', async () => {
     const created = await fx.issue([], { expiresIn: 60_000 });
     expect((await request(app.server).get(ROUTES.me.path).set('X-API-Key', created.key)).status).toBe(200);
-    fx.advance(61_000);
+    fx.clock.advance(61_000);
     const res = await request(app.server).get(ROUTES.me.path).set('X-API-Key', created.key);
     expectProblem(res, { status: 401, code: 'expired', challenge: CHALLENGE.invalidToken });
   });
@@ -314,7 +314,7 @@ describe.each(adapters)('$name: no echo of the presented key', (adapter) => {
     await collect('insufficient scope', get(app, ROUTES.write.path).set('X-API-Key', reader.key));
     await collect('optional, bad key', get(app, ROUTES.optional.path).set('X-API-Key', flipped));
     await collect('store down', get(down, ROUTES.me.path).set('X-API-Key', downKey.key));
-    fx.advance(2_000);
+    fx.clock.advance(2_000);
     await collect('expired', get(app, ROUTES.me.path).set('X-API-Key', expiring.key));
 
     const secretPart = (key: string) => key.slice(-49, -6);

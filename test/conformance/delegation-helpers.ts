@@ -1,23 +1,9 @@
 // Fixtures of the delegation section: an owner's keys of different powers, a second instance on
 // the same store; meetingStore (test/support) makes two lifecycle writes meet before either lands.
-import {
-  type CreatedKey,
-  type CreateKeyInput,
-  createKeygate,
-  hmacSha256Hasher,
-  type Keygate,
-  type KeygateOptions,
-  type KeyStore,
-  MemoryStore,
-} from '@keygate/core';
+import type { CreatedKey, CreateKeyInput, Keygate, KeygateOptions, KeyStore } from '@keygate/core';
 import request from 'supertest';
-import {
-  type GateOptions,
-  type ManagementAdapter,
-  type ManagementApp,
-  type MountOptions,
-  managementKeygate,
-} from './management-apps.js';
+import { createFixture } from './helpers.js';
+import type { GateOptions, ManagementAdapter, ManagementApp, MountOptions } from './management-apps.js';
 
 export { meetingStore } from '../support/meeting-store.js';
 
@@ -47,8 +33,7 @@ export async function startDelegation(
   options: { mount?: MountOptions; keygate?: Partial<KeygateOptions>; gate?: GateOptions; store?: KeyStore } = {},
   apps: ManagementApp[] = [],
 ): Promise<DelegationFixture> {
-  const store = options.store ?? new MemoryStore();
-  const { keygate } = managementKeygate({ store, ...options.keygate });
+  const { keygate, store } = createFixture({ store: options.store, ...options.keygate });
   const app = await adapter.start(keygate, options.mount, options.gate);
   apps.push(app);
   return fixtureOf(keygate, store, app);
@@ -56,7 +41,7 @@ export async function startDelegation(
 
 /** Another keygate instance on the same store, as a second process would be: its own cache, no bus. */
 export function secondInstance(store: KeyStore, options: Partial<KeygateOptions> = {}): Keygate {
-  return createKeygate({ store, hasher: hmacSha256Hasher(), ...options });
+  return createFixture({ store, ...options }).keygate;
 }
 
 function fixtureOf(keygate: Keygate, store: KeyStore, app: ManagementApp): DelegationFixture {

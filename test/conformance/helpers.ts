@@ -1,4 +1,4 @@
-// Shared fixtures of the conformance suite: a keygate over a MemoryStore with a movable clock,
+// Shared fixtures of the conformance suite: a keygate over a MemoryStore on the shared manual clock,
 // ways to build wrong keys, a raw-socket client and the problem+json assertion.
 import { connect } from 'node:net';
 import {
@@ -13,29 +13,31 @@ import {
   MemoryStore,
 } from '@keygate/core';
 import { expect } from 'vitest';
+import { type ManualClock, manualClock } from '../../packages/core/test/support/clock.js';
 
-/** A keygate with fast hashing, its store, and a clock tests can move forward. */
+/** A keygate with fast hashing, its store, and the clock it reads. */
 export interface Fixture {
   readonly keygate: Keygate;
-  readonly store: MemoryStore;
+  /** The store keygate uses: `options.store`, or a fresh MemoryStore. */
+  readonly store: KeyStore;
+  /** Keygate's clock: it starts at the wall-clock time of the fixture's creation and moves only when told. */
+  readonly clock: ManualClock;
   /** Creates a key with these scopes (and any other input). */
   issue(scopes?: readonly string[], input?: Partial<CreateKeyInput>): Promise<CreatedKey>;
-  /** Moves keygate's clock forward. */
-  advance(ms: number): void;
 }
 
 export function createFixture(options: Partial<KeygateOptions> = {}): Fixture {
-  const store = new MemoryStore();
-  let offset = 0;
-  const keygate = createKeygate({ store, hasher: hmacSha256Hasher(), now: () => Date.now() + offset, ...options });
+  // Started at the wall-clock time: keys stay comparable with peers that read the real clock
+  // (a second instance on the same store, Redis expiry times).
+  const clock = manualClock(Date.now());
+  const store = options.store ?? new MemoryStore();
+  const keygate = createKeygate({ hasher: hmacSha256Hasher(), now: clock.now, ...options, store });
   return {
     keygate,
     store,
+    clock,
     issue: (scopes = [], input = {}) =>
       keygate.keys.create({ name: 'conformance', owner: 'user_1', scopes: [...scopes], ...input }),
-    advance: (ms) => {
-      offset += ms;
-    },
   };
 }
 

@@ -21,8 +21,8 @@ import request from 'supertest';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, inject, it, vi } from 'vitest';
 import { postgresSchema } from '../support/postgres.js';
 import { adapters, ROUTES, type RunningApp } from './apps.js';
-import { flipOneChar } from './helpers.js';
-import { type ManagementApp, managementAdapters, managementKeygate } from './management-apps.js';
+import { createFixture, flipOneChar } from './helpers.js';
+import { type ManagementApp, managementAdapters } from './management-apps.js';
 
 /** Every form of `key` that must never be found: raw, percent-encoded (all of it), base64, and its secret. */
 function forbiddenForms(key: string): string[] {
@@ -63,7 +63,7 @@ describe.each(managementAdapters)('$name: a planted key appears in no message', 
   const logged: string[] = [];
 
   beforeAll(async () => {
-    const { keygate } = managementKeygate({ onEvent: (event) => events.push(event) });
+    const { keygate } = createFixture({ onEvent: (event) => events.push(event) });
     const issue = (name: string, scopes: string[]) => keygate.keys.create({ name, owner: 'acct_1', scopes });
     admin = await issue('admin', ['keys:manage', 'users:read']);
     marker = await issue('marker', ['keys:manage', 'users:read']);

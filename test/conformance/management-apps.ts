@@ -1,13 +1,5 @@
 import { createServer, type Server } from 'node:http';
-import {
-  type AuthOptions,
-  createKeygate,
-  hmacSha256Hasher,
-  type Keygate,
-  type KeygateOptions,
-  type ManagementOptions,
-  MemoryStore,
-} from '@keygate/core';
+import type { AuthOptions, Keygate, ManagementOptions } from '@keygate/core';
 import * as expressAdapter from '@keygate/express';
 import { keygatePlugin, keyManagementPlugin } from '@keygate/fastify';
 import * as koaAdapter from '@keygate/koa';
@@ -32,18 +24,6 @@ export interface ManagementApp {
 export interface ManagementAdapter {
   readonly name: 'express' | 'koa' | 'fastify';
   start(keygate: Keygate, options?: MountOptions, gate?: GateOptions): Promise<ManagementApp>;
-}
-
-/** A keygate over a MemoryStore (or the given store) with fast hashing and a clock tests can move forward. */
-export function managementKeygate(options: Partial<KeygateOptions> = {}) {
-  let offset = 0;
-  const keygate = createKeygate({
-    store: new MemoryStore(),
-    hasher: hmacSha256Hasher(),
-    now: () => Date.now() + offset,
-    ...options,
-  });
-  return { keygate, advance: (ms: number) => (offset += ms) };
 }
 
 const expressApp: ManagementAdapter = {

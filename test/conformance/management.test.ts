@@ -3,7 +3,8 @@
 import type { CreatedKey, Keygate } from '@keygate/core';
 import request from 'supertest';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type ManagementApp, type MountOptions, managementAdapters, managementKeygate } from './management-apps.js';
+import { createFixture } from './helpers.js';
+import { type ManagementApp, type MountOptions, managementAdapters } from './management-apps.js';
 
 const HOUR = 3_600_000;
 const JSON_TYPE = { 'content-type': 'application/json' };
@@ -17,7 +18,7 @@ describe.each(managementAdapters)('key management on $name', (adapter) => {
   });
 
   async function start(options: MountOptions = {}, keygateOptions: { maxKeysPerOwner?: number } = {}) {
-    const { keygate, advance } = managementKeygate(keygateOptions);
+    const { keygate, clock } = createFixture(keygateOptions);
     const issue = (owner: string, scopes: string[]) => keygate.keys.create({ name: `${owner} key`, owner, scopes });
     const admin = await issue('acct_1', ['keys:manage', 'users:read', 'users:write']);
     const plain = await issue('acct_1', ['users:read']);
@@ -25,11 +26,11 @@ describe.each(managementAdapters)('key management on $name', (adapter) => {
     app = await adapter.start(keygate, options);
     const http = request(app.server);
     const as = (key: CreatedKey) => ({ 'x-api-key': key.key });
-    return { keygate, advance, admin, plain, foreign, http, as };
+    return { keygate, clock, admin, plain, foreign, http, as };
   }
 
   it('runs the lifecycle: create, list, get, patch, rotate, revoke, self', async () => {
-    const { http, admin, as, keygate, advance } = await start();
+    const { http, admin, as, keygate, clock } = await start();
 
     const created = await http
       .post('/admin/keys')
@@ -64,7 +65,7 @@ describe.each(managementAdapters)('key management on $name', (adapter) => {
     expect(next.apiKey.name).toBe('ci-2');
     expect(await verified(keygate, key)).toBe(true);
     expect(await verified(keygate, next.key)).toBe(true);
-    advance(HOUR);
+    clock.advance(HOUR);
     expect(await verified(keygate, key)).toBe(false);
 
     const self = await http.get('/admin/keys/self').set({ 'x-api-key': next.key }).expect(200);

@@ -1,5 +1,5 @@
 // Fixtures of the rate-limit conformance cases: a keygate that counts store lookups and hash
-// checks, a clock for the in-memory limiter, a parser of the RateLimit field, the 429 assertion,
+// checks, a parser of the RateLimit field, the 429 assertion,
 // and the Redis plumbing (clients, per-test key prefixes, key cleanup).
 
 import { randomUUID } from 'node:crypto';
@@ -9,17 +9,16 @@ import {
   type AuthOptions,
   type CreatedKey,
   type CreateKeyInput,
-  createKeygate,
   type Hasher,
   hmacSha256Hasher,
   type Keygate,
-  type KeyRecord,
   MemoryStore,
 } from '@keygate/core';
 import type { Redis } from 'ioredis';
 import { expect } from 'vitest';
+import { type CountingStore, countingStore } from '../../packages/core/test/support/counting-store.js';
 import type { Adapter, RunningApp } from './apps.js';
-import { PROBLEM_JSON, type ResponseLike } from './helpers.js';
+import { createFixture, PROBLEM_JSON, type ResponseLike } from './helpers.js';
 
 /**
  * Starts the shared conformance app with these authentication options. The apps of apps.ts hand
@@ -30,20 +29,11 @@ export function startApp(adapter: Adapter, options: AuthOptions): Promise<Runnin
   return adapter.start(options);
 }
 
-/** A MemoryStore that counts `findById` calls. */
-export class CountingStore extends MemoryStore {
-  lookups = 0;
-
-  override findById(id: string): Promise<KeyRecord | null> {
-    this.lookups++;
-    return super.findById(id);
-  }
-}
-
-/** A keygate over a {@link CountingStore} with a fast hasher whose `verify` calls are counted too. */
+/** A keygate over a counting MemoryStore with a fast hasher whose `verify` calls are counted too. */
 export interface CountingFixture {
   readonly keygate: Keygate;
-  readonly store: CountingStore;
+  /** The store keygate uses, counting its calls by method (`calls.findById`: lookups). */
+  readonly store: CountingStore<MemoryStore>;
   /** How many times a presented secret was checked against a stored hash. */
   hashChecks(): number;
   /** Creates a key (name and owner filled in). */
@@ -51,7 +41,7 @@ export interface CountingFixture {
 }
 
 export function createCountingFixture(): CountingFixture {
-  const store = new CountingStore();
+  const store = countingStore(new MemoryStore());
   const base = hmacSha256Hasher();
   let checks = 0;
   const hasher: Hasher = {
@@ -63,28 +53,12 @@ export function createCountingFixture(): CountingFixture {
     },
     needsRehash: (stored) => base.needsRehash(stored),
   };
-  const keygate = createKeygate({ store, hasher });
+  const { keygate } = createFixture({ store: store.store, hasher });
   return {
     keygate,
     store,
     hashChecks: () => checks,
     issue: (input = {}) => keygate.keys.create({ name: 'rate-limited', owner: 'user_1', ...input }),
-  };
-}
-
-/** A clock in ms for `new MemoryRateLimiter({ now })`: it stands still until moved, so every `t` is exact. */
-export interface ManualClock {
-  readonly now: () => number;
-  advance(seconds: number): void;
-}
-
-export function manualClock(): ManualClock {
-  let ms = 1_000_000;
-  return {
-    now: () => ms,
-    advance: (seconds) => {
-      ms += seconds * 1000;
-    },
   };
 }
 

@@ -6,6 +6,7 @@ import { type CreatedKey, MemoryRateLimiter, type RateLimitOptions, type RateLim
 import { createRateLimitRedisClient, RedisRateLimiter } from '@keygate/core/redis';
 import request from 'supertest';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
+import { type ManualClock, manualClock } from '../../packages/core/test/support/clock.js';
 import { type RedisServer, startRedisServer } from '../support/redis-server.js';
 import { adapters, ROUTES, type RunningApp } from './apps.js';
 import { CHALLENGE, expectProblem, flipOneChar, foreignKey, type ResponseLike } from './helpers.js';
@@ -18,8 +19,6 @@ import {
   expectNoRateLimitHeaders,
   expectQuotaExceeded,
   keysUnder,
-  type ManualClock,
-  manualClock,
   parseRateLimit,
   pollFor,
   ready,
@@ -116,7 +115,7 @@ describe.each(adapters)('$name: rate limiting with the in-memory limiter', (adap
 
     it('admits the key again once Retry-After seconds have passed', async () => {
       for (let i = 0; i < 3; i++) expect((await get(app, key.key)).status).toBe(200);
-      clock.advance(expectQuotaExceeded(await get(app, key.key), ['burst']));
+      clock.advance(expectQuotaExceeded(await get(app, key.key), ['burst']) * 1000);
       expectAdmitted(await get(app, key.key), key, BURST_POLICY, '"burst";r=0;t=20');
       expectQuotaExceeded(await get(app, key.key), ['burst']);
     });
@@ -169,7 +168,7 @@ describe.each(adapters)('$name: rate limiting with the in-memory limiter', (adap
       expect(denied.headers['ratelimit-policy']).toBe(TWO_POLICY);
       expect(denied.headers.ratelimit).toBe('"burst";r=0;t=30, "daily";r=8;t=17280');
       // After the burst refills one unit, daily has lost exactly the two admitted requests, not the denied one.
-      clock.advance(30);
+      clock.advance(30_000);
       expectAdmitted(await get(app, key.key), key, TWO_POLICY, '"burst";r=0;t=30, "daily";r=7;t=25890');
     });
 
@@ -276,8 +275,8 @@ describe.each(adapters)('$name: rate limiting with the in-memory limiter', (adap
     const wrongKeys = async (victim: CreatedKey): Promise<string[]> => {
       const stranger = await foreignKey();
       const wrongSecret = await foreignKey();
-      const record = await fx.store.findById(victim.apiKey.id);
-      await fx.store.create({ ...(record as NonNullable<typeof record>), id: wrongSecret.apiKey.id });
+      const record = await fx.store.inner.findById(victim.apiKey.id);
+      await fx.store.inner.create({ ...(record as NonNullable<typeof record>), id: wrongSecret.apiKey.id });
       return [stranger.key, flipOneChar(victim.key), wrongSecret.key];
     };
 
@@ -287,7 +286,7 @@ describe.each(adapters)('$name: rate limiting with the in-memory limiter', (adap
       for (const wrong of await wrongKeys(await fx.issue({ name: 'victim' }))) {
         expectProblem(await get(app, wrong), { status: 401, code: 'invalid', challenge: CHALLENGE.invalidToken });
       }
-      const lookups = fx.store.lookups;
+      const lookups = fx.store.calls.findById;
       const hashChecks = fx.hashChecks();
       expect(hashChecks).toBe(1);
 
@@ -295,7 +294,7 @@ describe.each(adapters)('$name: rate limiting with the in-memory limiter', (adap
       expect(expectQuotaExceeded(blocked, ['failed-auth'])).toBe(20);
       expect(blocked.headers['ratelimit-policy']).toBeUndefined();
       expect(blocked.headers.ratelimit).toBeUndefined();
-      expect(fx.store.lookups).toBe(lookups);
+      expect(fx.store.calls.findById).toBe(lookups);
       expect(fx.hashChecks()).toBe(hashChecks);
     });
 
@@ -305,7 +304,7 @@ describe.each(adapters)('$name: rate limiting with the in-memory limiter', (adap
       for (const wrong of await wrongKeys(await fx.issue({ name: 'victim' }))) {
         expect((await get(app, wrong)).status).toBe(401);
       }
-      clock.advance(expectQuotaExceeded(await get(app, valid.key), ['failed-auth']));
+      clock.advance(expectQuotaExceeded(await get(app, valid.key), ['failed-auth']) * 1000);
       expectAdmitted(await get(app, valid.key), valid, BURST_POLICY, '"burst";r=2;t=20');
     });
 

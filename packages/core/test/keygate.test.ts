@@ -62,7 +62,7 @@ describe('createKeygate', () => {
   });
 
   it('hashes new secrets with HMAC-SHA-256 by default', async () => {
-    const store = countingStore();
+    const store = countingStore(new MemoryStore());
     // lastUsed off: only a re-hash could write.
     const keygate = createKeygate({ store: store.store, lastUsed: false });
     const { key, apiKey } = await keygate.keys.create({ name: 'n', owner: 'o' });
@@ -73,7 +73,7 @@ describe('createKeygate', () => {
   });
 
   it('still verifies a key hashed with scrypt by default, and re-hashes it with the default hasher', async () => {
-    const store = countingStore();
+    const store = countingStore(new MemoryStore());
     const old = createKeygate({ store: store.store, hasher: scryptHasher({ logN: 10 }), lastUsed: false });
     const { key, apiKey } = await old.keys.create({ name: 'n', owner: 'o' });
     const keygate = createKeygate({ store: store.store, lastUsed: false });

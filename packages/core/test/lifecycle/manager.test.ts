@@ -5,6 +5,7 @@ import { parseKey } from '../../src/key/format.js';
 import type { KeyRecord } from '../../src/key/record.js';
 import { createKeygate } from '../../src/keygate/create.js';
 import type { CreateKeyInput } from '../../src/lifecycle/input.js';
+import { MemoryStore } from '../../src/stores/memory.js';
 import type { KeyStore } from '../../src/stores/store.js';
 import { countingStore, START, setup } from '../support/helpers.js';
 
@@ -45,7 +46,7 @@ describe('keys.create', () => {
 
   it('hands the plaintext out once and never stores it: the store holds only a hash without the secret', async () => {
     const written: KeyRecord[] = [];
-    const store = countingStore();
+    const store = countingStore(new MemoryStore());
     const spying: KeyStore = {
       ...store.store,
       create: (record, options) => {
@@ -154,7 +155,7 @@ describe('keys.create', () => {
   });
 
   it('retries with a fresh id when the store reports an id conflict', async () => {
-    const store = countingStore();
+    const store = countingStore(new MemoryStore());
     let conflicts = 2;
     const ids: string[] = [];
     const keygate = createKeygate({
@@ -179,7 +180,7 @@ describe('keys.create', () => {
     const keygate = createKeygate({
       hasher: hmacSha256Hasher(),
       store: {
-        ...countingStore().store,
+        ...countingStore(new MemoryStore()).store,
         create: () => Promise.reject(new KeygateError('conflict', 'A key with that id already exists.')),
       },
     });

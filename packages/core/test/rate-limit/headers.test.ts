@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { QUOTA_EXCEEDED_TYPE, quotaExceededProblem } from '../../src/http/rate-limit-problem.js';
 import { formatRateLimit, formatRateLimitPolicy, rateLimitHeaders } from '../../src/rate-limit/headers.js';
 import type { RateLimitDecision } from '../../src/rate-limit/limiter.js';
+import { manualClock } from '../support/clock.js';
 
 const burst = { name: 'burst', limit: 20, windowSeconds: 1 };
 const daily = { name: 'daily', limit: 10_000, windowSeconds: 86_400 };
@@ -44,7 +45,7 @@ describe('RateLimit header fields (draft-ietf-httpapi-ratelimit-headers-10)', ()
   });
 
   it('sends the legacy X-RateLimit trio for the tightest policy only when asked', () => {
-    const headers = rateLimitHeaders(denied, { legacy: true, now: () => 1_700_000_000_000 });
+    const headers = rateLimitHeaders(denied, { legacy: true, now: manualClock(1_700_000_000_000).now });
     expect(headers).toMatchObject({
       'x-ratelimit-limit': '20',
       'x-ratelimit-remaining': '0',

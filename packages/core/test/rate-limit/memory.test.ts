@@ -3,20 +3,16 @@ import { isKeygateError } from '../../src/errors.js';
 import type { RateLimitPolicy } from '../../src/key/record.js';
 import { burstTolerance, emissionInterval } from '../../src/rate-limit/gcra.js';
 import { MemoryRateLimiter } from '../../src/rate-limit/memory-limiter.js';
+import { manualClock } from '../support/clock.js';
 
 const burst: RateLimitPolicy = { name: 'burst', limit: 5, windowSeconds: 1 };
 const daily: RateLimitPolicy = { name: 'daily', limit: 8, windowSeconds: 86_400 };
 
 // A limiter on a clock that only moves when told to (ms).
 function limiter(maxEntries?: number) {
-  let now = 1_000;
-  const rl = new MemoryRateLimiter({ now: () => now, ...(maxEntries === undefined ? {} : { maxEntries }) });
-  return {
-    rl,
-    advance: (ms: number) => {
-      now += ms;
-    },
-  };
+  const clock = manualClock(1_000);
+  const rl = new MemoryRateLimiter({ now: clock.now, ...(maxEntries === undefined ? {} : { maxEntries }) });
+  return { rl, advance: clock.advance };
 }
 
 function admittedOf(rl: MemoryRateLimiter, subject: string, policies: RateLimitPolicy[], requests: number): number {

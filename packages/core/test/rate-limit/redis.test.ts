@@ -7,6 +7,7 @@ import type { RateLimitPolicy } from '../../src/key/record.js';
 import { MemoryRateLimiter } from '../../src/rate-limit/memory-limiter.js';
 import { createRateLimitRedisClient } from '../../src/rate-limit/redis/client.js';
 import { RedisRateLimiter } from '../../src/rate-limit/redis/limiter.js';
+import { manualClock } from '../support/clock.js';
 
 const hourly: RateLimitPolicy = { name: 'hourly', limit: 10, windowSeconds: 3600 };
 const daily: RateLimitPolicy = { name: 'daily', limit: 12, windowSeconds: 86_400 };
@@ -87,7 +88,7 @@ describe('RedisRateLimiter', () => {
 
   it('makes the same decisions as the in-memory limiter', async () => {
     const rl = limiter();
-    const memory = new MemoryRateLimiter({ now: () => 0 });
+    const memory = new MemoryRateLimiter({ now: manualClock(0).now });
     for (let i = 0; i < 14; i++) {
       expect(await rl.consume('key_1', [hourly, daily], 1 + (i % 2))).toEqual(
         memory.consume('key_1', [hourly, daily], 1 + (i % 2)),
@@ -97,7 +98,7 @@ describe('RedisRateLimiter', () => {
 
   it('makes the same decisions as the in-memory limiter with one policy (the script’s single-policy path)', async () => {
     const rl = limiter();
-    const memory = new MemoryRateLimiter({ now: () => 0 });
+    const memory = new MemoryRateLimiter({ now: manualClock(0).now });
     for (let i = 0; i < 16; i++) {
       const cost = 1 + (i % 3);
       if (i % 4 === 3) expect(await rl.check('key_1', [hourly], cost)).toEqual(memory.check('key_1', [hourly], cost));

@@ -3,10 +3,8 @@
 import { describe, expect, it } from 'vitest';
 import type { KeyRecord } from '../../src/key/record.js';
 import type { KeyStore, RecordRotation } from '../../src/stores/store.js';
-import { expectKeygateError, listAll, makeRecord, randomOwner } from './conformance.js';
-
-const T0 = Date.UTC(2025, 0, 15, 9, 30, 12, 345);
-const at = (s: number) => new Date(T0 + s * 1000);
+import { at, makeRecord, randomOwner, T0 } from '../support/records.js';
+import { expectKeygateError, listAll } from './conformance.js';
 
 /** A rotation of `old` (as stored) into a new record of the same owner, with a grace period until `until`. */
 function rotation(old: KeyRecord, overrides: Partial<RecordRotation> = {}, createdAt = at(10)): RecordRotation {

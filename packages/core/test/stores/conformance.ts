@@ -7,74 +7,13 @@ import { KeygateError, type KeygateErrorCode } from '../../src/errors.js';
 import { randomBase62 } from '../../src/key/base62.js';
 import type { KeyRecord } from '../../src/key/record.js';
 import type { KeyStore, RecordPosition } from '../../src/stores/store.js';
+import { at, makeFullRecord, makeRecord, randomOwner, SECOND, T0 } from '../support/records.js';
 import { describeLifecycleConformance } from './conformance-lifecycle.js';
 
 /** What a conformance run needs: a store, and a way to remove what the test wrote. */
 export interface KeyStoreFixture {
   store: KeyStore;
   cleanup(): Promise<void>;
-}
-
-const T0 = Date.UTC(2025, 0, 15, 9, 30, 12, 345);
-const SECOND = 1000;
-
-/** A fresh owner name, unique to one test. */
-export function randomOwner(): string {
-  return `owner-${randomBase62(10)}`;
-}
-
-/** A valid record with every nullable field null; ids and owners are random unless given. */
-export function makeRecord(overrides: Partial<KeyRecord> = {}): KeyRecord {
-  const id = overrides.id ?? randomBase62(12);
-  return {
-    id,
-    prefix: 'kg_test',
-    hash: `hmac-sha256$${randomBase62(43)}`,
-    name: 'a key',
-    owner: randomOwner(),
-    scopes: ['users:read'],
-    metadata: {},
-    createdAt: new Date(T0),
-    expiresAt: null,
-    revokedAt: null,
-    lastUsedAt: null,
-    rateLimits: null,
-    allowedIps: null,
-    replacedBy: null,
-    lineage: id,
-    version: 1,
-    ...overrides,
-  };
-}
-
-/** A record with every optional field set, nested metadata and unicode text. */
-export function makeFullRecord(overrides: Partial<KeyRecord> = {}): KeyRecord {
-  return makeRecord({
-    name: 'Clé de production 🔑 日本語 — «test»',
-    scopes: ['users:read', 'billing:*', 'admin:audit:read'],
-    metadata: {
-      team: 'платёжи',
-      plan: { tier: 'enterprise', seats: 250, ratio: 0.125, trial: false, tags: ['a', 'b', { deep: [1, null, true] }] },
-      empty: {},
-      list: [],
-      nothing: null,
-      negative: -42,
-      emoji: '🚀',
-    },
-    createdAt: new Date(T0),
-    expiresAt: new Date(T0 + 90 * 24 * 3600 * SECOND + 7),
-    revokedAt: new Date(T0 + 3600 * SECOND + 1),
-    lastUsedAt: new Date(T0 + 60 * SECOND + 999),
-    rateLimits: [
-      { name: 'burst', limit: 10, windowSeconds: 1 },
-      { name: 'daily', limit: 10_000, windowSeconds: 86_400 },
-    ],
-    allowedIps: ['203.0.113.7', '10.0.0.0/8', '2001:db8::/32'],
-    replacedBy: randomBase62(12),
-    lineage: randomBase62(12),
-    version: 7,
-    ...overrides,
-  });
 }
 
 /** Awaits a rejection and checks it is a KeygateError with this code. */
@@ -354,8 +293,6 @@ export function describeKeyStore(name: string, setup: () => Promise<KeyStoreFixt
     });
 
     describe('maxActivePerOwner', () => {
-      const at = (s: number) => new Date(T0 + s * SECOND);
-
       it('allows keys up to the cap and refuses the next one with limit_exceeded', async () => {
         const owner = randomOwner();
         for (let i = 0; i < 3; i++)

@@ -11,7 +11,7 @@ import { freePort } from '../../../../test/support/redis-server.js';
 import { startTcpProxy, type TcpProxy } from '../../../../test/support/tcp-proxy.js';
 import { isKeygateError } from '../../src/errors.js';
 import { PostgresStore } from '../../src/postgres.js';
-import { makeRecord } from './conformance.js';
+import { makeRecord } from '../support/records.js';
 
 /** The pool options of the README's PostgresStore snippet, but the URL (checked against README.md below). */
 const README_OPTIONS = { max: 10, connectionTimeoutMillis: 1_000, statement_timeout: 1_000 } satisfies pg.PoolConfig;

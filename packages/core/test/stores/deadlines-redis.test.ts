@@ -10,7 +10,7 @@ import { startTcpProxy, type TcpProxy } from '../../../../test/support/tcp-proxy
 import { isKeygateError } from '../../src/errors.js';
 import { RedisStore } from '../../src/redis.js';
 import type { KeyStore } from '../../src/stores/store.js';
-import { makeRecord } from './conformance.js';
+import { makeRecord } from '../support/records.js';
 
 /** The client options of the README's RedisStore snippet (checked against README.md below). */
 const README_OPTIONS = { maxRetriesPerRequest: 1, connectTimeout: 1_000 } satisfies RedisOptions;

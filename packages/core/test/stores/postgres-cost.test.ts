@@ -6,14 +6,12 @@ import type pg from 'pg';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { postgresSchema } from '../../../../test/support/postgres.js';
 import { PostgresStore } from '../../src/postgres.js';
-import { makeRecord } from './conformance.js';
+import { at, makeRecord } from '../support/records.js';
 
 const db = postgresSchema({ max: 4 });
 const table = 'cost_keys';
 const { schema } = db;
 const qualified = `"${schema}"."${table}"`;
-const T0 = Date.UTC(2025, 0, 15, 9, 30, 12, 345);
-const at = (s: number) => new Date(T0 + s * 1000);
 const REVOKED_KEYS = 20_000;
 // Both owners' active keys sit at these offsets (seconds), among the heavy owner's revoked ones.
 const ACTIVE_AT_SECONDS = [5_000, 10_000, 15_000];

@@ -8,7 +8,8 @@ import { randomBase62 } from '../../src/key/base62.js';
 import { createKeygate } from '../../src/keygate/create.js';
 import { POSTGRES_MIGRATION_SQL, PostgresStore, postgresMigration } from '../../src/postgres.js';
 import { EXPIRED_SCAN_ALLOWANCE } from '../../src/stores/postgres/page.js';
-import { describeKeyStore, makeFullRecord, makeRecord, randomOwner } from './conformance.js';
+import { makeFullRecord, makeRecord, randomOwner, T0 } from '../support/records.js';
+import { describeKeyStore } from './conformance.js';
 
 // One fresh schema per run, dropped with everything in it afterwards: the tests touch nothing else.
 const db = postgresSchema();
@@ -145,7 +146,6 @@ describe('keygate on PostgresStore', () => {
 
 describe('PostgresStore listing of active keys', () => {
   it('ends a page early after reading limit + EXPIRED_SCAN_ALLOWANCE expired keys, and goes on from there', async () => {
-    const T0 = Date.UTC(2025, 0, 15, 9, 30, 12, 345);
     const owner = randomOwner();
     const idPrefix = randomBase62(4);
     // 150 keys, one a second, each expired a second after its creation.

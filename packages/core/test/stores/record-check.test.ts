@@ -11,7 +11,7 @@ import { checkPosition, checkRecord } from '../../src/stores/record-check.js';
 import { decodeRecord, encodeRecord } from '../../src/stores/redis/codec.js';
 import type { KeyStore } from '../../src/stores/store.js';
 import { countingStore, setup } from '../support/helpers.js';
-import { makeFullRecord, makeRecord } from './conformance.js';
+import { makeFullRecord, makeRecord, T0 } from '../support/records.js';
 
 const INVALID_DATE = new Date(Number.NaN);
 
@@ -182,7 +182,7 @@ describe('CheckedStore', () => {
     const good = makeRecord({ owner, name: 'good' });
     await store.create(good);
     await store.create(makeRecord({ owner, name: 'odd', createdAt: new Date(good.createdAt.getTime() + 1) }));
-    const page = await store.listByOwner(owner, { limit: 10, activeAt: Date.now() });
+    const page = await store.listByOwner(owner, { limit: 10, activeAt: T0 + 1000 });
     expect(page.records.map((r) => r.name)).toEqual(['good']);
     expect((await store.listByOwner(owner, { limit: 10 })).records.map((r) => r.name)).toEqual(['good', 'odd']);
   });

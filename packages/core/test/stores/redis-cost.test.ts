@@ -7,10 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RedisServer, startRedisServer } from '../../../../test/support/redis-server.js';
 import type { KeyRecord } from '../../src/key/record.js';
 import { RedisStore } from '../../src/redis.js';
-import { makeRecord, randomOwner } from './conformance.js';
+import { at, makeRecord, randomOwner, T0 } from '../support/records.js';
 
-const T0 = Date.UTC(2025, 0, 15, 9, 30, 12, 345);
-const at = (s: number) => new Date(T0 + s * 1000);
 const REVOKED_KEYS = 20_000;
 const BATCH = 500;
 // Commands the measurement itself sends; not part of what is measured.

@@ -8,11 +8,9 @@ import type { KeyRecord } from '../../src/key/record.js';
 import { RedisStore } from '../../src/redis.js';
 import { encodeRecord } from '../../src/stores/redis/codec.js';
 import type { RecordRotation } from '../../src/stores/store.js';
+import { at, makeFullRecord, makeRecord, T0 } from '../support/records.js';
 import { type RedisCluster, startRedisCluster } from '../support/redis-cluster.js';
-import { describeKeyStore, listAll, makeFullRecord, makeRecord } from './conformance.js';
-
-const T0 = Date.UTC(2025, 0, 15, 9, 30, 12, 345);
-const at = (s: number) => new Date(T0 + s * 1000);
+import { describeKeyStore, listAll } from './conformance.js';
 
 // A rotation of `old` (as stored) into a new key of its owner, created 10 s after T0.
 function rotationOf(old: KeyRecord): RecordRotation {

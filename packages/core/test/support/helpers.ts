@@ -1,5 +1,6 @@
-// Shared test helpers for @keygate/core: a manual clock and counting wrappers around the real
-// MemoryStore and hashers (they only count and, on request, hold calls; they never fake results).
+// Shared test helpers for @keygate/core: the manual clock (clock.js), the counting store
+// (counting-store.js) and a counting hasher around the real MemoryStore and hashers (they only
+// count and, on request, hold calls; they never fake results), and setup(), a keygate over them.
 
 import type { Hasher } from '../../src/hashing/hasher.js';
 import { hmacSha256Hasher } from '../../src/hashing/hmac.js';
@@ -12,21 +13,12 @@ import { createKeygate } from '../../src/keygate/create.js';
 import type { KeygateOptions } from '../../src/keygate/options.js';
 import type { CreateKeyInput } from '../../src/lifecycle/input.js';
 import { MemoryStore } from '../../src/stores/memory.js';
-import type { KeyStore } from '../../src/stores/store.js';
-import { makeRecord } from '../stores/conformance.js';
+import { manualClock } from './clock.js';
+import { countingStore } from './counting-store.js';
+import { makeRecord } from './records.js';
 
-export const START = Date.UTC(2025, 0, 1);
-
-/** A clock that only moves when told to. */
-export function manualClock(start = START) {
-  let t = start;
-  return {
-    now: () => t,
-    advance(ms: number) {
-      t += ms;
-    },
-  };
-}
+export { type ManualClock, manualClock, START } from './clock.js';
+export { type CountingStore, countingStore } from './counting-store.js';
 
 /** A frozen ApiKey as the verifier hands out: id `AAAAAAAAAAAA`, no scopes, every nullable field null unless given. */
 export function apiKeyWith(overrides: Partial<KeyRecord> = {}): ApiKey {
@@ -40,51 +32,6 @@ export function gate() {
     open = resolve;
   });
   return { opened, open };
-}
-
-/** Wraps a store and counts calls; `failWith` makes every call reject with that error. */
-export function countingStore(inner: KeyStore = new MemoryStore()) {
-  const calls = { findById: 0, create: 0, update: 0, rotate: 0, listByOwner: 0 };
-  const state: { failWith: unknown; updates: Array<Promise<unknown>> } = { failWith: undefined, updates: [] };
-  const guard = () => (state.failWith === undefined ? undefined : Promise.reject(state.failWith));
-  const store: KeyStore = {
-    findById(id) {
-      calls.findById++;
-      return guard() ?? inner.findById(id);
-    },
-    create(record, options) {
-      calls.create++;
-      return guard() ?? inner.create(record, options);
-    },
-    update(id, patch, options) {
-      calls.update++;
-      const result = guard() ?? inner.update(id, patch, options);
-      state.updates.push(result.catch(() => undefined));
-      return result;
-    },
-    rotate(rotation) {
-      calls.rotate++;
-      return guard() ?? inner.rotate(rotation);
-    },
-    listByOwner(owner, options) {
-      calls.listByOwner++;
-      return guard() ?? inner.listByOwner(owner, options);
-    },
-  };
-  return {
-    store,
-    inner,
-    calls,
-    /** Makes every following call reject with `error` (undefined restores normal behaviour). */
-    failWith(error: unknown) {
-      state.failWith = error;
-    },
-    /** Resolves once every update started so far has settled. */
-    settled: () => Promise.all(state.updates),
-    reset() {
-      for (const name of Object.keys(calls) as Array<keyof typeof calls>) calls[name] = 0;
-    },
-  };
 }
 
 /**
@@ -179,7 +126,8 @@ export function prng(seed: number): () => number {
  */
 export function setup(options: Partial<KeygateOptions> = {}) {
   const clock = manualClock();
-  const store = countingStore();
+  // Without touchMany, as a store without batch writes: each last-used write is one counted update.
+  const store = countingStore(new MemoryStore(), { touchMany: false });
   const hasher = countingHasher();
   const keygate = createKeygate({ store: store.store, hasher: hasher.hasher, now: clock.now, ...options });
   return {

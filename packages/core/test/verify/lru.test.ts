@@ -64,21 +64,17 @@ describe('LruCache', () => {
   });
 
   it('tells onRemove of every entry that leaves: evicted, expired, deleted or cleared', () => {
-    let now = 0;
+    const clock = manualClock(0);
     const removed: string[] = [];
-    const cache = new LruCache<string, number>(
-      2,
-      () => now,
-      (key) => removed.push(key),
-    );
+    const cache = new LruCache<string, number>(2, clock.now, (key) => removed.push(key));
     cache.set('a', 1, 10);
     cache.set('b', 2, 60_000);
     cache.set('c', 3, 60_000);
     expect(removed).toEqual(['a']);
-    now = 20;
+    clock.advance(20);
     cache.set('d', 4, 5);
     expect(removed).toEqual(['a', 'b']);
-    now = 30;
+    clock.advance(10);
     expect(cache.get('d')).toBeUndefined();
     cache.delete('c');
     expect(removed).toEqual(['a', 'b', 'd', 'c']);

@@ -4,6 +4,7 @@ import { scryptHasher } from '../../src/hashing/scrypt.js';
 import { generateKey, KEY_CHECKSUM_LENGTH, MAX_KEY_LENGTH } from '../../src/key/format.js';
 import { createKeygate } from '../../src/keygate/create.js';
 import { runtimeOf } from '../../src/keygate/instance.js';
+import { MemoryStore } from '../../src/stores/memory.js';
 import { countingStore, flush, keyFrom, mutateAt, setup } from '../support/helpers.js';
 
 const wrongSecret = () => generateKey('kg').secret;
@@ -338,7 +339,7 @@ describe('bounds on hashing caused by wrong keys', () => {
 
 describe('re-hashing', () => {
   it('a stored hash written with other scrypt params still verifies and is transparently re-hashed to current params', async () => {
-    const store = countingStore();
+    const store = countingStore(new MemoryStore());
     const old = createKeygate({ store: store.store, hasher: scryptHasher({ logN: 4 }) });
     const { key, apiKey } = await old.keys.create({ name: 'legacy', owner: 'acct_1' });
     const current = scryptHasher({ logN: 5 });
@@ -358,7 +359,7 @@ describe('re-hashing', () => {
   });
 
   it('a hash of a legacy hasher verifies and is upgraded to the current hasher', async () => {
-    const store = countingStore();
+    const store = countingStore(new MemoryStore());
     const hmac = hmacSha256Hasher();
     const old = createKeygate({ store: store.store, hasher: hmac });
     const { key, apiKey } = await old.keys.create({ name: 'legacy', owner: 'acct_1' });
@@ -384,7 +385,7 @@ describe('re-hashing', () => {
   });
 
   it('reports a failed re-hash to onRehashError while the key still verifies', async () => {
-    const store = countingStore();
+    const store = countingStore(new MemoryStore());
     const { key } = await createKeygate({ store: store.store, hasher: scryptHasher({ logN: 4 }) }).keys.create({
       name: 'legacy',
       owner: 'acct_1',
