@@ -32,6 +32,11 @@ export interface OptionChecks {
   function<F extends (...args: never[]) => unknown>(name: string, value: unknown): F | undefined;
   /** One of `allowed`, or `fallback` when undefined. */
   oneOf<T extends string>(name: string, value: unknown, allowed: readonly T[], fallback?: T): T;
+  /**
+   * A prefix of Redis keys, or `fallback` when undefined: a string of at most 128 characters
+   * without `{` or `}`, which would change the Redis Cluster hash slot of the keys.
+   */
+  redisKeyPrefix(name: string, value: unknown, fallback: string): string;
 }
 
 /**
@@ -80,6 +85,16 @@ export function optionChecks(of?: string): OptionChecks {
         fail(`\`${name}\` is ${listed} (received ${shown(value)}).`, name);
       }
       return v as T;
+    },
+    redisKeyPrefix(name: string, value: unknown, fallback: string): string {
+      const prefix = value === undefined ? fallback : value;
+      if (typeof prefix !== 'string' || prefix.length > 128 || /[{}]/.test(prefix)) {
+        fail(
+          `\`${name}\` must be a string of at most 128 characters without \`{\` or \`}\` (they would change the hash slot).`,
+          name,
+        );
+      }
+      return prefix;
     },
   });
 }

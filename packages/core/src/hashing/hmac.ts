@@ -1,5 +1,5 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { KeygateError } from '../errors.js';
+import { type OptionChecks, optionChecks, optionNames } from '../options.js';
 import type { Hasher } from './hasher.js';
 
 /** Options of the HMAC-SHA-256 hasher. */
@@ -12,19 +12,24 @@ export interface HmacHasherOptions {
 
 const TAG = 'hmac-sha256';
 const PEPPER_ID_RE = /^[A-Za-z0-9_-]{1,32}$/;
+const check: OptionChecks = optionChecks('hmacSha256Hasher()');
+const OPTION_NAMES = optionNames<HmacHasherOptions>({ pepper: true, pepperId: true });
 
 /**
  * HMAC-SHA-256 of the secret, keyed with an optional pepper, stored as `hmac-sha256$<pepperId>$<base64url>`.
  * No KDF cost: fit for 256-bit random secrets (see docs/security.md).
  */
 export function hmacSha256Hasher(options: HmacHasherOptions = {}): Hasher {
-  const pepper = options.pepper === undefined ? Buffer.alloc(0) : Buffer.from(options.pepper);
-  if (options.pepper !== undefined && pepper.length < 32) {
-    throw new KeygateError('invalid_options', 'hmacSha256Hasher: a pepper must be at least 32 bytes.');
+  check.object(undefined, options, OPTION_NAMES);
+  const given = options.pepper;
+  if (given !== undefined && typeof given !== 'string' && !(given instanceof Uint8Array)) {
+    check.fail('`pepper` must be a string or a Uint8Array.', 'pepper');
   }
+  const pepper = given === undefined ? Buffer.alloc(0) : Buffer.from(given);
+  if (given !== undefined && pepper.length < 32) check.fail('`pepper` must be at least 32 bytes.', 'pepper');
   const pepperId = options.pepperId ?? (pepper.length > 0 ? 'default' : 'none');
-  if (!PEPPER_ID_RE.test(pepperId)) {
-    throw new KeygateError('invalid_options', 'hmacSha256Hasher: pepperId must be 1-32 characters of [A-Za-z0-9_-].');
+  if (typeof pepperId !== 'string' || !PEPPER_ID_RE.test(pepperId)) {
+    check.fail('`pepperId` must be 1-32 characters of [A-Za-z0-9_-].', 'pepperId');
   }
   const head = `${TAG}$${pepperId}$`;
   const digest = (secret: string) => createHmac('sha256', pepper).update(secret).digest();

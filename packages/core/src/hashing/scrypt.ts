@@ -1,5 +1,5 @@
 import * as scryptModule from 'scrypt-kdf';
-import { KeygateError } from '../errors.js';
+import { type OptionChecks, optionChecks, optionNames } from '../options.js';
 import type { Hasher } from './hasher.js';
 
 // scrypt-kdf 4 ships a default-exported class while its typings declare named functions: accept both.
@@ -18,18 +18,20 @@ export interface ScryptHasherOptions {
 
 const TAG = 'scrypt';
 const KDF_LENGTH = 96;
+const check: OptionChecks = optionChecks('scryptHasher()');
+const OPTION_NAMES = optionNames<ScryptHasherOptions>({ logN: true, r: true, p: true });
 
 /**
  * The default hasher: scrypt through `scrypt-kdf`, whose 96-byte output carries its own salt and
  * parameters (Colin Percival's format), stored as `scrypt$<base64>`.
  */
 export function scryptHasher(options: ScryptHasherOptions = {}): Hasher {
-  const params = Object.freeze({ logN: options.logN ?? 15, r: options.r ?? 8, p: options.p ?? 1 });
-  for (const [name, value] of Object.entries(params)) {
-    if (!Number.isInteger(value) || value < 1 || (name === 'logN' && value > 24)) {
-      throw new KeygateError('invalid_options', `scryptHasher: ${name} must be a positive integer (logN at most 24).`);
-    }
-  }
+  check.object(undefined, options, OPTION_NAMES);
+  const params = Object.freeze({
+    logN: check.integer('logN', options.logN, { min: 1, max: 24, default: 15 }),
+    r: check.integer('r', options.r, { min: 1, default: 8 }),
+    p: check.integer('p', options.p, { min: 1, default: 1 }),
+  });
   const decode = (stored: string): Uint8Array | undefined => {
     if (!stored.startsWith(`${TAG}$`)) return undefined;
     const bytes = Buffer.from(stored.slice(TAG.length + 1), 'base64');

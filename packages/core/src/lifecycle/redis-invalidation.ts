@@ -1,5 +1,5 @@
 import type { Cluster, Redis } from 'ioredis';
-import { KeygateError } from '../errors.js';
+import { type OptionChecks, optionChecks, optionNames } from '../options.js';
 import type { CacheInvalidation, InvalidationHandlers } from './invalidation.js';
 
 /** Options of {@link RedisInvalidationBus}. */
@@ -19,6 +19,13 @@ export interface RedisInvalidationBusOptions {
 }
 
 const MAX_ID_LENGTH = 64;
+const check: OptionChecks = optionChecks('RedisInvalidationBus');
+const OPTION_NAMES = optionNames<RedisInvalidationBusOptions>({
+  publisher: true,
+  subscriber: true,
+  channel: true,
+  onError: true,
+});
 
 /**
  * Cross-instance cache invalidation over Redis pub/sub (pass it as `invalidation` to createKeygate).
@@ -36,25 +43,30 @@ export class RedisInvalidationBus implements CacheInvalidation {
   #listening = false;
   #subscribed = false;
 
+  /** Options are checked here: an invalid value throws `invalid_options`; an unknown name is reported once with `console.warn`. */
   constructor(options: RedisInvalidationBusOptions) {
-    const { publisher, subscriber } = options ?? {};
-    if (typeof publisher?.publish !== 'function') fail('`publisher` must be an ioredis Redis client.');
+    const { publisher, subscriber } = check.object<RedisInvalidationBusOptions>(undefined, options, OPTION_NAMES);
+    if (typeof publisher?.publish !== 'function')
+      check.fail('`publisher` must be an ioredis Redis client.', 'publisher');
     if (typeof subscriber?.subscribe !== 'function' || typeof subscriber.on !== 'function') {
-      fail('`subscriber` must be an ioredis Redis client.');
+      check.fail('`subscriber` must be an ioredis Redis client.', 'subscriber');
     }
     if ((publisher as unknown) === subscriber) {
-      fail('`publisher` and `subscriber` must be two connections: a subscribed connection cannot publish.');
+      check.fail(
+        '`publisher` and `subscriber` must be two connections: a subscribed connection cannot publish.',
+        'subscriber',
+      );
     }
     const channel = options.channel ?? 'keygate:invalidate';
     if (typeof channel !== 'string' || channel.length === 0 || channel.length > 256) {
-      fail('`channel` must be a string of 1-256 characters.');
+      check.fail('`channel` must be a string of 1-256 characters.', 'channel');
     }
-    if (options.onError !== undefined && typeof options.onError !== 'function') fail('`onError` must be a function.');
     this.#publisher = publisher;
     this.#subscriber = subscriber;
     this.#channel = channel;
-    this.#onError =
-      options.onError ?? ((error: unknown) => console.error('keygate: the invalidation subscription failed', error));
+    this.#onError = check.function('onError', options.onError, (error: unknown) =>
+      console.error('keygate: the invalidation subscription failed', error),
+    );
   }
 
   /** The channel notices travel on. */
@@ -124,8 +136,4 @@ export class RedisInvalidationBus implements CacheInvalidation {
       for (const handlers of this.#handlers) handlers.evictAll();
     }, this.#onError);
   }
-}
-
-function fail(message: string): never {
-  throw new KeygateError('invalid_options', `keygate: RedisInvalidationBus: ${message}`);
 }

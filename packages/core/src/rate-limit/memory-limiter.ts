@@ -1,5 +1,5 @@
-import { KeygateError } from '../errors.js';
 import type { RateLimitPolicy } from '../key/record.js';
+import { type OptionChecks, optionChecks, optionNames } from '../options.js';
 import { decide } from './decision.js';
 import { assertCost, EMPTY_DECISION, type RateLimitDecision, type RateLimiter } from './limiter.js';
 import { type PolicyPlan, policyPlan } from './policy-plan.js';
@@ -25,6 +25,9 @@ interface Entry {
   tats: number[];
 }
 
+const check: OptionChecks = optionChecks('MemoryRateLimiter');
+const OPTION_NAMES = optionNames<MemoryRateLimiterOptions>({ maxEntries: true, now: true });
+
 // How many idle entries an insertion may drop from the cold end, so the map shrinks back as traffic moves on.
 const SWEEP_PER_INSERT = 2;
 // How many recently used entries an eviction may move back to the warm end before it evicts one anyway.
@@ -41,16 +44,11 @@ export class MemoryRateLimiter implements RateLimiter {
   readonly #max: number;
   readonly #now: () => number;
 
+  /** Options are checked here: an invalid value throws `invalid_options`; an unknown name is reported once with `console.warn`. */
   constructor(options: MemoryRateLimiterOptions = {}) {
-    const max = options.maxEntries ?? 100_000;
-    if (!Number.isInteger(max) || max < 1) {
-      throw new KeygateError(
-        'invalid_options',
-        `keygate: \`maxEntries\` must be an integer of at least 1 (received ${String(max)}).`,
-      );
-    }
-    this.#max = max;
-    this.#now = options.now ?? (() => performance.now());
+    check.object(undefined, options, OPTION_NAMES);
+    this.#max = check.integer('maxEntries', options.maxEntries, { min: 1, default: 100_000 });
+    this.#now = check.function('now', options.now, () => performance.now());
   }
 
   /** How many subjects are tracked now. */

@@ -4,6 +4,7 @@
 // settings, and turning an outage or a missed deadline into KeygateError `store_unavailable`,
 // which adapters and the management routes answer with 503 and `Retry-After`.
 import { KeygateError } from '../errors.js';
+import type { OptionChecks } from '../options.js';
 
 const NETWORK_CODES = new Set([
   'ECONNREFUSED',
@@ -44,18 +45,11 @@ export interface OutageGuard {
 }
 
 /**
- * Validates a store's `timeoutMs` option (throws `invalid_options` naming `store`) and applies the
- * default, {@link DEFAULT_STORE_TIMEOUT_MS}.
+ * Validates a store's `timeoutMs` option with the store's `checks` (throws `invalid_options` naming
+ * the store) and applies the default, {@link DEFAULT_STORE_TIMEOUT_MS}.
  */
-export function resolveStoreTimeout(timeoutMs: unknown, store: string): number {
-  if (timeoutMs === undefined) return DEFAULT_STORE_TIMEOUT_MS;
-  if (typeof timeoutMs !== 'number' || !Number.isInteger(timeoutMs) || timeoutMs < 1 || timeoutMs > MAX_TIMEOUT_MS) {
-    throw new KeygateError(
-      'invalid_options',
-      `keygate: ${store} \`timeoutMs\` must be an integer number of milliseconds from 1 to ${MAX_TIMEOUT_MS}.`,
-    );
-  }
-  return timeoutMs;
+export function resolveStoreTimeout(timeoutMs: unknown, checks: OptionChecks): number {
+  return checks.integer('timeoutMs', timeoutMs, { min: 1, max: MAX_TIMEOUT_MS, default: DEFAULT_STORE_TIMEOUT_MS });
 }
 
 /**

@@ -1,6 +1,7 @@
 import type { Cluster, Redis } from 'ioredis';
 import { KeygateError } from '../../errors.js';
 import type { RateLimitPolicy } from '../../key/record.js';
+import { type OptionChecks, optionChecks, optionNames } from '../../options.js';
 import { DenyCache, denyKeyOf } from '../deny-cache.js';
 import { assertCost, EMPTY_DECISION, type RateLimitDecision, type RateLimiter } from '../limiter.js';
 import { policyPlan } from '../policy-plan.js';
@@ -22,6 +23,14 @@ export interface RedisRateLimiterOptions {
    */
   denyCacheSize?: number;
 }
+
+const check: OptionChecks = optionChecks('RedisRateLimiter');
+const OPTION_NAMES = optionNames<RedisRateLimiterOptions>({
+  client: true,
+  keyPrefix: true,
+  timeoutMs: true,
+  denyCacheSize: true,
+});
 
 // The script's command name on the client (ioredis `defineCommand`: EVALSHA, EVAL on NOSCRIPT).
 const COMMAND = 'keygateGcraV2';
@@ -60,25 +69,15 @@ export class RedisRateLimiter implements RateLimiter {
   #slots = new Map<number, RateLimitBatch>();
   #flushing = false;
 
+  /** Options are checked here: an invalid value throws `invalid_options`; an unknown name is reported once with `console.warn`. */
   constructor(options: RedisRateLimiterOptions) {
-    const { client } = options ?? {};
+    const { client } = check.object<RedisRateLimiterOptions>(undefined, options, OPTION_NAMES);
     if (typeof client?.defineCommand !== 'function' || typeof client.status !== 'string') {
-      fail('`client` must be an ioredis Redis or Cluster (see createRateLimitRedisClient()).');
+      check.fail('`client` must be an ioredis Redis or Cluster (see createRateLimitRedisClient()).', 'client');
     }
-    const prefix = options.keyPrefix ?? 'keygate:rl:';
-    if (typeof prefix !== 'string' || prefix.length > 128 || /[{}]/.test(prefix)) {
-      fail(
-        '`keyPrefix` must be a string of at most 128 characters without `{` or `}` (they would change the hash slot).',
-      );
-    }
-    const timeoutMs = options.timeoutMs ?? 100;
-    if (!Number.isInteger(timeoutMs) || timeoutMs < 1 || timeoutMs > 60_000) {
-      fail(`\`timeoutMs\` must be an integer from 1 to 60000 (received ${String(timeoutMs)}).`);
-    }
-    const denyCacheSize = options.denyCacheSize ?? 10_000;
-    if (!Number.isInteger(denyCacheSize) || denyCacheSize < 0) {
-      fail(`\`denyCacheSize\` must be an integer of at least 0 (received ${String(denyCacheSize)}).`);
-    }
+    const prefix = check.redisKeyPrefix('keyPrefix', options.keyPrefix, 'keygate:rl:');
+    const timeoutMs = check.integer('timeoutMs', options.timeoutMs, { min: 1, max: 60_000, default: 100 });
+    const denyCacheSize = check.integer('denyCacheSize', options.denyCacheSize, { min: 0, default: 10_000 });
     this.#deny = denyCacheSize > 0 ? new DenyCache(denyCacheSize) : undefined;
     this.#client = client;
     this.#prefix = prefix;
@@ -241,8 +240,4 @@ export class RedisRateLimiter implements RateLimiter {
     });
     return this.#ready;
   }
-}
-
-function fail(message: string): never {
-  throw new KeygateError('invalid_options', `keygate: ${message}`);
 }

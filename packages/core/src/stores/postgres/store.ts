@@ -1,6 +1,7 @@
 import type { Pool, PoolClient } from 'pg';
 import { KeygateError } from '../../errors.js';
 import type { KeyRecord, KeyRecordPatch } from '../../key/record.js';
+import { type OptionChecks, optionChecks, optionNames } from '../../options.js';
 import { guardOutage, type OutageGuard, resolveStoreTimeout } from '../outage.js';
 import type {
   CreateRecordOptions,
@@ -40,6 +41,9 @@ export interface PostgresStoreOptions extends PostgresTableOptions {
   timeoutMs?: number;
 }
 
+const check: OptionChecks = optionChecks('PostgresStore');
+const OPTION_NAMES = optionNames<PostgresStoreOptions>({ pool: true, schema: true, table: true, timeoutMs: true });
+
 /**
  * A {@link KeyStore} on PostgreSQL (pg). Create the table with `migrate()` or the SQL of
  * `postgresMigration()`. Every query is parameterised; schema and table names are validated and quoted.
@@ -53,15 +57,16 @@ export class PostgresStore implements KeyStore {
   readonly #sql: Statements;
   readonly #guard: OutageGuard;
 
+  /** Options are checked here: an invalid value throws `invalid_options`; an unknown name is reported once with `console.warn`. */
   constructor(options: PostgresStoreOptions) {
-    const pool = options?.pool;
+    const { pool } = check.object<PostgresStoreOptions>(undefined, options, OPTION_NAMES);
     if (!pool || typeof pool.query !== 'function' || typeof pool.connect !== 'function') {
-      throw new KeygateError('invalid_options', 'keygate: PostgresStore needs `pool`, a pg Pool.');
+      check.fail('`pool` must be a pg Pool.', 'pool');
     }
     this.#pool = pool;
     this.#name = tableName(options.schema, options.table);
     this.#sql = statements(this.#name.qualified);
-    const timeoutMs = resolveStoreTimeout(options.timeoutMs, 'PostgresStore');
+    const timeoutMs = resolveStoreTimeout(options.timeoutMs, check);
     this.#guard = { storeName: 'PostgreSQL', isOutage: isPostgresOutage, timeoutMs };
   }
 

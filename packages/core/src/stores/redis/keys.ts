@@ -23,7 +23,6 @@
 // key's revocation and expiry into the owner's slot for the cap check, and a crash between the two
 // writes would leave that copy wrong, so the cap would over- or under-count for good. Here the only
 // cross-slot state is the immutable pointer, at the cost of a second round trip in findById and update.
-import { KeygateError } from '../../errors.js';
 
 /** The Redis keys of one store. */
 export interface StoreKeys {
@@ -41,14 +40,8 @@ export interface StoreKeys {
   expiring(owner: string): string;
 }
 
-/** Builds the key layout for a prefix; throws `invalid_options` for a prefix with hash-tag braces. */
+/** Builds the key layout for a prefix, checked by the store (see OptionChecks.redisKeyPrefix). */
 export function storeKeys(prefix: string): StoreKeys {
-  if (typeof prefix !== 'string' || prefix.length > 128 || /[{}]/.test(prefix)) {
-    throw new KeygateError(
-      'invalid_options',
-      'keygate: RedisStore `keyPrefix` must be a string of at most 128 characters without `{` or `}`.',
-    );
-  }
   const slot = (owner: string) => `${prefix}{${ownerTag(owner)}}:`;
   return {
     pointer: (id) => `${prefix}id:${id}`,

@@ -1,6 +1,7 @@
 import type { Cluster, Redis } from 'ioredis';
 import { KeygateError } from '../../errors.js';
 import type { KeyRecord, KeyRecordPatch } from '../../key/record.js';
+import { type OptionChecks, optionChecks, optionNames } from '../../options.js';
 import { guardOutage, type OutageGuard, resolveStoreTimeout } from '../outage.js';
 import type {
   CreateRecordOptions,
@@ -30,6 +31,9 @@ export interface RedisStoreOptions {
   timeoutMs?: number;
 }
 
+const check: OptionChecks = optionChecks('RedisStore');
+const OPTION_NAMES = optionNames<RedisStoreOptions>({ client: true, keyPrefix: true, timeoutMs: true });
+
 /**
  * A {@link KeyStore} on Redis or Redis Cluster (ioredis). Writes are Lua scripts confined to one
  * hash slot per owner, so the cap on active keys, conditional updates and rotations are atomic;
@@ -45,14 +49,15 @@ export class RedisStore implements KeyStore {
   readonly #keys: StoreKeys;
   readonly #guard: OutageGuard;
 
+  /** Options are checked here: an invalid value throws `invalid_options`; an unknown name is reported once with `console.warn`. */
   constructor(options: RedisStoreOptions) {
-    const client = options?.client;
+    const { client } = check.object<RedisStoreOptions>(undefined, options, OPTION_NAMES);
     if (!client || typeof client.evalsha !== 'function' || typeof client.get !== 'function') {
-      throw new KeygateError('invalid_options', 'keygate: RedisStore needs `client`, an ioredis Redis or Cluster.');
+      check.fail('`client` must be an ioredis Redis or Cluster.', 'client');
     }
     this.#client = client;
-    this.#keys = storeKeys(options.keyPrefix ?? 'keygate:');
-    const timeoutMs = resolveStoreTimeout(options.timeoutMs, 'RedisStore');
+    this.#keys = storeKeys(check.redisKeyPrefix('keyPrefix', options.keyPrefix, 'keygate:'));
+    const timeoutMs = resolveStoreTimeout(options.timeoutMs, check);
     this.#guard = { storeName: 'Redis', isOutage: isRedisOutage, timeoutMs };
   }
 
