@@ -17,6 +17,7 @@ export type KeygateErrorCode =
  */
 export class KeygateError extends Error {
   override readonly name = 'KeygateError';
+  /** Why it was thrown, as a stable string (e.g. `not_found`): branch on it, not on `message`. */
   readonly code: KeygateErrorCode;
   /** The input field at fault, when there is one (e.g. `expiresAt`, `allowedIps[2]`). */
   readonly field?: string;

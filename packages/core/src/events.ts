@@ -7,6 +7,7 @@ export interface RequestContext {
   readonly route: string | null;
   /** Client address, as the framework resolves it under its trusted-proxy setting. */
   readonly ip: string | null;
+  /** The `User-Agent` header, keys redacted, cut to 256 characters. */
   readonly userAgent: string | null;
 }
 
@@ -15,10 +16,13 @@ export interface RequestContext {
  * `reason` says why a verification failed (the client only ever sees a generic 401).
  */
 export interface AuditEvent extends RequestContext {
+  /** What happened. */
   readonly type: AuditEventType;
+  /** When it happened, on the instance's clock. */
   readonly time: Date;
   /** The key's public id, or null when a request failed before an id was known. */
   readonly keyId: string | null;
+  /** The key's owner, or null when the event does not know it (e.g. most `failed` events). */
   readonly owner: string | null;
   /** For `failed`: why (e.g. `invalid`, `expired`, `revoked`, `ip_not_allowed`). */
   readonly reason?: string;

@@ -15,7 +15,7 @@ export type { Hasher } from './hashing/hasher.js';
 export type { HmacHasherOptions } from './hashing/hmac.js';
 export { hmacSha256Hasher } from './hashing/hmac.js';
 export type { ScryptHasherOptions } from './hashing/scrypt.js';
-/** Hashers: scrypt (default) and HMAC-SHA-256. */
+/** Hashers: HMAC-SHA-256 (the default) and scrypt. */
 export { scryptHasher } from './hashing/scrypt.js';
 /** Options of every adapter's authentication middleware, and where keys may come from. */
 export type { AuthOptions } from './http/authenticate.js';

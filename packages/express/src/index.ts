@@ -22,7 +22,21 @@ declare global {
 /** Options of {@link apiKeyAuth}: see `AuthOptions` in @keygate/core. Cookie sources need `cookie-parser`. */
 export type ApiKeyAuthOptions = AuthOptions;
 
-/** Middleware that authenticates the request's API key and sets `req.apiKey`, or answers 400/401/403/429/503. */
+/**
+ * Middleware that authenticates the request's API key and sets `req.apiKey`, or answers 400/401/403/429/503.
+ * Keys come from `X-API-Key` or `Authorization: Bearer` by default (see `sources`). Options are
+ * checked here: an invalid value throws `invalid_options`.
+ *
+ * @example
+ * ```ts
+ * import express from 'express';
+ * import { apiKeyAuth } from '@keygate/express';
+ *
+ * const app = express();
+ * app.use('/api', apiKeyAuth({ keygate }));
+ * app.get('/api/me', (req, res) => res.json(req.apiKey)); // req.apiKey?: ApiKey
+ * ```
+ */
 export function apiKeyAuth(options: ApiKeyAuthOptions): RequestHandler {
   const authenticate = createAuthenticator(options, accessors);
   return (req, res, next) => {
@@ -32,7 +46,16 @@ export function apiKeyAuth(options: ApiKeyAuthOptions): RequestHandler {
   };
 }
 
-/** Route middleware that answers 403 unless `req.apiKey` has the scopes (all by default), 401 without a key. */
+/**
+ * Route middleware that answers 403 unless `req.apiKey` has the scopes (all by default), 401 without a key.
+ * Use it after `apiKeyAuth`. Scopes are checked when it is built, so a typo fails at startup.
+ *
+ * @example
+ * ```ts
+ * app.post('/api/deploys', requireScopes('deploys:write'), (req, res) => res.status(201).end());
+ * app.get('/api/reports', requireScopes(['reports:read', 'admin:read'], { match: 'any' }), listReports);
+ * ```
+ */
 export function requireScopes(scopes: string | readonly string[], options?: ScopeGuardOptions): RequestHandler {
   const guard = createScopeGuard(scopes, options);
   return (req, res, next) => {

@@ -14,6 +14,15 @@ const PATHS = ['/keys', '/keys/*rest'];
  * An Express router serving the key-management routes under `/keys`; mount it after `apiKeyAuth`:
  * `app.use('/admin', apiKeyAuth({ keygate }), keyManagementRouter({ keygate }))`. It parses JSON
  * bodies itself (`express.json`, bounded by `bodyLimit`); other paths fall through to the app.
+ * By default a key with the `keys:manage` scope manages its own owner's keys (see `authorize`).
+ *
+ * @example
+ * ```ts
+ * import { apiKeyAuth, keyManagementRouter } from '@keygate/express';
+ *
+ * app.use('/admin', apiKeyAuth({ keygate }), keyManagementRouter({ keygate }));
+ * // POST /admin/keys, GET /admin/keys, GET /admin/keys/self, PATCH /admin/keys/:id, …
+ * ```
  */
 export function keyManagementRouter(options: KeyManagementRouterOptions): Router {
   const handle = createManagementApi(options);

@@ -49,11 +49,36 @@ const plugin: FastifyPluginAsync<KeygatePluginOptions> = async (fastify, options
   });
 };
 
-/** The keygate plugin, wrapped with fastify-plugin so it applies to the context that registers it. */
+/**
+ * The keygate plugin, wrapped with fastify-plugin so it applies to the context that registers it:
+ * an `onRequest` hook authenticates every route of that context (and its children) and sets
+ * `request.apiKey`. A route's `config.apiKey` (`false`, `'optional'`, `'required'`) overrides the
+ * default. Invalid options reject the registration with `invalid_options`.
+ *
+ * @example
+ * ```ts
+ * import Fastify from 'fastify';
+ * import { keygatePlugin } from '@keygate/fastify';
+ *
+ * const app = Fastify();
+ * await app.register(keygatePlugin, { keygate });
+ * app.get('/health', { config: { apiKey: false } }, async () => 'ok'); // public
+ * app.get('/me', async (request) => request.apiKey);
+ * ```
+ */
 export const keygatePlugin = fp(plugin, { fastify: '5.x', name: '@keygate/fastify' });
 export default keygatePlugin;
 
-/** A route hook that answers 403 unless `request.apiKey` has the scopes (all by default), 401 without a key. */
+/**
+ * A route hook that answers 403 unless `request.apiKey` has the scopes (all by default), 401 without a key.
+ * Use it as a route's `onRequest` or `preHandler` in a context where `keygatePlugin` is registered.
+ * Scopes are checked when it is built, so a typo fails at startup.
+ *
+ * @example
+ * ```ts
+ * app.post('/deploys', { onRequest: requireScopes('deploys:write') }, async () => 'queued');
+ * ```
+ */
 export function requireScopes(scopes: string | readonly string[], options?: ScopeGuardOptions): ScopeHook {
   const guard = createScopeGuard(scopes, options);
   return (request, reply, done) => {

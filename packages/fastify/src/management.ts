@@ -13,6 +13,15 @@ const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'];
  * An encapsulated plugin serving the key-management routes under `/keys`, e.g.
  * `app.register(keyManagementPlugin, { keygate, prefix: '/admin' })` in a context where
  * `keygatePlugin` authenticates requests. Bodies are parsed by Fastify, bounded by `bodyLimit`.
+ * By default a key with the `keys:manage` scope manages its own owner's keys (see `authorize`).
+ *
+ * @example
+ * ```ts
+ * await app.register(async (api) => {
+ *   await api.register(keygatePlugin, { keygate });
+ *   await api.register(keyManagementPlugin, { keygate, prefix: '/admin' }); // /admin/keys…
+ * });
+ * ```
  */
 export const keyManagementPlugin: FastifyPluginAsync<KeyManagementPluginOptions> = async (fastify, options) => {
   const handle = createManagementApi(options);

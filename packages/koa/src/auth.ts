@@ -8,7 +8,24 @@ import { send } from './send.js';
 /** Options of {@link apiKeyAuth}: see `AuthOptions` in @keygate/core. Cookies are read with Koa's `ctx.cookies`. */
 export type ApiKeyAuthOptions = AuthOptions;
 
-/** Middleware that authenticates the request's API key and sets `ctx.state.apiKey`, or answers 400/401/403/429/503. */
+/**
+ * Middleware that authenticates the request's API key and sets `ctx.state.apiKey`, or answers 400/401/403/429/503.
+ * Keys come from `X-API-Key` or `Authorization: Bearer` by default (see `sources`). Options are
+ * checked here: an invalid value throws `invalid_options`. To protect a @koa/router router, prefer
+ * `protectedRoutes` over `router.use(apiKeyAuth(…))`.
+ *
+ * @example
+ * ```ts
+ * import Koa from 'koa';
+ * import { apiKeyAuth } from '@keygate/koa';
+ *
+ * const app = new Koa();
+ * app.use(apiKeyAuth({ keygate })); // every later middleware sees a verified key
+ * app.use((ctx) => {
+ *   ctx.body = ctx.state.apiKey;
+ * });
+ * ```
+ */
 export function apiKeyAuth(options: ApiKeyAuthOptions): Middleware {
   const authenticate = createAuthenticator(options, accessors);
   // Not async: a cached key goes on to `next` in the same tick instead of awaiting a value that is
@@ -31,7 +48,19 @@ function finish(outcome: AuthOutcome, ctx: Context, next: Next): Promise<void> |
   return next();
 }
 
-/** Route middleware that answers 403 unless `ctx.state.apiKey` has the scopes (all by default), 401 without a key. */
+/**
+ * Route middleware that answers 403 unless `ctx.state.apiKey` has the scopes (all by default), 401 without a key.
+ * Use it behind `apiKeyAuth` or `protectedRoutes`. Scopes are checked when it is built, so a typo fails at startup.
+ *
+ * @example
+ * ```ts
+ * const api = new Router({ prefix: '/api' });
+ * api.post('/deploys', requireScopes('deploys:write'), (ctx) => {
+ *   ctx.status = 201;
+ * });
+ * app.use(protectedRoutes(api, { keygate }));
+ * ```
+ */
 export function requireScopes(scopes: string | readonly string[], options?: ScopeGuardOptions): Middleware {
   const guard = createScopeGuard(scopes, options);
   return async (ctx, next) => {

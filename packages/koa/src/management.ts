@@ -15,7 +15,17 @@ const PREFIX_RE = /^(?:\/[^/?#]+)*$/;
 /**
  * Koa middleware serving the key-management routes under `<prefix>/keys`; use it after
  * `apiKeyAuth`. It reads JSON bodies itself (bounded by `bodyLimit`), or takes `ctx.request.body`
- * when a body parser already set it. Other paths go on to `next()`.
+ * when a body parser already set it. Other paths go on to `next()`. By default a key with the
+ * `keys:manage` scope manages its own owner's keys (see `authorize`). Throws `invalid_options`
+ * for bad options.
+ *
+ * @example
+ * ```ts
+ * import { apiKeyAuth, keyManagementRoutes } from '@keygate/koa';
+ *
+ * app.use(apiKeyAuth({ keygate })).use(keyManagementRoutes({ keygate, prefix: '/admin' }));
+ * // POST /admin/keys, GET /admin/keys, GET /admin/keys/self, PATCH /admin/keys/:id, …
+ * ```
  */
 export function keyManagementRoutes(options: KeyManagementRoutesOptions): Middleware {
   const handle = createManagementApi(options);

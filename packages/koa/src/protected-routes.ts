@@ -31,6 +31,15 @@ export interface ProtectableRouter<M> {
  * does not route go on to the next middleware unauthenticated, so public routers can follow.
  * Pass the router you give to `app.use`: routers nested in it with `router.use(path, nested.routes())`
  * are part of its match.
+ *
+ * @example
+ * ```ts
+ * const api = new Router({ prefix: '/api' });
+ * api.get('/me', (ctx) => {
+ *   ctx.body = ctx.state.apiKey;
+ * });
+ * app.use(protectedRoutes(api, { keygate })); // in place of api.routes()
+ * ```
  */
 export function protectedRoutes<StateT, ContextT>(
   router: ProtectableRouter<Middleware<StateT, ContextT>>,

@@ -17,7 +17,18 @@ const OPTION_NAMES = optionNames<HmacHasherOptions>({ pepper: true, pepperId: tr
 
 /**
  * HMAC-SHA-256 of the secret, keyed with an optional pepper, stored as `hmac-sha256$<pepperId>$<base64url>`.
- * No KDF cost: fit for 256-bit random secrets (see docs/security.md).
+ * No KDF cost: fit for 256-bit random secrets (see docs/security.md). The default `hasher` of
+ * createKeygate, without a pepper; a pepper kept outside the key store adds a secret that a leaked
+ * store does not contain.
+ * Throws `invalid_options` for a pepper under 32 bytes or a malformed `pepperId`.
+ *
+ * @example
+ * ```ts
+ * const keygate = createKeygate({
+ *   store,
+ *   hasher: hmacSha256Hasher({ pepper: process.env.KEYGATE_PEPPER, pepperId: '2025a' }),
+ * });
+ * ```
  */
 export function hmacSha256Hasher(options: HmacHasherOptions = {}): Hasher {
   check.object(undefined, options, OPTION_NAMES);

@@ -22,8 +22,20 @@ const check: OptionChecks = optionChecks('scryptHasher()');
 const OPTION_NAMES = optionNames<ScryptHasherOptions>({ logN: true, r: true, p: true });
 
 /**
- * The default hasher: scrypt through `scrypt-kdf`, whose 96-byte output carries its own salt and
- * parameters (Colin Percival's format), stored as `scrypt$<base64>`.
+ * A memory-hard hasher: scrypt through `scrypt-kdf`, whose 96-byte output carries its own salt and
+ * parameters (Colin Percival's format), stored as `scrypt$<base64>`. Not the default (that is
+ * `hmacSha256Hasher()`: a 256-bit random secret needs no slow KDF), but available for policies
+ * that require one; with the default hasher, createKeygate still verifies scrypt hashes (its
+ * default `legacyHashers`) and re-hashes them on use. Throws `invalid_options` for bad parameters.
+ *
+ * @example
+ * ```ts
+ * const keygate = createKeygate({
+ *   store,
+ *   hasher: scryptHasher({ logN: 15 }),
+ *   legacyHashers: [hmacSha256Hasher()], // keys hashed before still verify, and are re-hashed with scrypt
+ * });
+ * ```
  */
 export function scryptHasher(options: ScryptHasherOptions = {}): Hasher {
   check.object(undefined, options, OPTION_NAMES);

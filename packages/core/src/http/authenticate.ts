@@ -40,7 +40,19 @@ const STORE_DOWN = unavailableProblem(1);
  * Builds the whole authentication step for an adapter: read the credential, require TLS, verify
  * the key, check its IP allowlist and rate limits, and map every failure to its HTTP response.
  * With an `onEvent` listener on the keygate, each request with a key emits `verified`, `failed`
- * (with a `reason`) or `rate_limited`. Options are resolved here, once.
+ * (with a `reason`) or `rate_limited`. Options are resolved here, once (`invalid_options` if bad).
+ *
+ * @example
+ * ```ts
+ * const accessors: RequestAccessors<IncomingMessage> = {
+ *   raw: (req) => req,
+ *   ip: (req) => req.socket.remoteAddress,
+ *   secure: () => false, // a plain node:http server
+ * };
+ * const authenticate = createAuthenticator({ keygate }, accessors);
+ * const outcome = await authenticate(req); // synchronous on a cache hit: adapters await only a promise
+ * if (!outcome.ok) send(res, outcome.response); // else outcome.key, and outcome.headers to set
+ * ```
  */
 export function createAuthenticator<Req>(options: AuthOptions, accessors: RequestAccessors<Req>): Authenticate<Req> {
   const authenticator = new Authenticator(resolveAuthOptions(options), accessors);

@@ -21,7 +21,9 @@ export const DEFAULT_KEY_SOURCES: readonly KeySource[] = Object.freeze([
 export interface RawRequest {
   /** Header names and values in arrival order (name, value, name, value…): keeps duplicated headers. */
   readonly rawHeaders: readonly string[];
+  /** The request method, for audit events. */
   readonly method?: string | undefined;
+  /** The request target, for audit events (its query string is never kept). */
   readonly url?: string | undefined;
   /** The connection (Node's socket): lets a key presented again on it skip its digest. */
   readonly socket?: object | null | undefined;

@@ -28,11 +28,17 @@ export type ProblemCode =
 
 /** An RFC 9457 problem details body, with keygate's `code` extension. */
 export interface ProblemDetails {
+  /** `about:blank`, or a URI naming the problem type (e.g. the IANA `quota-exceeded` type of a 429). */
   readonly type: string;
+  /** A short summary: the status's title (e.g. `Unauthorized`), or the problem type's. */
   readonly title: string;
+  /** The HTTP status, as on the response. */
   readonly status: number;
+  /** A human-readable explanation of this occurrence; never contains a key. */
   readonly detail: string;
+  /** keygate's stable machine-readable code: branch on it. */
   readonly code: ProblemCode;
+  /** Extensions of some answers, e.g. `field` (the input at fault) or `violated-policies` (a 429). */
   readonly [extension: string]: unknown;
 }
 

@@ -4,7 +4,9 @@
  * serialised once, so an adapter has one `send()` that writes `json` as it is.
  */
 export interface KeygateResponse<Body = unknown> {
+  /** The HTTP status, e.g. 401. */
   readonly status: number;
+  /** Header names (lower-case) and values to set, the content type included when there is a body. */
   readonly headers: Readonly<Record<string, string>>;
   /** The body as a value (for tests and hooks); undefined when there is none. */
   readonly body: Body;

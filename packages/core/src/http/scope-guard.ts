@@ -21,6 +21,14 @@ export type ScopeGuard = (key: ApiKey | null | undefined) => ProblemResponse | u
 /**
  * Builds a guard requiring scopes. Scopes are validated now, so a typo fails at startup.
  * A request with no key gets 401; a key lacking scopes gets 403 naming them.
+ *
+ * @example
+ * ```ts
+ * const guard = createScopeGuard(['deploys:write', 'admin:write'], { match: 'any' });
+ * const refusal = guard(req.apiKey); // undefined when the key may pass
+ * if (refusal) send(res, refusal);
+ * else next();
+ * ```
  */
 export function createScopeGuard(scopes: string | readonly string[], options: ScopeGuardOptions = {}): ScopeGuard {
   if (typeof scopes !== 'string' && !Array.isArray(scopes)) check.fail('takes a scope or an array of scopes.');

@@ -47,8 +47,11 @@ export function keyPattern(prefix: string, flags = ''): RegExp {
 
 /** The parts of a well-formed key. */
 export interface ParsedKey {
+  /** The prefix, e.g. `sk_live`. */
   readonly prefix: string;
+  /** The public key id (12 base62 characters): safe to log, the store looks keys up by it. */
   readonly id: string;
+  /** The secret (43 base62 characters, without the checksum): never log or store it, only its hash. */
   readonly secret: string;
 }
 
@@ -70,7 +73,17 @@ export function assertPrefix(prefix: unknown): asserts prefix is string {
   }
 }
 
-/** Mints a new key from node:crypto's CSPRNG. The caller shows `key` once and stores only a hash of `secret`. */
+/**
+ * Mints a new key from node:crypto's CSPRNG. The caller shows `key` once and stores only a hash of `secret`.
+ * Applications create keys with `keygate.keys.create`, which calls this and stores the hash; this
+ * is for tools that keep keys elsewhere. Throws `invalid_prefix` for a bad prefix.
+ *
+ * @example
+ * ```ts
+ * const { key, id, secret } = generateKey('sk_live');
+ * // key: `sk_live_<id>_<secret><checksum>`; id: 12 characters, safe to log
+ * ```
+ */
 export function generateKey(prefix: string): ParsedKey & { readonly key: string } {
   assertPrefix(prefix);
   const id = randomBase62(KEY_ID_LENGTH);
@@ -82,6 +95,14 @@ export function generateKey(prefix: string): ParsedKey & { readonly key: string 
 /**
  * Splits a presented string into prefix, id and secret, checking shape and checksum.
  * Length is capped first, then one linear pass; it never throws, whatever `input` is.
+ * It does not look the key up: `keygate.verify` does that.
+ *
+ * @example
+ * ```ts
+ * const parsed = parseKey(presented);
+ * if (parsed.ok) console.log(parsed.key.prefix, parsed.key.id); // never log parsed.key.secret
+ * else console.log(parsed.error); // 'malformed', or 'checksum' for a typo
+ * ```
  */
 export function parseKey(input: unknown): KeyParseResult {
   if (typeof input !== 'string' || input.length > MAX_KEY_LENGTH || input.length < TAIL_LENGTH + 1) {

@@ -27,9 +27,13 @@ export interface KeyRecord {
   scopes: string[];
   /** Application data attached to the key. */
   metadata: { [key: string]: JsonValue };
+  /** When the key was created. */
   createdAt: Date;
+  /** When the key stops working, or null for never. */
   expiresAt: Date | null;
+  /** When the key was revoked, or null while it is not. */
   revokedAt: Date | null;
+  /** Last successful verification, written at most once per `lastUsed.intervalMs`; null when never used (or not tracked). */
   lastUsedAt: Date | null;
   /** Per-key rate limits replacing the configured defaults, or null to use the defaults. */
   rateLimits: RateLimitPolicy[] | null;

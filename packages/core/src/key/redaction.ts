@@ -29,6 +29,12 @@ const TOKEN_LIKE_RE = /[0-9A-Za-z]{20,}/;
  * word boundaries, by its secret: a run of 43 or more base62 characters led by a prefix (and
  * optionally the id), so truncated keys and keys joined to other characters go too. Linear in
  * the length of `text`.
+ *
+ * @example
+ * ```ts
+ * redactKeys(`GET /export?key=${key}`); // 'GET /export?key=[redacted]'
+ * logger.info(redactKeys(String(error))); // before text of unknown origin reaches a log
+ * ```
  */
 export function redactKeys(text: string): string {
   const spans: Array<[number, number]> = [];

@@ -52,7 +52,17 @@ export function coversGrant(granted: readonly string[], grant: string): boolean 
   return granted.some((scope) => scope.endsWith('*') && stem.startsWith(scope.slice(0, -1)));
 }
 
-/** True when the granted scopes cover all (default) or any of the required ones. */
+/**
+ * True when the granted scopes cover all (default) or any of the required ones. A granted
+ * `users:*` covers `users:read` and `users:read:own`, not `users` itself.
+ *
+ * @example
+ * ```ts
+ * hasScopes(['users:*'], ['users:read', 'users:write']); // true
+ * hasScopes(['users:read'], ['users:read', 'billing:read'], 'any'); // true
+ * hasScopes(apiKey.scopes, ['billing:write']); // false unless granted
+ * ```
+ */
 export function hasScopes(granted: readonly string[], required: readonly string[], match: ScopeMatch = 'all'): boolean {
   return match === 'all' ? required.every((s) => grants(granted, s)) : required.some((s) => grants(granted, s));
 }

@@ -33,6 +33,18 @@ type CacheOptions = Exclude<KeygateOptions['cache'], false | undefined>;
  * Creates a keygate instance. Options are validated and resolved once: an invalid value throws
  * `invalid_options` naming the option; an unknown option name (e.g. `maxKeyPerOwner`) is ignored
  * and reported once with `console.warn`, with the closest known name.
+ *
+ * Create one instance per process and hand it to the adapters: it owns the store, the hasher and
+ * the verified-key cache.
+ *
+ * @example
+ * ```ts
+ * import { createKeygate, MemoryStore } from '@keygate/core';
+ *
+ * const keygate = createKeygate({ store: new MemoryStore(), prefix: 'sk_live' });
+ * const { key, apiKey } = await keygate.keys.create({ name: 'CI deploys', owner: 'team_42', scopes: ['deploys:write'] });
+ * // `key` is shown to its owner once; keygate keeps only a hash of it (`apiKey` is the public view).
+ * ```
  */
 export function createKeygate(options: KeygateOptions): Keygate {
   check.object(undefined, options, KEYGATE_OPTION_NAMES);

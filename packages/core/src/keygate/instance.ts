@@ -9,7 +9,7 @@ import type { VerifyResult } from '../verify/verifier.js';
  * @example
  * ```ts
  * const keygate = createKeygate({ store: new MemoryStore(), prefix: 'sk_live' });
- * const { key } = await keygate.keys.create({ owner: 'team_42', scopes: ['users:read'] });
+ * const { key } = await keygate.keys.create({ name: 'reports', owner: 'team_42', scopes: ['users:read'] });
  * const result = await keygate.verify(key); // { ok: true, key: { id, owner, scopes, … } }
  * ```
  */

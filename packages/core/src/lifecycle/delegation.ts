@@ -23,8 +23,10 @@ export type PowerField = 'scopes' | 'expiresAt' | 'allowedIps' | 'rateLimits';
  *   policies: pass them as `defaultRateLimits`; unknown (the default), null is only as strict as null.
  *
  * @example
+ * ```ts
  * exceedingPower(caller, { scopes: ['admin:*'], expiresAt: null, allowedIps: null, rateLimits: null });
  * // 'scopes' for a caller holding only `keys:manage`
+ * ```
  */
 export function exceedingPower(
   holder: KeyPowers,

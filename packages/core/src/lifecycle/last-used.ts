@@ -100,7 +100,12 @@ async function eachUpdate(store: KeyStore, updates: readonly LastUsedUpdate[]): 
   if (failed !== undefined) throw failed.reason;
 }
 
-/** The `lastUsed` option of createKeygate. */
+/**
+ * The `lastUsed` option of createKeygate: `false` turns last-used tracking off. `intervalMs`: least
+ * time between two `lastUsedAt` writes for one key, in ms (default 60 000). `maxEntries`: most keys
+ * remembered per interval; past it the older half is forgotten early, and written again when used
+ * (default 100 000).
+ */
 export type LastUsedOptions = false | { intervalMs?: number; maxEntries?: number };
 
 const LAST_USED_OPTION_NAMES = optionNames<Exclude<LastUsedOptions, false>>({ intervalMs: true, maxEntries: true });

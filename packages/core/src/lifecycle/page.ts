@@ -20,7 +20,9 @@ export interface ListKeysOptions {
 
 /** One page of keys, oldest first, and the cursor of the next page (null on the last). */
 export interface KeyPage {
+  /** The keys of this page (public views, never a hash). */
   readonly keys: ApiKey[];
+  /** Pass it as `cursor` to get the next page; null on the last one. */
   readonly nextCursor: string | null;
 }
 

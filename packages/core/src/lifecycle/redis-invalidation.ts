@@ -33,6 +33,18 @@ const OPTION_NAMES = optionNames<RedisInvalidationBusOptions>({
  * it from its verified-key cache. Pub/sub delivers at most once: while the subscriber is
  * disconnected notices are lost, so the cache TTL bounds staleness then, and each time the
  * subscription is confirmed again (first time included) every subscribed cache is flushed.
+ *
+ * @example
+ * ```ts
+ * import { Redis } from 'ioredis';
+ * import { RedisInvalidationBus, RedisStore } from '@keygate/core/redis';
+ *
+ * const redis = new Redis(url);
+ * const keygate = createKeygate({
+ *   store: new RedisStore({ client: redis }),
+ *   invalidation: new RedisInvalidationBus({ publisher: redis, subscriber: new Redis(url) }), // two connections
+ * });
+ * ```
  */
 export class RedisInvalidationBus implements CacheInvalidation {
   readonly #publisher: Redis | Cluster;

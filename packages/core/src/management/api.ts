@@ -24,6 +24,18 @@ const STATE_CHANGING = new Set(['POST', 'PATCH', 'DELETE']);
  * Builds the framework-agnostic key-management routes (`POST /keys`, `GET /keys`, `GET /keys/self`,
  * `GET|PATCH|DELETE /keys/:id`, `POST /keys/:id/rotate`). Options are validated once, here. The
  * calling key is re-read from the store on every request, and bounds what the caller may do.
+ *
+ * @example
+ * ```ts
+ * const handle = createManagementApi({ keygate }); // throws invalid_options for bad options
+ * const read = await readJsonBody(req, handle.bodyLimit); // where the framework parses no body
+ * if (!read.ok) return send(res, read.response);
+ * const response = await handle({
+ *   method: req.method, path: '/keys?limit=20', contentType: req.headers['content-type'], body: read.body,
+ *   apiKey: req.apiKey, context: requestContext(req, accessors), request: req,
+ * });
+ * send(res, response); // never rejects: errors are answered as problem+json
+ * ```
  */
 export function createManagementApi(options: ManagementOptions): ManagementHandler {
   const resolved = resolveManagementOptions(options);

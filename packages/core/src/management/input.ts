@@ -64,7 +64,16 @@ export function listQuery(query: URLSearchParams): ListKeysOptions {
   return options;
 }
 
-/** A key as JSON: public fields only (never a hash), dates as ISO strings. */
+/**
+ * A key as JSON: public fields only (never a hash), dates as ISO strings. Exported from
+ * `@keygate/core` as `keyToJson`; the management routes answer keys in this shape.
+ *
+ * @example
+ * ```ts
+ * const apiKey = await keygate.keys.get(id);
+ * if (apiKey) res.json(keyToJson(apiKey)); // { id, prefix, name, owner, scopes, …, createdAt: '2025-…Z' }
+ * ```
+ */
 export function keyJson(key: ApiKey) {
   return {
     id: key.id,

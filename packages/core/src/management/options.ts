@@ -7,7 +7,9 @@ import { resolvePolicySet } from '../rate-limit/options.js';
 
 /** Who is calling the management routes: the key the auth middleware attached, and the framework's request. */
 export interface ManagementCaller {
+  /** The calling key as the store has it now (re-read on every request), or undefined when none was sent. */
   readonly apiKey: ApiKey | undefined;
+  /** The framework's request object (Express `req`, Koa `ctx`, Fastify `request`), untouched. */
   readonly request: unknown;
 }
 

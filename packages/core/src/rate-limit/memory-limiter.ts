@@ -38,6 +38,14 @@ const SECOND_CHANCES = 8;
  * and tests. Memory is bounded (LRU over subjects, idle subjects swept as new ones arrive) and
  * nothing runs in the background: no timer per key, no timer at all. Eviction is second-chance
  * (CLOCK), an approximation of least-recently-used that costs an access one flag write.
+ * The adapters' `rateLimit` option uses one by default; it can also be called directly.
+ *
+ * @example
+ * ```ts
+ * const limiter = new MemoryRateLimiter({ maxEntries: 10_000 });
+ * const decision = limiter.consume('203.0.113.7', [{ name: 'login', limit: 5, windowSeconds: 60 }]);
+ * if (!decision.allowed) console.log(`retry in ${decision.retryAfterSeconds} s`, decision.violated);
+ * ```
  */
 export class MemoryRateLimiter implements RateLimiter {
   readonly #entries = new Map<string, Entry>();

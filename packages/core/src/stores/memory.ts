@@ -11,7 +11,17 @@ import type {
   UpdateRecordOptions,
 } from './store.js';
 
-/** An in-process {@link KeyStore}: for tests, demos and single-instance apps. Its data dies with the process. */
+/**
+ * An in-process {@link KeyStore}: for tests, demos and single-instance apps. Its data dies with the process.
+ * Instances of an app that run in several processes need a shared store (`RedisStore`, `PostgresStore`).
+ *
+ * @example
+ * ```ts
+ * import { createKeygate, MemoryStore } from '@keygate/core';
+ *
+ * const keygate = createKeygate({ store: new MemoryStore() });
+ * ```
+ */
 export class MemoryStore implements KeyStore {
   readonly #records = new Map<string, KeyRecord>();
   readonly #byOwner = new Map<string, Set<string>>();

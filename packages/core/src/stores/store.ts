@@ -31,7 +31,9 @@ export interface RecordRotation {
 
 /** Where a page of {@link KeyStore.listByOwner} starts: just after the record with this `createdAt` and `id`. */
 export interface RecordPosition {
+  /** The record's `createdAt`. */
   readonly createdAt: Date;
+  /** The record's `id` (breaks ties in `createdAt`). */
   readonly id: string;
 }
 
@@ -47,6 +49,7 @@ export interface ListRecordsOptions {
 
 /** One page of an owner's records, ordered by `createdAt`, then `id`. */
 export interface RecordPage {
+  /** The records of this page, at most `limit`. */
   readonly records: KeyRecord[];
   /**
    * Where the next page starts, or null when there is none. A page may hold fewer than `limit`
@@ -57,9 +60,11 @@ export interface RecordPage {
 
 /** One `lastUsedAt` to write, as {@link KeyStore.touchMany} takes them. */
 export interface LastUsedUpdate {
+  /** The key's id. */
   readonly id: string;
   /** The key's owner (it never changes): lets a store find the record without a lookup. */
   readonly owner: string;
+  /** When the key was used; a store keeps a later time it already has. */
   readonly lastUsedAt: Date;
 }
 

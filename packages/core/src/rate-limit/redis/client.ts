@@ -19,6 +19,14 @@ export function rateLimitRedisOptions(timeoutMs = 100): RedisOptions {
 /**
  * A Redis client set up with {@link rateLimitRedisOptions} (overrides win). Connection errors are
  * left to the limiter's once-per-outage warning instead of ioredis' log line per reconnect attempt.
+ * Meant for the limiter alone: its fail-fast settings (no offline queue, no retry) suit rate limiting.
+ * Default URL `redis://127.0.0.1:6379`.
+ *
+ * @example
+ * ```ts
+ * const client = createRateLimitRedisClient(process.env.REDIS_URL, { commandTimeout: 50 });
+ * const limiter = new RedisRateLimiter({ client, timeoutMs: 50 });
+ * ```
  */
 export function createRateLimitRedisClient(url = 'redis://127.0.0.1:6379', overrides: RedisOptions = {}): Redis {
   const client = new Redis(url, { ...rateLimitRedisOptions(), ...overrides });

@@ -54,6 +54,14 @@ type GcraClient = { [COMMAND](...args: (string | number)[]): Promise<unknown> };
  * No call waits longer than `timeoutMs` once sent; while the client is not connected calls fail at
  * once instead of queueing. Calls reject with KeygateError `store_unavailable` (or the Redis
  * error); an invalid subject, cost or policy throws `invalid_input` synchronously.
+ *
+ * @example
+ * ```ts
+ * import { createRateLimitRedisClient, RedisRateLimiter } from '@keygate/core/redis';
+ *
+ * const limiter = new RedisRateLimiter({ client: createRateLimitRedisClient(process.env.REDIS_URL) });
+ * app.use(apiKeyAuth({ keygate, rateLimit: { limiter, defaults: [{ name: 'burst', limit: 20, windowSeconds: 1 }] } }));
+ * ```
  */
 export class RedisRateLimiter implements RateLimiter {
   readonly #client: Redis | Cluster;

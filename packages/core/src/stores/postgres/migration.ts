@@ -55,7 +55,13 @@ DROP INDEX IF EXISTS "${name.schema}".${name.ownerIndex};
  * primary key on id; `<table>_list_idx` (owner, created_at, id) to page through an owner's keys;
  * `<table>_live_idx`, the same for unrevoked keys only; `<table>_cap_idx` (owner, expiry) of
  * unrevoked keys, to count active keys against a cap. Idempotent, plain DDL: run it from your
- * migration tool, or call `PostgresStore.migrate()`.
+ * migration tool, or call `PostgresStore.migrate()`. Throws `invalid_options` for a bad name.
+ *
+ * @example
+ * ```ts
+ * writeFileSync('migrations/001_keygate.sql', postgresMigration({ schema: 'auth', table: 'api_keys' }));
+ * const store = new PostgresStore({ pool, schema: 'auth', table: 'api_keys' }); // the same names
+ * ```
  */
 export function postgresMigration(options: PostgresTableOptions = {}): string {
   return migrationSql(tableName(options.schema, options.table));

@@ -50,6 +50,16 @@ const OPTION_NAMES = optionNames<PostgresStoreOptions>({ pool: true, schema: tru
  * Each call runs on one connection taken from the pool. A server that cannot be reached or cannot
  * serve now, or a call not done within `timeoutMs`, makes the call reject with KeygateError
  * `store_unavailable` (the pg error as `cause`); other pg errors are passed on as they are.
+ *
+ * @example
+ * ```ts
+ * import pg from 'pg';
+ * import { PostgresStore } from '@keygate/core/postgres';
+ *
+ * const store = new PostgresStore({ pool: new pg.Pool({ connectionString: process.env.DATABASE_URL }) });
+ * await store.migrate(); // or run postgresMigration() from your migration tool
+ * const keygate = createKeygate({ store, prefix: 'sk_live' });
+ * ```
  */
 export class PostgresStore implements KeyStore {
   readonly #pool: Pool;

@@ -37,12 +37,21 @@ const OPTION_NAMES = optionNames<RedisStoreOptions>({ client: true, keyPrefix: t
 /**
  * A {@link KeyStore} on Redis or Redis Cluster (ioredis). Writes are Lua scripts confined to one
  * hash slot per owner, so the cap on active keys, conditional updates and rotations are atomic;
- * see store-keys.ts for the key layout. Revoked keys cost nothing to the cap check and to listing
+ * see stores/redis/keys.ts for the key layout. Revoked keys cost nothing to the cap check and to listing
  * active keys, and a page examines a bounded number of expired ones.
  * A Redis that cannot be reached or cannot serve now, or a call not answered within `timeoutMs`,
  * makes the call reject with KeygateError `store_unavailable` (the ioredis error as `cause`); other
  * errors are passed on as they are. Commands cannot be taken back: one sent before the deadline
  * still runs when Redis answers again, but a call that timed out sends no further command.
+ *
+ * @example
+ * ```ts
+ * import { Redis } from 'ioredis';
+ * import { RedisStore } from '@keygate/core/redis';
+ *
+ * const redis = new Redis(url, { maxRetriesPerRequest: 1, connectTimeout: 1_000 });
+ * const keygate = createKeygate({ store: new RedisStore({ client: redis }), prefix: 'sk_live' });
+ * ```
  */
 export class RedisStore implements KeyStore {
   readonly #client: Redis | Cluster;
