@@ -92,6 +92,7 @@ export { MemoryStore } from './stores/memory.js';
 export type {
   CreateRecordOptions,
   KeyStore,
+  LastUsedUpdate,
   ListRecordsOptions,
   RecordPage,
   RecordPosition,

@@ -1,6 +1,6 @@
 import { KeygateError, type ManagementOptions } from '@keygate/core';
 import { createManagementApi, isManagementPath, readJsonBody, requestContext } from '@keygate/core/adapter';
-import type { Context, Middleware } from 'koa';
+import type { Middleware } from 'koa';
 import { accessors } from './accessors.js';
 import { send } from './send.js';
 
@@ -28,7 +28,7 @@ const PREFIX_RE = /^(?:\/[^/?#]+)*$/;
  * ```
  */
 export function keyManagementRoutes(options: KeyManagementRoutesOptions): Middleware {
-  const handle = createManagementApi(options);
+  const handle = createManagementApi(options, ['prefix']);
   const prefix = options.prefix ?? '';
   if (typeof prefix !== 'string' || !PREFIX_RE.test(prefix)) {
     throw new KeygateError(

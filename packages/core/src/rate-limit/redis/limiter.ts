@@ -234,7 +234,7 @@ export class RedisRateLimiter implements RateLimiter {
         );
       };
       if (ready === undefined) send();
-      else ready.then(send);
+      else void ready.then(send); // #whenReady never rejects
     });
   }
 
