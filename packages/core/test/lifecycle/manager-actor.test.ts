@@ -53,24 +53,4 @@ describe('KeyManager with an actor', () => {
     });
     expect((await keygate.keys.update(id, { name: 'mine' }, { actor })).name).toBe('mine');
   });
-
-  it('refuses a change made against an outdated version with conflict', async () => {
-    const { keygate, createKey } = setup();
-    const { apiKey } = await createKey();
-    await keygate.keys.update(apiKey.id, { name: 'first' });
-    await expect(keygate.keys.update(apiKey.id, { name: 'second' }, { ifVersion: 1 })).rejects.toMatchObject({
-      code: 'conflict',
-    });
-    await expect(keygate.keys.revoke(apiKey.id, { ifVersion: 1 })).rejects.toMatchObject({ code: 'conflict' });
-    expect((await keygate.keys.update(apiKey.id, { name: 'second' }, { ifVersion: 2 })).version).toBe(3);
-  });
-
-  it('gives a rotation’s replacement the lineage of the first key of the chain', async () => {
-    const { keygate, createKey } = setup();
-    const first = await createKey();
-    const second = await keygate.keys.rotate(first.apiKey.id);
-    const third = await keygate.keys.rotate(second.apiKey.id);
-    expect(first.apiKey.lineage).toBe(first.apiKey.id);
-    expect(third.apiKey.lineage).toBe(first.apiKey.id);
-  });
 });

@@ -3,8 +3,9 @@
 import { describe, expect, it } from 'vitest';
 import type { KeyRecord } from '../../src/key/record.js';
 import type { KeyStore, RecordRotation } from '../../src/stores/store.js';
+import { expectKeygateError } from '../support/helpers.js';
 import { at, makeRecord, randomOwner, T0 } from '../support/records.js';
-import { expectKeygateError, listAll } from './conformance.js';
+import { listAll } from './conformance.js';
 
 /** A rotation of `old` (as stored) into a new record of the same owner, with a grace period until `until`. */
 function rotation(old: KeyRecord, overrides: Partial<RecordRotation> = {}, createdAt = at(10)): RecordRotation {

@@ -3,10 +3,10 @@
 // `setup` runs before each test and `cleanup` after it; tests use random ids and owners, so a
 // store shared between tests works as long as cleanup (or the run's teardown) removes its data.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { KeygateError, type KeygateErrorCode } from '../../src/errors.js';
 import { randomBase62 } from '../../src/key/base62.js';
 import type { KeyRecord } from '../../src/key/record.js';
 import type { KeyStore, RecordPosition } from '../../src/stores/store.js';
+import { expectKeygateError } from '../support/helpers.js';
 import { at, makeFullRecord, makeRecord, randomOwner, SECOND, T0 } from '../support/records.js';
 import { describeLifecycleConformance } from './conformance-lifecycle.js';
 
@@ -14,17 +14,6 @@ import { describeLifecycleConformance } from './conformance-lifecycle.js';
 export interface KeyStoreFixture {
   store: KeyStore;
   cleanup(): Promise<void>;
-}
-
-/** Awaits a rejection and checks it is a KeygateError with this code. */
-export async function expectKeygateError(promise: Promise<unknown>, code: KeygateErrorCode): Promise<KeygateError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(KeygateError);
-  expect((error as KeygateError).code).toBe(code);
-  return error as KeygateError;
 }
 
 /** Every record of an owner, page by page (pages of `limit`), oldest first. */

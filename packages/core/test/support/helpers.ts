@@ -2,8 +2,12 @@
 // (counting-store.js) and a counting hasher around the real MemoryStore and hashers (they only
 // count and, on request, hold calls; they never fake results), and setup(), a keygate over them.
 
+import { expect } from 'vitest';
+import { KeygateError, type KeygateErrorCode } from '../../src/errors.js';
+import type { AuditEvent } from '../../src/events.js';
 import type { Hasher } from '../../src/hashing/hasher.js';
 import { hmacSha256Hasher } from '../../src/hashing/hmac.js';
+import { KdfLimiter } from '../../src/hashing/kdf-limiter.js';
 import { encodeBase62 } from '../../src/key/base62.js';
 import { crc32 } from '../../src/key/crc32.js';
 import { KEY_CHECKSUM_LENGTH } from '../../src/key/format.js';
@@ -12,6 +16,7 @@ import { toApiKey } from '../../src/key/view.js';
 import { createKeygate } from '../../src/keygate/create.js';
 import type { KeygateOptions } from '../../src/keygate/options.js';
 import type { CreateKeyInput } from '../../src/lifecycle/input.js';
+import { KeyManager } from '../../src/lifecycle/manager.js';
 import { MemoryStore } from '../../src/stores/memory.js';
 import { manualClock } from './clock.js';
 import { countingStore } from './counting-store.js';
@@ -143,4 +148,39 @@ export function setup(options: Partial<KeygateOptions> = {}) {
       hasher.reset();
     },
   };
+}
+
+/** `setup()` with an `onEvent` that keeps every audit event in `events`, in order. */
+export function withEvents(options: Partial<KeygateOptions> = {}) {
+  const events: AuditEvent[] = [];
+  return { ...setup({ onEvent: (event) => events.push(event), ...options }), events };
+}
+
+/**
+ * A KeyManager on its own (no keygate around it) over a MemoryStore, on a manual clock, keeping
+ * every key id it asks its `invalidate` callback to drop in `invalidated`.
+ */
+export function bareManager() {
+  const invalidated: string[] = [];
+  const keys = new KeyManager({
+    store: new MemoryStore(),
+    prefix: 'kg',
+    hasher: hmacSha256Hasher(),
+    kdf: new KdfLimiter({ maxConcurrent: 1, maxQueue: 10, maxQueuePerClient: 10, maxWaitMs: 1000 }),
+    now: manualClock().now,
+    invalidate: (id) => invalidated.push(id),
+    maxGracePeriodMs: 7 * 86_400_000,
+  });
+  return { keys, invalidated };
+}
+
+/** Awaits a rejection and checks it is a KeygateError with this code; returns it for more checks. */
+export async function expectKeygateError(promise: Promise<unknown>, code: KeygateErrorCode): Promise<KeygateError> {
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(KeygateError);
+  expect((error as KeygateError).code).toBe(code);
+  return error as KeygateError;
 }
