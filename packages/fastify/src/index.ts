@@ -10,6 +10,7 @@ import { type AuthOutcome, createAuthenticator, createScopeGuard } from '@keygat
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
 import fp from 'fastify-plugin';
 import { accessors } from './accessors.js';
+import { withoutRegisterOptions } from './register-options.js';
 import { send } from './send.js';
 
 /** Per-route authentication: `false` makes a route public, `'optional'` attaches a key only when one is sent. */
@@ -33,7 +34,8 @@ export type KeygatePluginOptions = AuthOptions;
 export type ScopeHook = (request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction) => void;
 
 // Async, so that invalid options reject registration instead of throwing out of avvio.
-const plugin: FastifyPluginAsync<KeygatePluginOptions> = async (fastify, options) => {
+const plugin: FastifyPluginAsync<KeygatePluginOptions> = async (fastify, registered) => {
+  const options = withoutRegisterOptions(registered);
   const required = createAuthenticator({ ...options, optional: false }, accessors);
   const optional = createAuthenticator({ ...options, optional: true }, accessors);
   const byDefault = options.optional === true ? optional : required;

@@ -2,6 +2,7 @@ import type { ManagementOptions } from '@keygate/core';
 import { bodyParseFailure, createManagementApi, requestContext } from '@keygate/core/adapter';
 import type { FastifyBodyParser, FastifyError, FastifyPluginAsync } from 'fastify';
 import { accessors } from './accessors.js';
+import { REGISTER_OPTION_NAMES } from './register-options.js';
 import { send } from './send.js';
 
 /** Options of {@link keyManagementPlugin}: see `ManagementOptions` in @keygate/core; mount it where you like with `prefix`. */
@@ -24,7 +25,7 @@ const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'];
  * ```
  */
 export const keyManagementPlugin: FastifyPluginAsync<KeyManagementPluginOptions> = async (fastify, options) => {
-  const handle = createManagementApi(options);
+  const handle = createManagementApi(options, REGISTER_OPTION_NAMES);
   const bodyLimit = handle.bodyLimit;
   // In this context only: `application/*+json` (e.g. merge-patch) is JSON too, and an empty JSON
   // body is no body (state-changing routes need the JSON type even when they carry nothing).

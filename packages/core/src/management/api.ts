@@ -24,6 +24,8 @@ const STATE_CHANGING = new Set(['POST', 'PATCH', 'DELETE']);
  * Builds the framework-agnostic key-management routes (`POST /keys`, `GET /keys`, `GET /keys/self`,
  * `GET|PATCH|DELETE /keys/:id`, `POST /keys/:id/rotate`). Options are validated once, here. The
  * calling key is re-read from the store on every request, and bounds what the caller may do.
+ * `adapterOptionNames`: the options an adapter's mount adds (e.g. Koa's `prefix`), which may be in
+ * `options` and are then not reported as unknown.
  *
  * @example
  * ```ts
@@ -37,8 +39,11 @@ const STATE_CHANGING = new Set(['POST', 'PATCH', 'DELETE']);
  * send(res, response); // never rejects: errors are answered as problem+json
  * ```
  */
-export function createManagementApi(options: ManagementOptions): ManagementHandler {
-  const resolved = resolveManagementOptions(options);
+export function createManagementApi(
+  options: ManagementOptions,
+  adapterOptionNames: readonly string[] = [],
+): ManagementHandler {
+  const resolved = resolveManagementOptions(options, adapterOptionNames);
   const { authorize, realm, keygate } = resolved;
   const missing = authProblems(realm).missing;
   const forbidden = resolved.defaultAuthorize

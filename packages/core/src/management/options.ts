@@ -99,9 +99,17 @@ export const MANAGEMENT_OPTION_NAMES = optionNames<ManagementOptions>({
   onError: true,
 });
 
-/** Validates management options once; throws `invalid_options` naming the bad one, warns about unknown names. */
-export function resolveManagementOptions(options: ManagementOptions): ResolvedManagementOptions {
-  const { keygate } = check.object<ManagementOptions>(undefined, options, MANAGEMENT_OPTION_NAMES);
+/**
+ * Validates management options once; throws `invalid_options` naming the bad one, warns about
+ * unknown names (`adapterOptionNames`, the options of an adapter's mount, are known too).
+ */
+export function resolveManagementOptions(
+  options: ManagementOptions,
+  adapterOptionNames: readonly string[] = [],
+): ResolvedManagementOptions {
+  const known =
+    adapterOptionNames.length === 0 ? MANAGEMENT_OPTION_NAMES : [...MANAGEMENT_OPTION_NAMES, ...adapterOptionNames];
+  const { keygate } = check.object<ManagementOptions>(undefined, options, known);
   if (typeof keygate?.keys?.create !== 'function') {
     check.fail('`keygate` is required (create one with createKeygate()).', 'keygate');
   }
