@@ -19,7 +19,10 @@ declare global {
   }
 }
 
-/** Options of {@link apiKeyAuth}: see `AuthOptions` in @keygate/core. Cookie sources need `cookie-parser`. */
+/**
+ * Options of {@link apiKeyAuth}: see `AuthOptions` in @keygate/core. Cookie sources read
+ * `req.cookies` when `cookie-parser` is mounted, else the Cookie header.
+ */
 export type ApiKeyAuthOptions = AuthOptions;
 
 /**

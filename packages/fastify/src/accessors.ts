@@ -1,4 +1,5 @@
 // How core reads a Fastify request (used by the auth middleware and the management routes).
+import { KeygateError } from '@keygate/core';
 import type { RequestAccessors } from '@keygate/core/adapter';
 import type { FastifyRequest } from 'fastify';
 
@@ -9,9 +10,23 @@ export const accessors: RequestAccessors<FastifyRequest> = {
   secure: (request) => request.protocol === 'https',
   query: (request, name) => (request.query as Record<string, unknown> | undefined)?.[name],
   cookie: (request, name) => {
-    const cookies = (request as { cookies?: Record<string, string | undefined> }).cookies;
-    if (cookies === undefined)
-      throw new Error('keygate: a cookie source needs @fastify/cookie registered before keygate.');
+    const cookies = (request as { cookies?: Cookies | null }).cookies ?? cookiesOf(request);
     return cookies[name];
   },
 };
+
+type Cookies = Readonly<Record<string, string | undefined>>;
+const NO_COOKIES: Cookies = Object.freeze({});
+
+/** The message of a cookie source registered without @fastify/cookie. */
+export const COOKIE_PLUGIN_REQUIRED =
+  'keygate: a cookie source needs @fastify/cookie: register @fastify/cookie before keygatePlugin.';
+
+// @fastify/cookie parses in a later hook (its `hook` option) or not at all (`hook: false`): its
+// parser, as the hook would run it. The plugin's registration has checked that it is there.
+function cookiesOf(request: FastifyRequest): Cookies {
+  const parse = (request.server as { parseCookie?: (header: string) => Cookies }).parseCookie;
+  if (typeof parse !== 'function') throw new KeygateError('invalid_options', COOKIE_PLUGIN_REQUIRED);
+  const header = request.headers.cookie;
+  return header === undefined ? NO_COOKIES : parse(header);
+}

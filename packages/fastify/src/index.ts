@@ -5,11 +5,11 @@
  * context to protect only that context's routes.
  */
 
-import type { ApiKey, AuthOptions, ScopeGuardOptions } from '@keygate/core';
+import { type ApiKey, type AuthOptions, KeygateError, type ScopeGuardOptions } from '@keygate/core';
 import { type AuthOutcome, createAuthenticator, createScopeGuard } from '@keygate/core/adapter';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
 import fp from 'fastify-plugin';
-import { accessors } from './accessors.js';
+import { accessors, COOKIE_PLUGIN_REQUIRED } from './accessors.js';
 import { withoutRegisterOptions } from './register-options.js';
 import { send } from './send.js';
 
@@ -27,7 +27,10 @@ declare module 'fastify' {
   }
 }
 
-/** Options of the plugin: see `AuthOptions` in @keygate/core. Cookie sources need `@fastify/cookie` registered first. */
+/**
+ * Options of the plugin: see `AuthOptions` in @keygate/core. Cookie sources need `@fastify/cookie`
+ * registered first: without it the registration fails with `invalid_options`.
+ */
 export type KeygatePluginOptions = AuthOptions;
 
 /** A hook usable as a route's `onRequest` or `preHandler`. */
@@ -39,6 +42,11 @@ const plugin: FastifyPluginAsync<KeygatePluginOptions> = async (fastify, registe
   const required = createAuthenticator({ ...options, optional: false }, accessors);
   const optional = createAuthenticator({ ...options, optional: true }, accessors);
   const byDefault = options.optional === true ? optional : required;
+  // A cookie source reads @fastify/cookie's request.cookies: registered after keygate, or not at
+  // all, every request would fail; the registration fails instead.
+  if (options.sources?.some((source) => source.in === 'cookie') && !fastify.hasRequestDecorator('cookies')) {
+    throw new KeygateError('invalid_options', COOKIE_PLUGIN_REQUIRED);
+  }
   // A child context may register keygate again (e.g. another realm): the decorator exists once.
   if (!fastify.hasRequestDecorator('apiKey')) fastify.decorateRequest('apiKey', null);
   fastify.addHook('onRequest', (request, reply, hookDone) => {
