@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, type MockInstance, vi } from 'vitest';
+import { DEFAULT_KEY_SOURCES } from '../../src/http/credentials.js';
 import { type AuthOptions, resolveAuthOptions } from '../../src/http/options.js';
 import { createScopeGuard } from '../../src/http/scope-guard.js';
 import { setup } from '../support/helpers.js';
@@ -47,6 +48,25 @@ describe('resolveAuthOptions', () => {
     expect(() => resolveAuthOptions({ keygate, ...overrides })).toThrowError(
       expect.objectContaining({ code: 'invalid_options', message: expect.stringContaining(message) }),
     );
+  });
+});
+
+describe('sources', () => {
+  it('replaces the default sources with the given list', () => {
+    const { keygate } = setup();
+    expect(resolveAuthOptions({ keygate, sources: [{ in: 'query', name: 'api_key' }] }).sources).toEqual([
+      { in: 'query', name: 'api_key' },
+    ]);
+  });
+
+  it('adds a source to the defaults when they are spread into the list', () => {
+    const { keygate } = setup();
+    const sources = [...DEFAULT_KEY_SOURCES, { in: 'query', name: 'api_key' } as const];
+    expect(resolveAuthOptions({ keygate, sources }).sources).toEqual([
+      { in: 'header', name: 'x-api-key' },
+      { in: 'bearer' },
+      { in: 'query', name: 'api_key' },
+    ]);
   });
 });
 
