@@ -1,9 +1,9 @@
 // PostgresStore under a hostile network: a server that accepts connections but never answers (the
 // network black-holes it), and a server that is gone. The pool is the README's own production
-// snippet; every call must reject with store_unavailable within the store's deadline + 100 ms, the
-// pool must not fill up with stuck connections, and the store must work again, without a restart,
-// once the server answers again.
-import { readFileSync } from 'node:fs';
+// snippet; every call must reject with store_unavailable within the store's deadline (settled
+// before a timer of that length set as the call starts: see support/deadline.ts), the pool must not
+// fill up with stuck connections, and the store must work again, without a restart, once the
+// server answers again.
 import pg from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { databaseUrl, postgresSchema } from '../../../../test/support/postgres.js';
@@ -11,13 +11,14 @@ import { freePort } from '../../../../test/support/redis-server.js';
 import { startTcpProxy, type TcpProxy } from '../../../../test/support/tcp-proxy.js';
 import { isKeygateError } from '../../src/errors.js';
 import { PostgresStore } from '../../src/postgres.js';
+import { rejectionWithin } from '../support/deadline.js';
+import { readmeOptions } from '../support/readme.js';
 import { makeRecord } from '../support/records.js';
 
 /** The pool options of the README's PostgresStore snippet, but the URL (checked against README.md below). */
 const README_OPTIONS = { max: 10, connectionTimeoutMillis: 1_000, statement_timeout: 1_000 } satisfies pg.PoolConfig;
 const README_CALL = 'new pg.Pool(';
 const DEADLINE_MS = 1_000; // PostgresStore's default timeoutMs
-const SLACK_MS = 100;
 const table = 'api_keys';
 
 const db = postgresSchema();
@@ -56,16 +57,6 @@ function storeOnPool(options: pg.PoolConfig = README_OPTIONS, timeoutMs?: number
   return { pool, store: new PostgresStore({ pool, schema, table, timeoutMs }) };
 }
 
-// Runs `call` and gives back what it rejected with and after how long.
-async function timed(call: () => Promise<unknown>): Promise<{ error: unknown; ms: number }> {
-  const started = performance.now();
-  const error = await call().then(
-    () => new Error('expected a rejection'),
-    (e: unknown) => e,
-  );
-  return { error, ms: performance.now() - started };
-}
-
 describe('PostgresStore deadlines with the README pool', () => {
   it('uses exactly the pool options of the README snippet', () => {
     const url = 'postgres://keygate@db.internal/keys';
@@ -81,9 +72,9 @@ describe('PostgresStore deadlines with the README pool', () => {
       const { store } = storeOnPool();
       if (warm) await store.findById('abcdefghijkl');
       proxy.blackhole();
-      const { error, ms } = await timed(() => store.findById('abcdefghijkl'));
+      const { error, inTime } = await rejectionWithin(DEADLINE_MS, () => store.findById('abcdefghijkl'));
       expect(isKeygateError(error, 'store_unavailable')).toBe(true);
-      expect(ms).toBeLessThanOrEqual(DEADLINE_MS + SLACK_MS);
+      expect(inTime).toBe(true);
     },
   );
 
@@ -91,10 +82,12 @@ describe('PostgresStore deadlines with the README pool', () => {
     const { store } = storeOnPool();
     await store.findById('abcdefghijkl');
     proxy.blackhole();
-    const calls = Array.from({ length: 3 * README_OPTIONS.max }, () => timed(() => store.findById('abcdefghijkl')));
+    const calls = Array.from({ length: 3 * README_OPTIONS.max }, () =>
+      rejectionWithin(DEADLINE_MS, () => store.findById('abcdefghijkl')),
+    );
     const outcomes = await Promise.all(calls);
     expect(outcomes.every(({ error }) => isKeygateError(error, 'store_unavailable'))).toBe(true);
-    expect(Math.max(...outcomes.map(({ ms }) => ms))).toBeLessThanOrEqual(DEADLINE_MS + SLACK_MS);
+    expect(outcomes.every(({ inTime }) => inTime)).toBe(true);
   });
 
   it('destroys the connection of a call that outlived the deadline instead of returning it to the pool', async () => {
@@ -124,9 +117,9 @@ describe('PostgresStore deadlines with the README pool', () => {
     const { store } = storeOnPool();
     await store.findById('abcdefghijkl');
     proxy.retarget(await freePort()); // nothing listens there; open connections are closed
-    const { error, ms } = await timed(() => store.findById('abcdefghijkl'));
+    const { error, inTime } = await rejectionWithin(DEADLINE_MS, () => store.findById('abcdefghijkl'));
     expect(isKeygateError(error, 'store_unavailable')).toBe(true);
-    expect(ms).toBeLessThanOrEqual(DEADLINE_MS + SLACK_MS);
+    expect(inTime).toBe(true);
   });
 
   it('works again without a restart once the server is back', async () => {
@@ -144,9 +137,9 @@ describe('PostgresStore deadlines whatever the pool', () => {
   it("bounds a pool with pg's defaults (no connection timeout) while the network black-holes PostgreSQL", async () => {
     const { store } = storeOnPool({});
     proxy.blackhole();
-    const { error, ms } = await timed(() => store.findById('abcdefghijkl'));
+    const { error, inTime } = await rejectionWithin(DEADLINE_MS, () => store.findById('abcdefghijkl'));
     expect(isKeygateError(error, 'store_unavailable')).toBe(true);
-    expect(ms).toBeLessThanOrEqual(DEADLINE_MS + SLACK_MS);
+    expect(inTime).toBe(true);
     proxy.heal();
     expect(await store.findById('abcdefghijkl')).toBeNull();
   });
@@ -155,9 +148,9 @@ describe('PostgresStore deadlines whatever the pool', () => {
     const { store } = storeOnPool({}, 250);
     await store.findById('abcdefghijkl');
     proxy.blackhole();
-    const { error, ms } = await timed(() => store.findById('abcdefghijkl'));
+    const { error, inTime } = await rejectionWithin(250, () => store.findById('abcdefghijkl'));
     expect(error).toMatchObject({ code: 'store_unavailable', message: expect.stringContaining('250 ms') });
-    expect(ms).toBeLessThanOrEqual(250 + SLACK_MS);
+    expect(inTime).toBe(true);
   });
 
   it.each([0, -1, 1.5, Number.NaN, Number.POSITIVE_INFINITY, 2 ** 31, '1000', null])(
@@ -170,20 +163,3 @@ describe('PostgresStore deadlines whatever the pool', () => {
     },
   );
 });
-
-// The options object README.md passes in `call…`, evaluated with `env` as process.env.
-function readmeOptions(call: string, env: Record<string, string>): unknown {
-  const readme = readFileSync(new URL('../../../../README.md', import.meta.url), 'utf8');
-  const start = readme.indexOf(call);
-  expect(start, `README.md has no ${call}…`).toBeGreaterThanOrEqual(0);
-  expect(readme.indexOf(call, start + 1), `README.md has ${call}… twice`).toBe(-1);
-  const open = start + call.length;
-  let depth = 0;
-  let end = open;
-  do {
-    if (readme[end] === '{') depth++;
-    if (readme[end] === '}') depth--;
-    end++;
-  } while (depth > 0 && end < readme.length);
-  return new Function('process', `return (${readme.slice(open, end)});`)({ env });
-}
