@@ -169,18 +169,3 @@ export async function deleteKeysUnder(client: Redis, prefix: string): Promise<vo
   const keys = await keysUnder(client, prefix);
   if (keys.length > 0) await client.del(...keys);
 }
-
-/** Polls `probe` every `intervalMs` until it returns a value, at most `attempts` times; throws when it never does. */
-export async function pollFor<T>(
-  probe: () => Promise<T | undefined>,
-  what: string,
-  attempts = 100,
-  intervalMs = 50,
-): Promise<T> {
-  for (let i = 0; i < attempts; i++) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    await new Promise((resolve) => setTimeout(resolve, intervalMs));
-  }
-  throw new Error(`Gave up waiting for ${what} after ${attempts} attempts`);
-}

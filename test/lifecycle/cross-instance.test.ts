@@ -8,12 +8,12 @@ import { createKeygate } from '@keygate/core';
 import { RedisStore } from '@keygate/core/redis';
 import { Redis } from 'ioredis';
 import { describe, expect, inject, it } from 'vitest';
+import { pollFor } from '../../packages/core/test/support/poll.js';
 import type {} from '../support/redis-global-setup.js';
 
 const SERVER = fileURLToPath(new URL('./fixtures/server.mjs', import.meta.url));
 /** The issue's bound on how long another instance may keep accepting a revoked key. */
 const MAX_DELAY_MS = 1000;
-const POLL_EVERY_MS = 20;
 
 interface Instance {
   readonly child: ChildProcess;
@@ -60,8 +60,6 @@ async function stop(instance: Instance): Promise<void> {
 const statusOf = async (instance: Instance, key: string) =>
   (await fetch(`${instance.url}/me`, { headers: { 'x-api-key': key } })).status;
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
 describe('revocation across server processes', () => {
   it(`another instance answers 401 within ${MAX_DELAY_MS} ms of a revocation`, async () => {
     const redisUrl = inject('redisUrl');
@@ -91,19 +89,14 @@ describe('revocation across server processes', () => {
       const revokedAt = performance.now();
       expect(await statusOf(a, key)).toBe(401);
 
-      // Poll the other instance every ~20 ms, at most 3 s worth of attempts.
-      let delayMs: number | undefined;
-      for (let attempt = 0; attempt < 150; attempt++) {
-        if ((await statusOf(b, key)) === 401) {
-          delayMs = performance.now() - revokedAt;
-          break;
-        }
-        await sleep(POLL_EVERY_MS);
-      }
-      console.log(
-        `cross-instance revocation: instance B answered 401 ${delayMs === undefined ? 'never (within 3 s)' : `${delayMs.toFixed(1)} ms`} after the revocation through instance A`,
+      // Ask the other instance until it refuses the key (its cache TTL is 10 minutes: only the bus
+      // can make it), then hold the time that took to the issue's bound.
+      const delayMs = await pollFor(
+        'instance B to answer 401',
+        async () => ((await statusOf(b, key)) === 401 ? performance.now() - revokedAt : undefined),
+        { everyMs: 20 },
       );
-      expect(delayMs).toBeDefined();
+      console.log(`cross-instance revocation: instance B answered 401 ${delayMs.toFixed(1)} ms after the revocation`);
       expect(delayMs).toBeLessThan(MAX_DELAY_MS);
     } finally {
       await Promise.all(instances.map(stop));

@@ -5,6 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { until } from '../../packages/core/test/support/poll.js';
 
 /** A redis-server child process. */
 export interface RedisServer {
@@ -81,13 +82,8 @@ export async function startRedisServer(extraArgs: string[] = [], port?: number):
   };
 }
 
-async function waitForPort(port: number, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await answersPing(port)) return;
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  throw new Error(`redis-server did not answer on 127.0.0.1:${port} within ${timeoutMs} ms`);
+function waitForPort(port: number, timeoutMs: number): Promise<void> {
+  return until(`redis-server to answer on 127.0.0.1:${port}`, () => answersPing(port), { timeoutMs, everyMs: 25 });
 }
 
 function answersPing(port: number): Promise<boolean> {

@@ -14,6 +14,7 @@ import { RedisInvalidationBus } from '../../src/lifecycle/redis-invalidation.js'
 import { MemoryStore } from '../../src/stores/memory.js';
 import { RedisStore } from '../../src/stores/redis/store.js';
 import type { KeyStore } from '../../src/stores/store.js';
+import { until } from '../support/poll.js';
 import { startRedisCluster } from '../support/redis-cluster.js';
 
 // Everything a test opens, closed after it whatever happens.
@@ -34,15 +35,6 @@ function instance(store: KeyStore, invalidation: CacheInvalidation | undefined, 
   const keygate = createKeygate({ store, hasher: hmacSha256Hasher(), lastUsed: false, invalidation, ...extra });
   cleanups.push(() => keygate.close());
   return keygate;
-}
-
-/** Polls `condition` every 10 ms for at most `timeoutMs`; fails with `what` when it never holds. */
-async function until(what: string, condition: () => boolean | Promise<boolean>, timeoutMs = 5_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
 }
 
 async function subscribers(admin: Redis, channel: string): Promise<number> {
@@ -192,11 +184,15 @@ describe('RedisInvalidationBus', () => {
     await until('the bus is subscribed', () => bus.subscribed);
     expect(await subscribers(admin, channel)).toBe(1);
     const { key, apiKey } = await one.keys.create({ name: 'n', owner: 'o' });
+    const marker = await one.keys.create({ name: 'marker', owner: 'o' });
     await one.verify(key);
     await two.verify(key);
+    await two.verify(marker.key);
     await admin.publish(`${channel}:other`, apiKey.id);
     await admin.publish(channel, 'x'.repeat(65));
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    // Messages of one channel arrive in order: once the marker's id has been acted on, so has the junk.
+    await admin.publish(channel, marker.apiKey.id);
+    await until('two drops the marker key', () => runtimeOf(two).peek(marker.key) === undefined);
     expect(cachedOk(two, key)).toBe(true);
     await admin.publish(channel, apiKey.id);
     await until(
@@ -253,7 +249,7 @@ describe('RedisInvalidationBus', () => {
       expect(cachedOk(b, revoked.key)).toBe(true);
 
       await server.restart();
-      await until('b subscribes again', () => busB.subscribed, 10_000);
+      await until('b subscribes again', () => busB.subscribed);
       // Flushed in the same turn the subscription was confirmed.
       expect(runtimeOf(b).peek(revoked.key)).toBeUndefined();
       expect(runtimeOf(b).peek(kept.key)).toBeUndefined();

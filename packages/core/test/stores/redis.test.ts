@@ -8,7 +8,8 @@ import type { KeyRecord } from '../../src/key/record.js';
 import { RedisStore } from '../../src/redis.js';
 import { encodeRecord } from '../../src/stores/redis/codec.js';
 import type { RecordRotation } from '../../src/stores/store.js';
-import { at, makeFullRecord, makeRecord, T0 } from '../support/records.js';
+import { until } from '../support/poll.js';
+import { at, makeFullRecord, makeRecord } from '../support/records.js';
 import { type RedisCluster, startRedisCluster } from '../support/redis-cluster.js';
 import { describeKeyStore, listAll } from './conformance.js';
 
@@ -384,7 +385,13 @@ describe('RedisStore failures', () => {
     // A script that never ends by itself: Redis answers BUSY to others once it has run 50 ms.
     const running = blocker.eval('while true do end', 0).catch(() => undefined);
     try {
-      await new Promise((resolve) => setTimeout(resolve, 150));
+      // Redis answers BUSY once the script has run 50 ms: wait for that answer, not for a time.
+      await until('Redis answers BUSY', () =>
+        admin.ping().then(
+          () => false,
+          (e: unknown) => /^BUSY /.test((e as Error).message),
+        ),
+      );
       const error = await new RedisStore({ client, keyPrefix: freshPrefix() })
         .findById('abcdefghijkl')
         .catch((e: unknown) => e);

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { assertBinary, type RedisServer, startRedisServer } from '../../../../test/support/redis-server.js';
+import { until } from './poll.js';
 
 const run = promisify(execFile);
 
@@ -33,14 +34,13 @@ export async function startRedisCluster(timeoutMs = 20_000): Promise<RedisCluste
     }
     const addresses = servers.map((s) => `127.0.0.1:${s.port}`);
     await run('redis-cli', ['--cluster', 'create', ...addresses, '--cluster-replicas', '0', '--cluster-yes']);
-    const deadline = Date.now() + timeoutMs;
     for (const server of servers) {
-      for (;;) {
-        const { stdout } = await run('redis-cli', ['-p', String(server.port), 'cluster', 'info']);
-        if (stdout.includes('cluster_state:ok')) break;
-        if (Date.now() > deadline) throw new Error(`Redis Cluster node ${server.port} did not reach cluster_state:ok`);
-        await new Promise((r) => setTimeout(r, 50));
-      }
+      await until(
+        `Redis Cluster node ${server.port} to reach cluster_state:ok`,
+        async () =>
+          (await run('redis-cli', ['-p', String(server.port), 'cluster', 'info'])).stdout.includes('cluster_state:ok'),
+        { timeoutMs, everyMs: 50 },
+      );
     }
   } catch (error) {
     await stop();
