@@ -5,23 +5,23 @@
 import { request as httpRequest } from 'node:http';
 import { createKeygate, generateKey, type Hasher, hmacSha256Hasher, MemoryStore, scryptHasher } from '@keygate/core';
 import { afterEach, describe, expect, it } from 'vitest';
+import { countingStore } from '../../packages/core/test/support/counting-store.js';
 import { type AppOptions, adapters, type RunningApp } from './apps.js';
 
 const REAL = '127.0.0.1';
 const ATTACKER = '127.0.0.2';
 
-/** Sends GET `path` from `localAddress` on a connection of its own; resolves with the status and the time taken. */
+/** Sends GET `path` from `localAddress` on a connection of its own; resolves with the status. */
 function getFrom(
   app: RunningApp,
   path: string,
   headers: Record<string, string>,
   localAddress = REAL,
-): Promise<{ status: number; ms: number }> {
-  const started = performance.now();
+): Promise<{ status: number }> {
   return new Promise((resolve, reject) => {
     const req = httpRequest({ host: '127.0.0.1', port: app.port, path, headers, localAddress, agent: false }, (res) => {
       res.resume();
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, ms: performance.now() - started }));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0 }));
     });
     req.on('error', reject);
     req.end();
@@ -32,7 +32,13 @@ function getFrom(
 function counted(inner: Hasher): { hasher: Hasher; verifications: () => number } {
   let n = 0;
   return {
-    hasher: { ...inner, verify: (secret, stored) => (n++, inner.verify(secret, stored)) },
+    hasher: {
+      ...inner,
+      verify: (secret, stored) => {
+        n++;
+        return inner.verify(secret, stored);
+      },
+    },
     verifications: () => n,
   };
 }
@@ -97,19 +103,24 @@ describe.each(adapters)('hostile hashing and credentials on $name', (adapter) =>
     expect((await getFrom(app, '/me', { 'x-api-key': known[0]?.key as string }, REAL)).status).toBe(200);
   });
 
-  it('answers 200 to 200 distinct valid keys arriving at once after a restart, p99 under 1 s', async () => {
+  // A cold start costs each key one store read and one hash check, whatever arrives with it: no
+  // request waits on another's work or is shed. (How fast that is depends on the machine, so the
+  // test counts the work rather than timing it.)
+  it('answers 200 to 200 distinct valid keys arriving at once after a restart, reading and checking each key once', async () => {
     const store = new MemoryStore();
     const before = createKeygate({ store });
     const keys = await Promise.all(
       Array.from({ length: 200 }, (_, i) => before.keys.create({ name: `k${i}`, owner: `o${i}` })),
     );
-    const app = await start({ keygate: createKeygate({ store }) });
+    const reads = countingStore(store);
+    const { hasher, verifications } = counted(hmacSha256Hasher());
+    const app = await start({ keygate: createKeygate({ store: reads.store, hasher }) });
     const results = await Promise.all(
       keys.map(({ key }, i) => getFrom(app, '/me', { 'x-api-key': key }, `127.0.1.${i + 1}`)),
     );
     expect(results.map((r) => r.status)).toEqual(Array(200).fill(200));
-    const sorted = results.map((r) => r.ms).sort((a, b) => a - b);
-    expect(sorted[Math.ceil(sorted.length * 0.99) - 1]).toBeLessThan(1000);
+    expect(reads.calls.findById).toBe(200);
+    expect(verifications()).toBe(200);
   });
 
   it('answers 400 ambiguous to two same-named cookies carrying different keys', async () => {
