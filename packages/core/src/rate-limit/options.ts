@@ -119,9 +119,7 @@ export function resolveRateLimitOptions(options: RateLimitOptions): ResolvedRate
  * `where` names the list in messages, `checks` the entry point.
  */
 export function resolvePolicySet(policies: unknown, where: string, checks: OptionChecks = plain): PolicySet {
-  return policySet(
-    checkPolicies(policies, where, (field, problem) => checks.fail(`\`${field}\` ${problem}.`, where)),
-  );
+  return policySet(checkPolicies(policies, where, (field, problem) => checks.fail(`\`${field}\` ${problem}.`, where)));
 }
 
 /** A checked policy list with its `RateLimit-Policy` header value, frozen. */
