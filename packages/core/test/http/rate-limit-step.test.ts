@@ -70,8 +70,8 @@ describe('createRateLimitStep', () => {
 
   it('returns a 429 quota-exceeded response once the key is over a policy', () => {
     const { step: s } = step();
-    s.consume(apiKey('key_1'));
-    s.consume(apiKey('key_1'));
+    void s.consume(apiKey('key_1'));
+    void s.consume(apiKey('key_1'));
     const result = s.consume(apiKey('key_1'));
     if (result instanceof Promise || result.ok) throw new Error('expected a synchronous denial');
     expect(result.response.status).toBe(429);
@@ -149,11 +149,11 @@ describe('createRateLimitStep', () => {
 
   it('answers 429 to an IP over its failed-authentication limit', () => {
     const { step: s } = step({ failedAuth: { limit: 2, windowSeconds: 60 } });
-    s.recordFailure('203.0.113.9');
+    void s.recordFailure('203.0.113.9');
     const admitted = s.checkFailures('203.0.113.9');
     if (admitted instanceof Promise || !('release' in admitted)) throw new Error('expected a reservation');
     admitted.release();
-    s.recordFailure('203.0.113.9');
+    void s.recordFailure('203.0.113.9');
     const blocked = s.checkFailures('203.0.113.9');
     if (blocked instanceof Promise || !('refused' in blocked)) throw new Error('expected a synchronous 429');
     expect(blocked.refused.status).toBe(429);
@@ -172,13 +172,13 @@ describe('createRateLimitStep', () => {
 
   it('keeps the failed-authentication count of one IP away from another', () => {
     const { step: s } = step({ failedAuth: { limit: 1, windowSeconds: 60 } });
-    s.recordFailure('203.0.113.9');
+    void s.recordFailure('203.0.113.9');
     expect('release' in s.checkFailures('203.0.113.10')).toBe(true);
   });
 
   it('skips the failed-authentication guard for a request without an IP', () => {
     const { step: s } = step({ failedAuth: { limit: 1, windowSeconds: 60 } });
-    s.recordFailure(undefined);
+    void s.recordFailure(undefined);
     expect('release' in s.checkFailures(undefined)).toBe(true);
   });
 
