@@ -107,10 +107,6 @@ function isValid(date: unknown): date is Date {
   return date instanceof Date && !Number.isNaN(date.getTime());
 }
 
-function isPositiveInteger(value: unknown): value is number {
-  return Number.isSafeInteger(value) && (value as number) > 0;
-}
-
 function isPlainObject(value: unknown): boolean {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
   const proto = Object.getPrototypeOf(value);
