@@ -4,6 +4,7 @@ import { hmacSha256Hasher } from '../hashing/hmac.js';
 import { KdfLimiter } from '../hashing/kdf-limiter.js';
 import { scryptHasher } from '../hashing/scrypt.js';
 import { assertPrefix } from '../key/format.js';
+import { resolveExpiryPolicy } from '../lifecycle/expiry-policy.js';
 import { linkInvalidation } from '../lifecycle/invalidation.js';
 import { createLastUsedTracker } from '../lifecycle/last-used.js';
 import { KeyManager } from '../lifecycle/manager.js';
@@ -116,6 +117,7 @@ export function createKeygate(options: KeygateOptions): Keygate {
     max: LONGEST_GRACE_MS,
     default: DEFAULT_MAX_GRACE_MS,
   });
+  const expiry = resolveExpiryPolicy(options.expiry, check);
   const onError = check.function('onError', options.onError, (error: unknown) =>
     console.error('keygate: a background task failed', error),
   );
@@ -138,6 +140,7 @@ export function createKeygate(options: KeygateOptions): Keygate {
     emit,
     maxKeysPerOwner,
     maxGracePeriodMs,
+    expiry,
   });
 
   return keygateInstance(

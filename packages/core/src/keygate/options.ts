@@ -1,5 +1,6 @@
 import type { AuditListener } from '../events.js';
 import type { Hasher } from '../hashing/hasher.js';
+import type { ExpiryOptions } from '../lifecycle/expiry-policy.js';
 import type { CacheInvalidation } from '../lifecycle/invalidation.js';
 import type { LastUsedOptions } from '../lifecycle/last-used.js';
 import { optionNames } from '../options.js';
@@ -63,6 +64,14 @@ export interface KeygateOptions {
   /** Longest grace period `keys.rotate` may give the old key, in ms. Default 7 days. */
   maxGracePeriodMs?: number;
   /**
+   * The key lifetime policy, applied by `keys.create`, `keys.update` and `keys.rotate`: `required`,
+   * every key must expire; `maxMs`, no key may expire later than this from now (so every key
+   * expires); `defaultMs`, the expiry of a key created without one (at most `maxMs`). A refusal is
+   * `invalid_input` on `expiresAt`, naming the policy. A rotation's replacement gets the old
+   * expiry brought within the policy. Defaults: not required, no max, no default.
+   */
+  expiry?: ExpiryOptions;
+  /**
    * Records `lastUsedAt` on successful verifications (cache hits included) with at most one store
    * write per key per `intervalMs`, in the background and in batches (`touchMany` where the store
    * has it): a slow or failing store never delays a request (failures go to `onError`).
@@ -95,6 +104,7 @@ export const KEYGATE_OPTION_NAMES = optionNames<KeygateOptions>({
   onEvent: true,
   maxKeysPerOwner: true,
   maxGracePeriodMs: true,
+  expiry: true,
   lastUsed: true,
   invalidation: true,
   onError: true,

@@ -6,6 +6,13 @@ import { isKeyId } from '../key/format.js';
 import type { ApiKey, KeyRecord, KeyRecordPatch } from '../key/record.js';
 import { toApiKey } from '../key/view.js';
 import type { KeyStore } from '../stores/store.js';
+import {
+  assertPolicyExpiry,
+  type ExpiryPolicy,
+  NO_EXPIRY_POLICY,
+  policyExpiryForCreate,
+  policyExpiryForRotation,
+} from './expiry-policy.js';
 import { type CreateKeyInput, checkText, type UpdateKeyInput } from './input.js';
 import {
   type Actor,
@@ -68,6 +75,8 @@ export interface KeyManagerConfig {
   readonly maxKeysPerOwner?: number | undefined;
   /** Longest grace period a rotation may give the old key, in ms. */
   readonly maxGracePeriodMs: number;
+  /** The key lifetime policy applied to create, update and rotate. Default: none. */
+  readonly expiry?: ExpiryPolicy | undefined;
 }
 
 /**
@@ -99,6 +108,7 @@ export class KeyManager {
   async create(input: CreateKeyInput, options: CreateOptions = {}): Promise<CreatedKey> {
     const at = this.#config.now();
     const fields = checkCreate(input, at);
+    fields.expiresAt = policyExpiryForCreate(this.#config.expiry ?? NO_EXPIRY_POLICY, fields.expiresAt, at);
     assertWithinActor(options.actor, fields);
     await this.#assertRoom(fields.owner, at, undefined);
     const client = options.context?.ip ?? undefined;
@@ -136,6 +146,9 @@ export class KeyManager {
     return this.#locks.run(id, async () => {
       const at = this.#config.now();
       const patch = checkUpdate(input, at);
+      if (patch.expiresAt !== undefined) {
+        assertPolicyExpiry(this.#config.expiry ?? NO_EXPIRY_POLICY, patch.expiresAt, at);
+      }
       const record = await this.#find(id, options);
       assertChangeable(record, at);
       assertNoSelfRestrictionChange(options.actor, id, patch);
@@ -179,7 +192,9 @@ export class KeyManager {
       const at = this.#config.now();
       assertChangeable(record, at);
       const { name, owner, scopes, metadata, expiresAt, rateLimits, allowedIps } = record;
-      const fields = { name, owner, scopes, metadata, expiresAt, rateLimits, allowedIps };
+      const policy = this.#config.expiry ?? NO_EXPIRY_POLICY;
+      const replacementExpiry = policyExpiryForRotation(policy, expiresAt, at);
+      const fields = { name, owner, scopes, metadata, expiresAt: replacementExpiry, rateLimits, allowedIps };
       const cap = grace > 0 ? this.#config.maxKeysPerOwner : undefined;
       if (cap !== undefined) await this.#assertRoom(owner, at, id);
       const lineage = record.lineage || record.id;
