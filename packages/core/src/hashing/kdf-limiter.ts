@@ -1,6 +1,14 @@
-/** Thrown by {@link KdfLimiter.run} when a hash cannot start in time: the caller answers "busy" at once. */
-export class KdfBusyError extends Error {
-  override readonly name = 'KdfBusyError';
+import { KeygateError } from '../errors.js';
+
+/**
+ * Thrown by {@link KdfLimiter.run} when a hash cannot start in time: a KeygateError `busy` (the
+ * only error class keygate throws), its own class so that callers tell it from a hasher's failure.
+ * The caller answers "busy" at once.
+ */
+export class KdfBusyError extends KeygateError {
+  constructor(message: string) {
+    super('busy', message);
+  }
 }
 
 /** Bounds of a {@link KdfLimiter}. */

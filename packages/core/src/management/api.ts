@@ -73,7 +73,9 @@ export function createManagementApi(
         const grant = await authorize({ apiKey: caller, request: request.request });
         if (grant === null || grant === undefined) return caller === undefined ? missing : forbidden;
         if (typeof grant.owner !== 'string' || grant.owner.length === 0) {
-          throw new TypeError('keygate: `authorize` must return { owner: string } or null.');
+          throw new KeygateError('invalid_options', 'keygate: `authorize` must return { owner: string } or null.', {
+            field: 'authorize',
+          });
         }
         owner = grant.owner;
         const acting = grant.key === undefined ? caller : grant.key;

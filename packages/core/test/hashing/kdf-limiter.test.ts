@@ -1,4 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
+import { KeygateError } from '../../src/errors.js';
 import { KdfBusyError, KdfLimiter, type KdfLimits } from '../../src/hashing/kdf-limiter.js';
 import { flush, gate } from '../support/helpers.js';
 
@@ -46,6 +47,17 @@ describe('KdfLimiter', () => {
     open();
     await all;
     expect(stats.started).toEqual([0, 1, 2, 3]);
+  });
+
+  it('refuses with a KeygateError of code busy, the only error class keygate throws', async () => {
+    const limiter = limiterOf(1, 0);
+    const { task, open } = blockingTasks();
+    const running = limiter.run(task(1), 'a');
+    const refused = await limiter.run(task(2), 'b').catch((error: unknown) => error);
+    expect(refused).toBeInstanceOf(KeygateError);
+    expect(refused).toMatchObject({ code: 'busy' });
+    open();
+    await running;
   });
 
   it('answers KdfBusyError at once when the queue is full, without running the task', async () => {

@@ -3,6 +3,7 @@
 // deadline (`release` with an error), never returned: the pool replaces it and cannot fill up
 // with connections stuck on a server or a network that stopped answering.
 import type { Pool, PoolClient } from 'pg';
+import { KeygateError } from '../../errors.js';
 
 // Connections found unusable (a ROLLBACK that failed), destroyed rather than returned to the pool.
 const broken = new WeakMap<PoolClient, Error>();
@@ -38,7 +39,12 @@ export async function withConnection<T>(
     if (fault === undefined) client.removeListener('error', onError);
     client.release(fault);
   };
-  const destroy = () => release(deadline.reason instanceof Error ? deadline.reason : new Error('deadline'));
+  const destroy = () =>
+    release(
+      deadline.reason instanceof Error
+        ? deadline.reason
+        : new KeygateError('store_unavailable', 'keygate: the PostgreSQL key store missed its deadline.'),
+    );
   deadline.addEventListener('abort', destroy, { once: true });
   try {
     return await work(client);
