@@ -1,6 +1,30 @@
 /** What happened to a key. */
 export type AuditEventType = 'created' | 'updated' | 'verified' | 'failed' | 'revoked' | 'rotated' | 'rate_limited';
 
+/**
+ * Why the authentication middleware refused a request: the `reason` of a `failed` event.
+ * - `malformed`: the credential is not a well-formed key (bad format or checksum, empty, too long).
+ * - `ambiguous`: the request carries two different keys.
+ * - `invalid`: no such key, or a wrong secret.
+ * - `expired`, `revoked`: the key was valid once.
+ * - `ip_not_allowed`: a valid key used from outside its IP allowlist.
+ * - `tls_required`: a key sent over plain HTTP with `requireTls`.
+ * - `busy`: hashing is saturated, or the key id has had too many wrong secrets (503).
+ * - `unavailable`: the key store or the rate limiter cannot answer (503).
+ * - `internal`: an unexpected failure (500).
+ */
+export type AuditFailureReason =
+  | 'malformed'
+  | 'ambiguous'
+  | 'invalid'
+  | 'expired'
+  | 'revoked'
+  | 'ip_not_allowed'
+  | 'tls_required'
+  | 'busy'
+  | 'unavailable'
+  | 'internal';
+
 /** The request an event came from, when there was one. Never holds a key. */
 export interface RequestContext {
   /** `METHOD /path` (no query string: it may hold a key). */
@@ -25,7 +49,7 @@ export interface AuditEvent extends RequestContext {
   /** The key's owner, or null when the event does not know it (e.g. most `failed` events). */
   readonly owner: string | null;
   /** For `failed`: why (e.g. `invalid`, `expired`, `revoked`, `ip_not_allowed`). */
-  readonly reason?: string;
+  readonly reason?: AuditFailureReason;
   /** For `rotated`: the id of the new key. */
   readonly replacedBy?: string;
   /** For `rate_limited`: the violated policies. */

@@ -8,7 +8,7 @@
 export type { KeygateErrorCode } from './errors.js';
 /** Errors. */
 export { isKeygateError, KeygateError } from './errors.js';
-export type { AuditEvent, AuditEventType, AuditListener, RequestContext } from './events.js';
+export type { AuditEvent, AuditEventType, AuditFailureReason, AuditListener, RequestContext } from './events.js';
 /** Audit events: the context of an event raised outside any request. */
 export { NO_REQUEST } from './events.js';
 export type { Hasher } from './hashing/hasher.js';

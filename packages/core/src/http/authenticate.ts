@@ -1,4 +1,5 @@
 import { isKeygateError } from '../errors.js';
+import type { AuditFailureReason } from '../events.js';
 import { ipAllowed } from '../key/allowlist.js';
 import { parseKey } from '../key/format.js';
 import type { ApiKey } from '../key/record.js';
@@ -165,14 +166,14 @@ class Authenticator<Req> {
   // A response of the rate-limit step instead of the request: 429 (over a limit) or 503 (limiter down).
   #limited(req: Req, response: ProblemResponse, key?: ApiKey): AuthOutcome {
     if (response.status === 429) this.#events?.rateLimited(req, key, response);
-    else this.#events?.failed(req, response.body.code, key?.id, key?.owner);
+    else this.#events?.failed(req, 'unavailable', key?.id, key?.owner);
     return refuse(response);
   }
 
   // A rejection after lookup: its event, then (with rate limits) a count against the client IP.
   #refuseCounted(
     req: Req,
-    reason: string,
+    reason: AuditFailureReason,
     response: ProblemResponse,
     key?: ApiKey,
     keyId?: string,
@@ -186,8 +187,9 @@ class Authenticator<Req> {
   // Only an outage is worth a retry (503, Retry-After); anything else is our failure (500).
   #storeFailed(req: Req, error: unknown): AuthOutcome {
     this.#config.onError(error);
-    const response = isKeygateError(error, 'store_unavailable') ? STORE_DOWN : INTERNAL_ERROR;
-    this.#events?.failed(req, response.body.code);
+    const down = isKeygateError(error, 'store_unavailable');
+    this.#events?.failed(req, down ? 'unavailable' : 'internal');
+    const response = down ? STORE_DOWN : INTERNAL_ERROR;
     return refuse(response);
   }
 

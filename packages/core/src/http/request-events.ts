@@ -1,7 +1,7 @@
 // Audit events of the request path: `verified`, `failed` and `rate_limited`, each with the request
 // context read through the adapter's accessors. Built only when a listener is configured.
 import { isIP } from 'node:net';
-import type { AuditEvent, AuditEventType, AuditListener, RequestContext } from '../events.js';
+import type { AuditEvent, AuditEventType, AuditFailureReason, AuditListener, RequestContext } from '../events.js';
 import type { ApiKey } from '../key/record.js';
 import { redactKeys } from '../key/redaction.js';
 import { headerValues, type RequestAccessors } from './credentials.js';
@@ -17,7 +17,7 @@ export interface RequestEvents<Req> {
   /** A key was accepted (after IP, TLS and rate-limit checks). */
   verified(req: Req, key: ApiKey): void;
   /** A request was refused; `keyId`/`owner` when known (the owner only for a key whose secret was verified). */
-  failed(req: Req, reason: string, keyId?: string | null, owner?: string | null): void;
+  failed(req: Req, reason: AuditFailureReason, keyId?: string | null, owner?: string | null): void;
   /** A request was over a rate limit: the violated policies come from the 429 response. */
   rateLimited(req: Req, key: ApiKey | undefined, response: ProblemResponse): void;
 }
@@ -38,7 +38,7 @@ export function createRequestEvents<Req>(
     type: AuditEventType,
     keyId: string | null,
     owner: string | null,
-    extra?: { reason: string } | { policies: readonly string[] },
+    extra?: { reason: AuditFailureReason } | { policies: readonly string[] },
   ) => {
     let event: AuditEvent;
     try {
