@@ -181,6 +181,24 @@ describe('createKeygate option names', () => {
     );
   });
 
+  it.each<[string, Partial<KeygateOptions>, string]>([
+    ['a hasher without hash and verify', { hasher: {} as never }, '`hasher` must be a Hasher'],
+    [
+      'legacyHashers that are not an array',
+      { legacyHashers: scryptHasher() as never },
+      '`legacyHashers` must be an array',
+    ],
+    [
+      'legacyHashers holding something else',
+      { legacyHashers: ['scrypt'] as never },
+      '`legacyHashers[0]` must be a Hasher',
+    ],
+  ])('refuses %s with invalid_options naming it', (_, overrides, message) => {
+    expect(() => createKeygate({ store: new MemoryStore(), hasher, ...overrides })).toThrowError(
+      expect.objectContaining({ code: 'invalid_options', message: expect.stringContaining(message) }),
+    );
+  });
+
   it('refuses a lastUsed interval of zero, naming it', () => {
     expect(() => createKeygate({ store: new MemoryStore(), hasher, lastUsed: { intervalMs: 0 } })).toThrowError(
       expect.objectContaining({ code: 'invalid_options', message: expect.stringContaining('`lastUsed.intervalMs`') }),

@@ -1,5 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { guardListener } from '../events.js';
+import type { Hasher } from '../hashing/hasher.js';
 import { hmacSha256Hasher } from '../hashing/hmac.js';
 import { KdfLimiter } from '../hashing/kdf-limiter.js';
 import { scryptHasher } from '../hashing/scrypt.js';
@@ -68,8 +69,13 @@ export function createKeygate(options: KeygateOptions): Keygate {
       'acceptedPrefixes',
     );
   }
-  const hasher = options.hasher ?? hmacSha256Hasher();
-  const legacyHashers = options.legacyHashers ?? (options.hasher === undefined ? [scryptHasher()] : []);
+  const hasher = options.hasher === undefined ? hmacSha256Hasher() : checkHasher('hasher', options.hasher);
+  const legacyHashers =
+    options.legacyHashers === undefined
+      ? options.hasher === undefined
+        ? [scryptHasher()]
+        : []
+      : checkHashers(options.legacyHashers);
   const now = check.function('now', options.now, Date.now);
   const cache: CacheOptions =
     options.cache === false ? { max: 0, ttlMs: 0 } : nested<CacheOptions>('cache', options.cache, CACHE_OPTION_NAMES);
@@ -175,6 +181,25 @@ export function createKeygate(options: KeygateOptions): Keygate {
       now,
     },
   );
+}
+
+// A hasher, as far as it can be checked before it is used: an object with its methods.
+function checkHasher(name: string, value: unknown): Hasher {
+  const h = value as Partial<Hasher> | null;
+  if (
+    typeof h?.algorithm !== 'string' ||
+    typeof h.hash !== 'function' ||
+    typeof h.verify !== 'function' ||
+    typeof h.needsRehash !== 'function'
+  ) {
+    check.fail(`\`${name}\` must be a Hasher (e.g. hmacSha256Hasher() or scryptHasher()).`, name);
+  }
+  return value as Hasher;
+}
+
+function checkHashers(value: unknown): readonly Hasher[] {
+  if (!Array.isArray(value)) check.fail('`legacyHashers` must be an array of hashers.', 'legacyHashers');
+  return value.map((h, i) => checkHasher(`legacyHashers[${i}]`, h));
 }
 
 // A nested options object, `{}` when not given.
