@@ -15,6 +15,7 @@ describe('AuditEvent', () => {
       | 'invalid'
       | 'expired'
       | 'revoked'
+      | 'disabled'
       | 'ip_not_allowed'
       | 'tls_required'
       | 'busy'

@@ -38,6 +38,8 @@ export const COMMANDS = {
   },
   list: { options: [...STORE, 'owner', 'limit', 'cursor', 'all'], id: false },
   revoke: { options: [...STORE], id: true },
+  disable: { options: [...STORE], id: true },
+  enable: { options: [...STORE], id: true },
   rotate: { options: [...STORE, ...HASHING, 'grace'], id: true },
   migrate: { options: ['store', 'schema', 'table'], id: false },
 } as const satisfies Record<string, { options: readonly OptionName[]; id: boolean }>;
@@ -52,7 +54,7 @@ export type Values = Partial<Record<OptionName, string | boolean>>;
 export interface Invocation {
   readonly command: CommandName | 'help';
   readonly values: Values;
-  /** The key id of `revoke` and `rotate`. */
+  /** The key id of `revoke`, `disable`, `enable` and `rotate`. */
   readonly id: string;
 }
 

@@ -15,11 +15,13 @@ Commands:
                                    (default 100, at most 1000); --cursor: the page after the one
                                    that printed it.
   revoke ID                        Revoke a key for good.
+  disable ID                       Disable a key: it stops working until enabled again.
+  enable ID                        Enable a disabled key again.
   rotate ID [--grace 1h]           Replace a key; the old one keeps working for the grace period
                                    (default 0: revoked at once; at most 7d). Prints the new key, once.
   migrate                          Create the PostgreSQL table and index (idempotent).
 
-Store (create, list, revoke, rotate, migrate):
+Store (create, list, revoke, disable, enable, rotate, migrate):
   --store URL          redis://… or rediss://… (RedisStore), postgres://… or postgresql://…
                        (PostgresStore). Default: the KEYGATE_STORE environment variable, which
                        keeps passwords out of shell history.
@@ -43,8 +45,8 @@ Exit codes:
   1  the operation failed (store unreachable, unexpected error)
   2  usage error (unknown command or option, missing or invalid value)
   3  not found (no key with that id)
-  4  conflict or limit (key revoked, expired or already rotated, or changed meanwhile; owner at
-     its key cap)
+  4  conflict or limit (key revoked, expired or already rotated, or changed meanwhile; a
+     disabled key rotated; owner at its key cap)
 
 Errors go to stderr and never contain a key.
 `;

@@ -4,6 +4,7 @@ import type { ApiKey } from '@keygate/core';
 /** A key's state in one word. */
 export function status(key: ApiKey): string {
   if (key.revokedAt !== null) return 'revoked';
+  if (key.disabledAt !== null) return 'disabled';
   if (key.expiresAt !== null && key.expiresAt.getTime() <= Date.now()) return 'expired';
   return key.replacedBy === null ? 'active' : 'rotated';
 }

@@ -28,6 +28,8 @@ describe('keygate usage', () => {
       ['create', '--store', 'redis://127.0.0.1:1', '--owner', 'o', '--name', 'n', '--expires-in', '30'],
     ],
     ['revoke without an id', ['revoke', '--store', 'redis://127.0.0.1:1']],
+    ['disable without an id', ['disable', '--store', 'redis://127.0.0.1:1']],
+    ['enable with two ids', ['enable', '--store', 'redis://127.0.0.1:1', '000000000000', '000000000001']],
     ['hash with an argument', ['hash', 'kg_x']],
     ['migrate on Redis', ['migrate', '--store', 'redis://127.0.0.1:1']],
     ['an unknown hasher', ['generate', '--hasher', 'md5']],

@@ -1,5 +1,14 @@
 /** What happened to a key. */
-export type AuditEventType = 'created' | 'updated' | 'verified' | 'failed' | 'revoked' | 'rotated' | 'rate_limited';
+export type AuditEventType =
+  | 'created'
+  | 'updated'
+  | 'verified'
+  | 'failed'
+  | 'revoked'
+  | 'disabled'
+  | 'enabled'
+  | 'rotated'
+  | 'rate_limited';
 
 /**
  * Why the authentication middleware refused a request: the `reason` of a `failed` event.
@@ -7,6 +16,7 @@ export type AuditEventType = 'created' | 'updated' | 'verified' | 'failed' | 're
  * - `ambiguous`: the request carries two different keys.
  * - `invalid`: no such key, or a wrong secret.
  * - `expired`, `revoked`: the key was valid once.
+ * - `disabled`: the key is disabled (`keys.disable`) until enabled again.
  * - `ip_not_allowed`: a valid key used from outside its IP allowlist.
  * - `tls_required`: a key sent over plain HTTP with `requireTls`.
  * - `busy`: hashing is saturated, or the key id has had too many wrong secrets (503).
@@ -19,6 +29,7 @@ export type AuditFailureReason =
   | 'invalid'
   | 'expired'
   | 'revoked'
+  | 'disabled'
   | 'ip_not_allowed'
   | 'tls_required'
   | 'busy'
@@ -48,7 +59,7 @@ export interface AuditEvent extends RequestContext {
   readonly keyId: string | null;
   /** The key's owner, or null when the event does not know it (e.g. most `failed` events). */
   readonly owner: string | null;
-  /** For `failed`: why (e.g. `invalid`, `expired`, `revoked`, `ip_not_allowed`). */
+  /** For `failed`: why (e.g. `invalid`, `expired`, `revoked`, `disabled`, `ip_not_allowed`). */
   readonly reason?: AuditFailureReason;
   /** For `rotated`: the id of the new key. */
   readonly replacedBy?: string;

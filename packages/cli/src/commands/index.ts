@@ -3,6 +3,7 @@
 import type { Invocation } from '../command-line.js';
 import type { CliIo } from '../io.js';
 import { create } from './create.js';
+import { disable, enable } from './disable.js';
 import { generate } from './generate.js';
 import { hash } from './hash.js';
 import { list } from './list.js';
@@ -23,6 +24,10 @@ export async function runCommand({ command, values, id }: Invocation, io: CliIo)
       return list(values, io);
     case 'revoke':
       return revoke(values, io, id);
+    case 'disable':
+      return disable(values, io, id);
+    case 'enable':
+      return enable(values, io, id);
     case 'rotate':
       return rotate(values, io, id);
     case 'migrate':

@@ -9,6 +9,7 @@ export type ProblemCode =
   | 'invalid'
   | 'expired'
   | 'revoked'
+  | 'disabled'
   | 'insufficient_scope'
   | 'quota_exceeded'
   | 'unavailable'
@@ -96,6 +97,7 @@ export function authProblems(realm: string) {
     invalid: problem(401, 'invalid', 'The API key is not valid.', challenge('invalid_token')),
     expired: problem(401, 'expired', 'The API key has expired.', challenge('invalid_token')),
     revoked: problem(401, 'revoked', 'The API key has been revoked.', challenge('invalid_token')),
+    disabled: problem(401, 'disabled', 'The API key is disabled.', challenge('invalid_token')),
   });
 }
 

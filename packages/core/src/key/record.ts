@@ -33,6 +33,12 @@ export interface KeyRecord {
   expiresAt: Date | null;
   /** When the key was revoked, or null while it is not. */
   revokedAt: Date | null;
+  /**
+   * When the key was disabled, or null while it is enabled. Unlike a revocation it can be undone
+   * (`keys.enable`). A disabled key does not authenticate but still counts as active against the
+   * owner's cap, so disabling and enabling cannot get round it.
+   */
+  disabledAt: Date | null;
   /** Last successful verification, written at most once per `lastUsed.intervalMs`; null when never used (or not tracked). */
   lastUsedAt: Date | null;
   /** Per-key rate limits replacing the configured defaults, or null to use the defaults. */
@@ -47,7 +53,7 @@ export interface KeyRecord {
    */
   lineage: string;
   /**
-   * Bumped by every lifecycle change (update, revoke, rotation), not by last-used or re-hash
+   * Bumped by every lifecycle change (update, revoke, disable, enable, rotation), not by last-used or re-hash
    * writes. Lifecycle writes are conditional on it, so two instances changing one key at once
    * cannot both succeed.
    */
@@ -70,6 +76,7 @@ export type KeyRecordPatch = Partial<
     | 'metadata'
     | 'expiresAt'
     | 'revokedAt'
+    | 'disabledAt'
     | 'lastUsedAt'
     | 'rateLimits'
     | 'allowedIps'

@@ -60,6 +60,7 @@ export function toApiKey(record: KeyRecord): ApiKey {
     createdAt: record.createdAt,
     expiresAt: record.expiresAt,
     revokedAt: record.revokedAt,
+    disabledAt: record.disabledAt,
     lastUsedAt: record.lastUsedAt,
     rateLimits: record.rateLimits,
     allowedIps: record.allowedIps,

@@ -69,7 +69,7 @@ export interface KeyManagerConfig {
   readonly now: () => number;
   /** Called with a key id whenever that key changes, so caches (here and, through a bus, elsewhere) drop it. */
   readonly invalidate: (id: string) => void;
-  /** Receives `created`, `updated`, `revoked` and `rotated` events; a throw is caught and logged. Default: none. */
+  /** Receives `created`, `updated`, `disabled`, `enabled`, `revoked` and `rotated` events; a throw is caught and logged. Default: none. */
   readonly emit?: AuditListener;
   /** Most active keys one owner may hold (a rotation with a grace period may pass it by one). Default: no cap. */
   readonly maxKeysPerOwner?: number | undefined;
@@ -80,7 +80,7 @@ export interface KeyManagerConfig {
 }
 
 /**
- * The key lifecycle: create, read, list, update, rotate, revoke. Only hashes reach the store;
+ * The key lifecycle: create, read, list, update, disable, enable, rotate, revoke. Only hashes reach the store;
  * plaintext leaves once, from `create` and `rotate`. Every change is a conditional write on the
  * key's version, so two instances changing one key at once never both succeed (the loser gets
  * `conflict`). With `actor`, a call is bounded by the delegation rule (see exceedingPower): keys
@@ -177,12 +177,55 @@ export class KeyManager {
   }
 
   /**
+   * Disables a key: it stops authenticating at once (verification answers `disabled`), on this
+   * instance and, through the `invalidation` bus, on every other one, until {@link enable}. Unlike
+   * a revocation it can be undone. A disabled key still counts as active against
+   * `maxKeysPerOwner`, so disabling and enabling cannot get round the cap. A key acting for itself
+   * may disable itself. Idempotent: disabling twice is no error (and no event). `not_found` for an
+   * unknown id (or a key more powerful than the actor); `conflict` for a revoked, rotated or
+   * expired key or a lost race. Emits `disabled`.
+   */
+  async disable(id: string, options: ChangeOptions = {}): Promise<ApiKey> {
+    return this.#locks.run(id, async () => {
+      const record = await this.#find(id, options);
+      this.#config.invalidate(id);
+      if (record.disabledAt !== null) return toApiKey(record);
+      const at = this.#config.now();
+      assertChangeable(record, at);
+      const updated = await this.#write(record, { disabledAt: new Date(at), version: record.version + 1 });
+      this.#emit(lifecycleEvent('disabled', updated, at, options.context));
+      return toApiKey(updated);
+    });
+  }
+
+  /**
+   * Enables a disabled key again: it authenticates from now on. Idempotent: enabling a key that is
+   * not disabled is no error (and no event). `not_found` for an unknown id (or a key more powerful
+   * than the actor); `forbidden` when the actor is the disabled key itself; `conflict` for a
+   * revoked, rotated or expired key or a lost race. Emits `enabled`.
+   */
+  async enable(id: string, options: ChangeOptions = {}): Promise<ApiKey> {
+    return this.#locks.run(id, async () => {
+      const record = await this.#find(id, options);
+      if (record.disabledAt === null) return toApiKey(record);
+      if (options.actor?.key.id === id) {
+        throw new KeygateError('forbidden', 'A disabled key cannot enable itself.');
+      }
+      const at = this.#config.now();
+      assertChangeable(record, at);
+      const updated = await this.#write(record, { disabledAt: null, version: record.version + 1 });
+      this.#emit(lifecycleEvent('enabled', updated, at, options.context));
+      return toApiKey(updated);
+    });
+  }
+
+  /**
    * Replaces a key: mints a new one with the same name, owner, scopes, metadata, limits, expiry
    * and rate-limit lineage, and marks the old one `replacedBy` the new id, in one atomic write.
    * The old key keeps working until `now + gracePeriodMs` (or its own earlier expiry); a grace of
    * 0 revokes it at once. A grace period counts the old key against `maxKeysPerOwner` while it
    * lasts, so it is refused (`limit_exceeded`) when the owner's other active keys fill the cap.
-   * `conflict` for a revoked, rotated or expired key or a lost race. Emits `created` for the new
+   * `conflict` for a revoked, rotated, expired or disabled key or a lost race. Emits `created` for the new
    * key, then `rotated` for the old one. Returns the new plaintext, once.
    */
   async rotate(id: string, options: RotateOptions = {}): Promise<RotatedKey> {
@@ -191,6 +234,9 @@ export class KeyManager {
       const record = await this.#find(id, options);
       const at = this.#config.now();
       assertChangeable(record, at);
+      if (record.disabledAt !== null) {
+        throw new KeygateError('conflict', 'The key is disabled; enable it before rotating it.');
+      }
       const { name, owner, scopes, metadata, expiresAt, rateLimits, allowedIps } = record;
       const policy = this.#config.expiry ?? NO_EXPIRY_POLICY;
       const replacementExpiry = policyExpiryForRotation(policy, expiresAt, at);

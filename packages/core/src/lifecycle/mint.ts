@@ -61,6 +61,7 @@ export async function mintRecord(
     ...fields,
     createdAt: new Date(at),
     revokedAt: null,
+    disabledAt: null,
     lastUsedAt: null,
     replacedBy: null,
     lineage: options.lineage ?? generated.id,

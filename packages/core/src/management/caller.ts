@@ -1,5 +1,5 @@
 // Who acts on the management routes: the calling key as the store has it NOW (not as the
-// verified-key cache remembers it), so a key revoked, expired, rotated or narrowed on any
+// verified-key cache remembers it), so a key revoked, disabled, expired, rotated or narrowed on any
 // instance is refused or bounded at once.
 
 import { authProblems, IP_NOT_ALLOWED, problem } from '../http/problem.js';
@@ -16,7 +16,7 @@ export type CurrentKey =
 
 /**
  * Re-reads `presented` from the store: refused with 401 when it no longer authenticates (revoked,
- * expired, replaced by rotation, or gone) and 403 when its current IP allowlist excludes `ip`.
+ * disabled, expired, replaced by rotation, or gone) and 403 when its current IP allowlist excludes `ip`.
  */
 export async function currentKey(
   keygate: Keygate,
@@ -28,6 +28,7 @@ export async function currentKey(
   const problems = authProblems(realm);
   if (key === null) return refuse(problems.invalid);
   if (key.revokedAt !== null) return refuse(problems.revoked);
+  if (key.disabledAt !== null) return refuse(problems.disabled);
   if (!isActive(key, runtimeOf(keygate).now())) return refuse(problems.expired);
   if (key.replacedBy !== null) return refuse(replaced(problems.invalid.headers));
   if (!ipAllowed(key, ip ?? undefined)) return refuse(IP_NOT_ALLOWED);

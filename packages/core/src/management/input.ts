@@ -43,6 +43,11 @@ export function rotateInput(body: unknown, fallback: number): number {
   return gracePeriodMs === undefined ? fallback : (gracePeriodMs as number);
 }
 
+/** The body of `POST /keys/:id/disable` and `/enable`: none, or an empty JSON object. */
+export function noFieldsInput(body: unknown): void {
+  objectBody(body, new Set());
+}
+
 /** The query of `GET /keys`: `limit` (1-100, default 50), `cursor`, `state` (`active` or `all`). */
 export function listQuery(query: URLSearchParams): ListKeysOptions {
   const options: ListKeysOptions = { limit: DEFAULT_ROUTE_PAGE };
@@ -85,6 +90,7 @@ export function keyJson(key: ApiKey) {
     createdAt: key.createdAt.toISOString(),
     expiresAt: key.expiresAt?.toISOString() ?? null,
     revokedAt: key.revokedAt?.toISOString() ?? null,
+    disabledAt: key.disabledAt?.toISOString() ?? null,
     lastUsedAt: key.lastUsedAt?.toISOString() ?? null,
     rateLimits: key.rateLimits,
     allowedIps: key.allowedIps,

@@ -9,7 +9,7 @@ import { isKeyId } from '../key/format.js';
 import type { ApiKey } from '../key/record.js';
 import type { Actor } from '../lifecycle/manager.js';
 import { jsonResponse } from './http.js';
-import { createInput, keyJson, listQuery, rotateInput, selfJson, updateInput } from './input.js';
+import { createInput, keyJson, listQuery, noFieldsInput, rotateInput, selfJson, updateInput } from './input.js';
 import type { ResolvedManagementOptions } from './options.js';
 
 /** What a route handler gets: the resolved options, the authorised owner and the request's parts. */
@@ -45,6 +45,8 @@ export const ROUTES: readonly Route[] = Object.freeze([
   { method: 'PATCH', path: ['keys', ':id'], access: 'manage', run: updateKey },
   { method: 'DELETE', path: ['keys', ':id'], access: 'manage', run: revokeKey },
   { method: 'POST', path: ['keys', ':id', 'rotate'], access: 'manage', run: rotateKey },
+  { method: 'POST', path: ['keys', ':id', 'disable'], access: 'manage', run: disableKey },
+  { method: 'POST', path: ['keys', ':id', 'enable'], access: 'manage', run: enableKey },
 ]);
 
 /** The routes whose pattern matches `path` (any method), with the `:id` they captured. */
@@ -105,6 +107,22 @@ async function rotateKey(c: RouteContext): Promise<KeygateResponse> {
   const gracePeriodMs = rotateInput(c.body, c.options.defaultGracePeriodMs);
   const rotated = await c.options.keygate.keys.rotate(key.id, { ...change(c, key), gracePeriodMs });
   return jsonResponse(201, { key: rotated.key, apiKey: keyJson(rotated.apiKey) });
+}
+
+// Disabling answers the key as it now is; a key may disable itself (it then stops authenticating).
+async function disableKey(c: RouteContext): Promise<KeygateResponse> {
+  const key = await manageableKey(c);
+  noFieldsInput(c.body);
+  const disabled = await c.options.keygate.keys.disable(key.id, change(c, key));
+  return jsonResponse(200, { apiKey: keyJson(disabled) });
+}
+
+// A disabled key never gets here for itself: it cannot authenticate (see currentKey).
+async function enableKey(c: RouteContext): Promise<KeygateResponse> {
+  const key = await manageableKey(c);
+  noFieldsInput(c.body);
+  const enabled = await c.options.keygate.keys.enable(key.id, change(c, key));
+  return jsonResponse(200, { apiKey: keyJson(enabled) });
 }
 
 // A key of the authorised owner that the caller could have created; anything else answers

@@ -4,6 +4,7 @@
 // store) are read on the safe side:
 //   expiresAt  → expired (the epoch), so verification refuses it and never caches it;
 //   revokedAt  → revoked (at the epoch);
+//   disabledAt → disabled (at the epoch);
 //   lastUsedAt → null (unknown): it only informs;
 //   createdAt  → refused: it orders pages and has no safe stand-in.
 import { KeygateError } from '../errors.js';
@@ -57,6 +58,7 @@ export function checkRecord(value: unknown, expected: ExpectedRecord = {}): KeyR
   if (!isValid(createdAt)) throw fail('createdAt', 'a valid Date');
   const expiresAt = date('expiresAt');
   const revokedAt = date('revokedAt');
+  const disabledAt = date('disabledAt');
   const lastUsedAt = date('lastUsedAt');
   const { metadata, replacedBy, version } = r;
   if (!isPlainObject(metadata)) throw fail('metadata', 'a plain object');
@@ -73,6 +75,7 @@ export function checkRecord(value: unknown, expected: ExpectedRecord = {}): KeyR
     createdAt,
     expiresAt: expiresAt === null || isValid(expiresAt) ? expiresAt : new Date(0),
     revokedAt: revokedAt === null || isValid(revokedAt) ? revokedAt : new Date(0),
+    disabledAt: disabledAt === null || isValid(disabledAt) ? disabledAt : new Date(0),
     lastUsedAt: lastUsedAt === null || isValid(lastUsedAt) ? lastUsedAt : null,
     rateLimits:
       r.rateLimits === null

@@ -9,8 +9,11 @@ import { CachedResult, VerifiedCache, type VerifiedResult } from './cache.js';
 import { ConnectionMemo } from './connection-memo.js';
 import type { FailureTracker } from './failures.js';
 
-/** Why a presented key was not accepted. `busy`: too many verifications in flight, try again shortly. */
-export type VerifyFailureReason = 'malformed' | 'invalid' | 'expired' | 'revoked' | 'busy';
+/**
+ * Why a presented key was not accepted. `disabled`: the key is disabled (`keys.disable`) until
+ * enabled again. `busy`: too many verifications in flight, try again shortly.
+ */
+export type VerifyFailureReason = 'malformed' | 'invalid' | 'expired' | 'revoked' | 'disabled' | 'busy';
 
 /** The outcome of verifying a key: its public metadata, or a typed failure (with the key id once known). */
 export type VerifyResult =
@@ -38,7 +41,7 @@ export interface VerifierConfig {
 }
 
 /**
- * Checks presented keys: parse, checksum, lookup by id, revocation and expiry, then a constant-time
+ * Checks presented keys: parse, checksum, lookup by id, revocation, disabling and expiry, then a constant-time
  * hash check. Valid keys are cached by digest for `cache.ttlMs`; concurrent checks of one key share
  * one hash. Past its TTL a cached key is checked against the store again (revocation, expiry and
  * every change apply), but hashed again only if its stored hash changed: a key in steady use pays
@@ -144,6 +147,7 @@ export class Verifier {
       return INVALID;
     }
     if (record.revokedAt !== null) return { ok: false, reason: 'revoked', keyId: id };
+    if (record.disabledAt !== null) return { ok: false, reason: 'disabled', keyId: id };
     if (record.expiresAt !== null && record.expiresAt.getTime() <= now())
       return { ok: false, reason: 'expired', keyId: id };
 

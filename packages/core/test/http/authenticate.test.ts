@@ -62,12 +62,15 @@ describe('createAuthenticator', () => {
     ['a mistyped key', 401, 'invalid', 'Bearer realm="api", error="invalid_token"'],
     ['an expired key', 401, 'expired', 'Bearer realm="api", error="invalid_token"'],
     ['a revoked key', 401, 'revoked', 'Bearer realm="api", error="invalid_token"'],
+    ['a disabled key', 401, 'disabled', 'Bearer realm="api", error="invalid_token"'],
   ])('answers %s with %i, code %s and WWW-Authenticate %s', async (kind, status, code, challenge) => {
     const { authenticate, keygate, clock, createKey, valid } = await fixture();
     const expiring = await createKey({ expiresIn: 1000 });
     const revoked = await createKey();
     clock.advance(1000);
     await keygate.keys.revoke(revoked.apiKey.id);
+    const disabled = await createKey();
+    await keygate.keys.disable(disabled.apiKey.id);
     const requests: Record<string, TestRequest> = {
       'a malformed key': withKey('not-a-key'),
       'two different keys': { rawHeaders: ['X-API-Key', valid.key, 'Authorization', `Bearer ${revoked.key}`] },
@@ -75,6 +78,7 @@ describe('createAuthenticator', () => {
       'a mistyped key': withKey(mutateAt(valid.key, 20)),
       'an expired key': withKey(expiring.key),
       'a revoked key': withKey(revoked.key),
+      'a disabled key': withKey(disabled.key),
     };
     const response = await failure(authenticate(requests[kind] as TestRequest));
     expect(response.status).toBe(status);

@@ -97,6 +97,7 @@ describe('request audit events', () => {
     ['wrong secret', 'invalid', true],
     ['expired', 'expired', true],
     ['revoked', 'revoked', true],
+    ['disabled', 'disabled', true],
   ])(
     'emits `failed` for a %s key with reason %s (and the key id when the store knows it)',
     async (kind, reason, withId) => {
@@ -105,8 +106,10 @@ describe('request audit events', () => {
       const expiring = await createKey({ expiresIn: 1000 });
       const revoked = await createKey();
       await keygate.keys.revoke(revoked.apiKey.id);
+      const disabled = await createKey();
+      await keygate.keys.disable(disabled.apiKey.id);
       clock.advance(1000);
-      const target = { expired: expiring, revoked, 'wrong secret': valid }[kind];
+      const target = { expired: expiring, revoked, disabled, 'wrong secret': valid }[kind];
       const presented: Record<string, FakeRequest> = {
         malformed: get('not-a-key'),
         ambiguous: get(valid.key, { rawHeaders: ['X-API-Key', valid.key, 'Authorization', `Bearer ${revoked.key}`] }),
@@ -114,6 +117,7 @@ describe('request audit events', () => {
         'wrong secret': get(keyFrom('kg', valid.apiKey.id, generateKey('kg').secret)),
         expired: get(expiring.key),
         revoked: get(revoked.key),
+        disabled: get(disabled.key),
       };
       events.length = 0;
       expect((await authenticate(presented[kind] as FakeRequest)).ok).toBe(false);

@@ -173,6 +173,21 @@ describe('RedisInvalidationBus', () => {
     expect(await b.verify(rotated.key)).toMatchObject({ ok: false, reason: 'revoked' });
   });
 
+  it('drops a key disabled on one instance from the cache of another at once, and verifies it again once enabled', async () => {
+    const channel = `keygate-test:invalidate:${randomBase62(10)}`;
+    const { a, b } = await pair(channel);
+    const { key, apiKey } = await a.keys.create({ name: 'k', owner: 'acct_1' });
+    expect(await b.verify(key)).toMatchObject({ ok: true });
+    expect(cachedOk(b, key)).toBe(true);
+
+    await a.keys.disable(apiKey.id);
+    await until('b drops the disabled key', () => runtimeOf(b).peek(key) === undefined);
+    expect(await b.verify(key)).toEqual({ ok: false, reason: 'disabled', keyId: apiKey.id });
+
+    await a.keys.enable(apiKey.id);
+    expect(await b.verify(key)).toMatchObject({ ok: true, key: { id: apiKey.id, disabledAt: null } });
+  });
+
   it('ignores other channels, and one subscription serves several instances until the last one closes', async () => {
     const channel = `keygate-test:invalidate:${randomBase62(10)}`;
     const admin = client(url());

@@ -55,6 +55,18 @@ export function describeLifecycleConformance(storeOf: () => KeyStore): void {
       expect((await store.findById(record.id))?.name).toBe((won[0] as PromiseFulfilledResult<KeyRecord>).value.name);
     });
 
+    it('disables and enables a key only from the expected version', async () => {
+      const store = storeOf();
+      const record = makeRecord({ version: 2 });
+      await store.create(record);
+      const disabled = await store.update(record.id, { disabledAt: at(5), version: 3 }, { ifVersion: 2 });
+      expect(disabled).toStrictEqual({ ...record, disabledAt: at(5), version: 3 });
+      await expectKeygateError(store.update(record.id, { disabledAt: null, version: 3 }, { ifVersion: 2 }), 'conflict');
+      expect(await store.findById(record.id)).toStrictEqual(disabled);
+      const enabled = await store.update(record.id, { disabledAt: null, version: 4 }, { ifVersion: 3 });
+      expect(enabled).toStrictEqual({ ...record, disabledAt: null, version: 4 });
+    });
+
     it('leaves the version alone on an unconditional patch without one', async () => {
       const store = storeOf();
       const record = makeRecord({ version: 5 });
@@ -235,6 +247,18 @@ export function describeLifecycleConformance(storeOf: () => KeyStore): void {
       await store.update(record.id, { revokedAt: at(20) });
       expect(await listAll(store, owner, { activeAt: T0 + 30_000 })).toEqual([]);
       await store.create(makeRecord({ owner, createdAt: at(30) }), { maxActivePerOwner: 1 });
+    });
+
+    it('counts disabled keys as active in the listing and against the cap', async () => {
+      const store = storeOf();
+      const owner = randomOwner();
+      const record = makeRecord({ owner, createdAt: at(0), disabledAt: at(1) });
+      await store.create(record);
+      expect(await listAll(store, owner, { activeAt: T0 + 10_000 })).toStrictEqual([record]);
+      await expectKeygateError(
+        store.create(makeRecord({ owner, createdAt: at(10) }), { maxActivePerOwner: 1 }),
+        'limit_exceeded',
+      );
     });
 
     it('returns records that can be mutated without changing the store', async () => {

@@ -60,7 +60,7 @@ export function describeKeyStore(name: string, setup: () => Promise<KeyStoreFixt
         const record = makeFullRecord();
         await store.create(record);
         const found = (await store.findById(record.id)) as KeyRecord;
-        for (const field of ['createdAt', 'expiresAt', 'revokedAt', 'lastUsedAt'] as const) {
+        for (const field of ['createdAt', 'expiresAt', 'revokedAt', 'disabledAt', 'lastUsedAt'] as const) {
           expect(found[field]).toBeInstanceOf(Date);
           expect(found[field]?.getTime()).toBe(record[field]?.getTime());
         }
@@ -74,6 +74,7 @@ export function describeKeyStore(name: string, setup: () => Promise<KeyStoreFixt
         for (const field of [
           'expiresAt',
           'revokedAt',
+          'disabledAt',
           'lastUsedAt',
           'rateLimits',
           'allowedIps',
@@ -197,6 +198,22 @@ export function describeKeyStore(name: string, setup: () => Promise<KeyStoreFixt
         const record = makeFullRecord();
         await store.create(record);
         const patch = { expiresAt: null, revokedAt: null, lastUsedAt: null };
+        expect(await store.update(record.id, patch)).toStrictEqual({ ...record, ...patch });
+        expect(await store.findById(record.id)).toStrictEqual({ ...record, ...patch });
+      });
+
+      it('sets disabledAt and returns it as a Date with millisecond precision', async () => {
+        const record = makeRecord();
+        await store.create(record);
+        const patch = { disabledAt: new Date(T0 + 40 * SECOND + 7) };
+        expect(await store.update(record.id, patch)).toStrictEqual({ ...record, ...patch });
+        expect(await store.findById(record.id)).toStrictEqual({ ...record, ...patch });
+      });
+
+      it('clears disabledAt, leaving the other dates alone', async () => {
+        const record = makeFullRecord();
+        await store.create(record);
+        const patch = { disabledAt: null };
         expect(await store.update(record.id, patch)).toStrictEqual({ ...record, ...patch });
         expect(await store.findById(record.id)).toStrictEqual({ ...record, ...patch });
       });

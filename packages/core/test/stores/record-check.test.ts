@@ -83,6 +83,8 @@ describe('checkRecord', () => {
     ['version negative', { version: -1 }],
     ['version fractional', { version: 1.5 }],
     ['version a string', { version: '3' }],
+    ['disabledAt missing', { disabledAt: undefined }],
+    ['disabledAt a string', { disabledAt: '2025-01-15T09:30:12.345Z' }],
   ])('refuses a record with %s as store_unavailable, naming the field', (_, change) => {
     const field = Object.keys(change)[0] as string;
     const error = thrownBy(() => checkRecord({ ...makeRecord(), ...change }));
@@ -102,6 +104,11 @@ describe('checkRecord', () => {
   it('counts a revocation time that is not a valid date as revoked', () => {
     const checked = checkRecord(makeRecord({ revokedAt: INVALID_DATE }));
     expect(checked.revokedAt?.getTime()).toBe(0);
+  });
+
+  it('counts a disabling time that is not a valid date as disabled', () => {
+    const checked = checkRecord(makeRecord({ disabledAt: INVALID_DATE }));
+    expect(checked.disabledAt?.getTime()).toBe(0);
   });
 
   it('forgets a last-used time that is not a valid date', () => {
@@ -305,6 +312,7 @@ describe('store decoders', () => {
     replaced_by: null,
     lineage: null,
     version: 0,
+    disabled_at: null,
     ...(change as Partial<KeyRow>),
   });
 

@@ -30,6 +30,7 @@ export function makeRecord(overrides: Partial<KeyRecord> = {}): KeyRecord {
     createdAt: new Date(T0),
     expiresAt: null,
     revokedAt: null,
+    disabledAt: null,
     lastUsedAt: null,
     rateLimits: null,
     allowedIps: null,
@@ -57,6 +58,7 @@ export function makeFullRecord(overrides: Partial<KeyRecord> = {}): KeyRecord {
     createdAt: new Date(T0),
     expiresAt: new Date(T0 + 90 * 24 * 3600 * SECOND + 7),
     revokedAt: new Date(T0 + 3600 * SECOND + 1),
+    disabledAt: new Date(T0 + 1800 * SECOND + 3),
     lastUsedAt: new Date(T0 + 60 * SECOND + 999),
     rateLimits: [
       { name: 'burst', limit: 10, windowSeconds: 1 },

@@ -36,11 +36,13 @@ export function migrationSql(name: TableName): string {
   allowed_ips jsonb,
   replaced_by text,
   lineage text,
-  version integer NOT NULL DEFAULT 0
+  version integer NOT NULL DEFAULT 0,
+  disabled_at timestamptz
 );
 ALTER TABLE ${name.qualified}
   ADD COLUMN IF NOT EXISTS lineage text,
-  ADD COLUMN IF NOT EXISTS version integer NOT NULL DEFAULT 0;
+  ADD COLUMN IF NOT EXISTS version integer NOT NULL DEFAULT 0,
+  ADD COLUMN IF NOT EXISTS disabled_at timestamptz;
 CREATE INDEX IF NOT EXISTS ${index(name, LIST_SUFFIX)} ON ${name.qualified} (owner, created_at, id COLLATE "C");
 CREATE INDEX IF NOT EXISTS ${index(name, LIVE_SUFFIX)} ON ${name.qualified} (owner, created_at, id COLLATE "C")
   WHERE revoked_at IS NULL;

@@ -4,11 +4,11 @@ import type { JsonValue, KeyRecord, KeyRecordPatch, RateLimitPolicy } from '../.
 
 /** The columns, in the order of {@link recordValues}. */
 export const COLUMNS =
-  'id, owner, prefix, hash, name, scopes, metadata, created_at, expires_at, revoked_at, last_used_at, rate_limits, allowed_ips, replaced_by, lineage, version';
+  'id, owner, prefix, hash, name, scopes, metadata, created_at, expires_at, revoked_at, last_used_at, rate_limits, allowed_ips, replaced_by, lineage, version, disabled_at';
 
 /** Placeholders matching {@link COLUMNS}, with the casts each column needs. */
 export const PLACEHOLDERS =
-  '$1, $2, $3, $4, $5, $6::text[], $7::jsonb, $8::timestamptz, $9::timestamptz, $10::timestamptz, $11::timestamptz, $12::jsonb, $13::jsonb, $14, $15, $16::integer';
+  '$1, $2, $3, $4, $5, $6::text[], $7::jsonb, $8::timestamptz, $9::timestamptz, $10::timestamptz, $11::timestamptz, $12::jsonb, $13::jsonb, $14, $15, $16::integer, $17::timestamptz';
 
 /** A row as pg returns it. */
 export interface KeyRow {
@@ -29,6 +29,8 @@ export interface KeyRow {
   /** Null in rows written before the column existed: such a key started its own lineage. */
   lineage: string | null;
   version: number;
+  /** Null for an enabled key (and in rows written before the column existed). */
+  disabled_at: Date | string | null;
 }
 
 /** The query parameters of a new record, in {@link COLUMNS} order. */
@@ -50,6 +52,7 @@ export function recordValues(record: KeyRecord): unknown[] {
     record.replacedBy,
     record.lineage,
     record.version,
+    isoOrNull(record.disabledAt),
   ];
 }
 
@@ -67,6 +70,7 @@ export function patchAssignments(patch: KeyRecordPatch, firstParam: number): { s
   if (patch.metadata !== undefined) add('metadata', '::jsonb', JSON.stringify(patch.metadata));
   if (patch.expiresAt !== undefined) add('expires_at', '::timestamptz', isoOrNull(patch.expiresAt));
   if (patch.revokedAt !== undefined) add('revoked_at', '::timestamptz', isoOrNull(patch.revokedAt));
+  if (patch.disabledAt !== undefined) add('disabled_at', '::timestamptz', isoOrNull(patch.disabledAt));
   if (patch.lastUsedAt !== undefined) add('last_used_at', '::timestamptz', isoOrNull(patch.lastUsedAt));
   if (patch.rateLimits !== undefined) add('rate_limits', '::jsonb', jsonOrNull(patch.rateLimits));
   if (patch.allowedIps !== undefined) add('allowed_ips', '::jsonb', jsonOrNull(patch.allowedIps));
@@ -93,6 +97,7 @@ export function rowToRecord(row: KeyRow): KeyRecord {
     createdAt: toDate(row.created_at),
     expiresAt: row.expires_at === null ? null : toDate(row.expires_at),
     revokedAt: row.revoked_at === null ? null : toDate(row.revoked_at),
+    disabledAt: row.disabled_at === null ? null : toDate(row.disabled_at),
     lastUsedAt: row.last_used_at === null ? null : toDate(row.last_used_at),
     rateLimits: row.rate_limits === null ? null : (json(row.rate_limits) as RateLimitPolicy[]),
     allowedIps: row.allowed_ips === null ? null : (json(row.allowed_ips) as string[]),

@@ -1,6 +1,7 @@
 // RedisStore records as Redis hashes: one field per record field, Dates as epoch ms, arrays and
 // objects as JSON, and a null field simply absent. Records written before `version` and `lineage`
-// existed read as version 0 and as the first key of their own lineage.
+// existed read as version 0 and as the first key of their own lineage; before `disabledAt`, as
+// enabled (the field absent, as for any null).
 import { KeygateError } from '../../errors.js';
 import type { KeyRecord, KeyRecordPatch } from '../../key/record.js';
 
@@ -30,7 +31,7 @@ export function encodeRecord(record: KeyRecord): string[] {
     'version',
     encodeVersion(record.version),
   ];
-  for (const field of ['expiresAt', 'revokedAt', 'lastUsedAt'] as const) {
+  for (const field of ['expiresAt', 'revokedAt', 'disabledAt', 'lastUsedAt'] as const) {
     const date = record[field];
     if (date !== null) fields.push(field, encodeDate(date));
   }
@@ -48,7 +49,7 @@ export function encodePatch(patch: KeyRecordPatch): { set: string[]; clear: stri
   if (patch.name !== undefined) set.push('name', patch.name);
   if (patch.scopes !== undefined) set.push('scopes', JSON.stringify(patch.scopes));
   if (patch.metadata !== undefined) set.push('metadata', JSON.stringify(patch.metadata));
-  for (const field of ['expiresAt', 'revokedAt', 'lastUsedAt'] as const) {
+  for (const field of ['expiresAt', 'revokedAt', 'disabledAt', 'lastUsedAt'] as const) {
     const date = patch[field];
     if (date === null) clear.push(field);
     else if (date !== undefined) set.push(field, encodeDate(date));
@@ -105,6 +106,7 @@ export function decodeRecord(hash: Record<string, string> | readonly string[]): 
     createdAt: date(h.createdAt ?? ''),
     expiresAt: h.expiresAt === undefined ? null : date(h.expiresAt),
     revokedAt: h.revokedAt === undefined ? null : date(h.revokedAt),
+    disabledAt: h.disabledAt === undefined ? null : date(h.disabledAt),
     lastUsedAt: h.lastUsedAt === undefined ? null : date(h.lastUsedAt),
     rateLimits: h.rateLimits === undefined ? null : json(h.rateLimits),
     allowedIps: h.allowedIps === undefined ? null : json(h.allowedIps),
