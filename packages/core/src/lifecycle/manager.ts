@@ -13,6 +13,7 @@ import {
   policyExpiryForCreate,
   policyExpiryForRotation,
 } from './expiry-policy.js';
+import { checkSpan, type FindKeysOptions, findKeys } from './find.js';
 import { type CreateKeyInput, checkText, type UpdateKeyInput } from './input.js';
 import {
   type Actor,
@@ -29,6 +30,7 @@ import { type CreatedKey, mintKey, mintRecord, type RotatedKey } from './mint.js
 import { checkListOptions, encodeCursor, type KeyPage, type ListKeysOptions } from './page.js';
 import { checkCreate, checkUpdate } from './update.js';
 
+export type { FindKeysOptions } from './find.js';
 export type { Actor } from './manager-support.js';
 export type { CreatedKey, RotatedKey } from './mint.js';
 
@@ -261,6 +263,28 @@ export class KeyManager {
       this.#emit(lifecycleEvent('rotated', previous, at, options.context, replacedBy));
       return { key: minted.key, apiKey, previous: toApiKey(previous) };
     });
+  }
+
+  /**
+   * One page of the active keys of every owner that expire within the next `withinMs`, soonest
+   * first (then by id), paged like {@link list}. Needs the store's optional `findExpiring`
+   * (MemoryStore, RedisStore and PostgresStore have it); `invalid_options` without it.
+   */
+  async findExpiring(withinMs: number, options: FindKeysOptions = {}): Promise<KeyPage> {
+    const span = checkSpan('withinMs', withinMs);
+    const at = this.#config.now();
+    return findKeys(this.#config.store, 'findExpiring', at + span, at, options);
+  }
+
+  /**
+   * One page of the active keys of every owner not used for `sinceMs`: last used before
+   * `now - sinceMs`, or never used and created before then; least recently used first (then by
+   * id), paged like {@link list}. Needs the store's optional `findUnused`; `invalid_options` without it.
+   */
+  async findUnused(sinceMs: number, options: FindKeysOptions = {}): Promise<KeyPage> {
+    const span = checkSpan('sinceMs', sinceMs);
+    const at = this.#config.now();
+    return findKeys(this.#config.store, 'findUnused', at - span, at, options);
   }
 
   // Refuses before any hashing when the owner's active keys (other than `except`) plainly fill the

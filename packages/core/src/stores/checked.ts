@@ -7,6 +7,9 @@ import { isActive } from '../key/state.js';
 import { checkPosition, checkRecord, malformedStoreData } from './record-check.js';
 import type {
   CreateRecordOptions,
+  FindRecordsOptions,
+  FoundPage,
+  FoundPosition,
   KeyStore,
   LastUsedUpdate,
   ListRecordsOptions,
@@ -26,11 +29,22 @@ export class CheckedStore implements KeyStore {
   readonly #store: KeyStore;
   /** The store's own batch write of last-used times, when it has one (no record comes back to check). */
   readonly touchMany?: (updates: readonly LastUsedUpdate[]) => Promise<void>;
+  /** The store's search of expiring keys, when it has one, its records checked (and only active ones kept). */
+  readonly findExpiring?: (until: number, options: FindRecordsOptions) => Promise<FoundPage>;
+  /** The store's search of unused keys, when it has one, checked as findExpiring. */
+  readonly findUnused?: (before: number, options: FindRecordsOptions) => Promise<FoundPage>;
 
   constructor(store: KeyStore) {
     this.#store = store;
     const touchMany = store.touchMany;
     if (typeof touchMany === 'function') this.touchMany = (updates) => touchMany.call(store, updates);
+    const { findExpiring, findUnused } = store;
+    if (typeof findExpiring === 'function') {
+      this.findExpiring = async (until, options) => foundPage(await findExpiring.call(store, until, options), options);
+    }
+    if (typeof findUnused === 'function') {
+      this.findUnused = async (before, options) => foundPage(await findUnused.call(store, before, options), options);
+    }
   }
 
   async findById(id: string): Promise<KeyRecord | null> {
@@ -60,6 +74,22 @@ export class CheckedStore implements KeyStore {
       next: checkPosition(next),
     };
   }
+}
+
+// A search's page, checked as a listing's: every record, and the position.
+function foundPage(page: unknown, { activeAt }: FindRecordsOptions): FoundPage {
+  const { records, next } = (page ?? {}) as Partial<FoundPage>;
+  if (!Array.isArray(records)) throw malformedStoreData('a page without an array of records');
+  const checked = records.map((record: unknown) => checkRecord(record));
+  let position: FoundPosition | null = null;
+  if (next !== null) {
+    const { at, id } = (next ?? {}) as Partial<FoundPosition>;
+    if (!(at instanceof Date) || Number.isNaN(at.getTime()) || typeof id !== 'string') {
+      throw malformedStoreData('a page position is not a valid Date and id');
+    }
+    position = { at, id };
+  }
+  return { records: checked.filter((record) => isActive(record, activeAt)), next: position };
 }
 
 function found(value: unknown, id: string): KeyRecord | null {

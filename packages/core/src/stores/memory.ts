@@ -3,6 +3,8 @@ import type { KeyRecord, KeyRecordPatch } from '../key/record.js';
 import { isActive } from '../key/state.js';
 import type {
   CreateRecordOptions,
+  FindRecordsOptions,
+  FoundPage,
   KeyStore,
   LastUsedUpdate,
   ListRecordsOptions,
@@ -70,6 +72,40 @@ export class MemoryStore implements KeyStore {
     const records = all.slice(0, limit).map((r) => structuredClone(r));
     const last = records.at(-1);
     return { records, next: all.length > limit && last ? { createdAt: last.createdAt, id: last.id } : null };
+  }
+
+  /** Scans every record: this store is for tests, demos and small single-instance apps. */
+  async findExpiring(until: number, options: FindRecordsOptions): Promise<FoundPage> {
+    return this.#find(options, (r) => (r.expiresAt !== null && r.expiresAt.getTime() <= until ? r.expiresAt : null));
+  }
+
+  /** Scans every record, as findExpiring. */
+  async findUnused(before: number, options: FindRecordsOptions): Promise<FoundPage> {
+    return this.#find(options, (r) => {
+      const last = r.lastUsedAt ?? r.createdAt;
+      return last.getTime() < before ? last : null;
+    });
+  }
+
+  // The active records for which `instantOf` gives an instant, ordered by it then id, after `after`.
+  #find({ limit, after, activeAt }: FindRecordsOptions, instantOf: (r: KeyRecord) => Date | null): FoundPage {
+    const found: { at: Date; record: KeyRecord }[] = [];
+    for (const record of this.#records.values()) {
+      const at = isActive(record, activeAt) ? instantOf(record) : null;
+      if (
+        at !== null &&
+        (after === undefined || byPosition({ createdAt: at, id: record.id }, { createdAt: after.at, id: after.id }) > 0)
+      ) {
+        found.push({ at, record });
+      }
+    }
+    found.sort((a, b) => byPosition({ createdAt: a.at, id: a.record.id }, { createdAt: b.at, id: b.record.id }));
+    const page = found.slice(0, limit);
+    const last = page.at(-1);
+    return {
+      records: page.map(({ record }) => structuredClone(record)),
+      next: found.length > limit && last ? { at: new Date(last.at.getTime()), id: last.record.id } : null,
+    };
   }
 
   // Refuses a duplicate id, or a key over the owner's cap (active keys other than `except`).

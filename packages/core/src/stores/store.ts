@@ -58,6 +58,32 @@ export interface RecordPage {
   readonly next: RecordPosition | null;
 }
 
+/** Where a page of {@link KeyStore.findExpiring} or {@link KeyStore.findUnused} starts: just after this entry. */
+export interface FoundPosition {
+  /** The instant the records are ordered by: the `expiresAt` of an expiring key, the last use (or creation) of an unused one. */
+  readonly at: Date;
+  /** The record's `id` (breaks ties in `at`). */
+  readonly id: string;
+}
+
+/** Options of {@link KeyStore.findExpiring} and {@link KeyStore.findUnused}. */
+export interface FindRecordsOptions {
+  /** Most records in the page (a positive integer). */
+  readonly limit: number;
+  /** Start after this position (exclusive), the `next` of the previous page. Default: the first record. */
+  readonly after?: FoundPosition | undefined;
+  /** The instant (epoch ms) the keys must be active at: neither revoked nor expired. */
+  readonly activeAt: number;
+}
+
+/** One page of records of every owner, ordered by the instant of the search (see {@link FoundPosition}), then `id`. */
+export interface FoundPage {
+  /** The records of this page, at most `limit`. */
+  readonly records: KeyRecord[];
+  /** Where the next page starts, or null when there is none (a page may hold fewer than `limit` records and still have a next one). */
+  readonly next: FoundPosition | null;
+}
+
 /** One `lastUsedAt` to write, as {@link KeyStore.touchMany} takes them. */
 export interface LastUsedUpdate {
   /** The key's id. */
@@ -106,4 +132,17 @@ export interface KeyStore {
    * calls `update` once per key.
    */
   touchMany?(updates: readonly LastUsedUpdate[]): Promise<void>;
+  /**
+   * Optional: one page of the keys of every owner that are active at `options.activeAt` and
+   * expire at or before `until` (epoch ms), ordered by `expiresAt`, then `id`. The work per page is
+   * bounded by `limit`. Without it, `keys.findExpiring` throws `invalid_options`.
+   */
+  findExpiring?(until: number, options: FindRecordsOptions): Promise<FoundPage>;
+  /**
+   * Optional: one page of the keys of every owner that are active at `options.activeAt` and were
+   * last used before `before` (epoch ms), or never used and created before it, ordered by that
+   * instant (`lastUsedAt`, else `createdAt`), then `id`. The work per page is bounded by `limit`.
+   * Without it, `keys.findUnused` throws `invalid_options`.
+   */
+  findUnused?(before: number, options: FindRecordsOptions): Promise<FoundPage>;
 }

@@ -8,6 +8,7 @@ import type { KeyRecord } from '../../src/key/record.js';
 import type { KeyStore, RecordPosition } from '../../src/stores/store.js';
 import { expectKeygateError } from '../support/helpers.js';
 import { at, makeFullRecord, makeRecord, randomOwner, SECOND, T0 } from '../support/records.js';
+import { describeFindConformance } from './conformance-find.js';
 import { describeLifecycleConformance } from './conformance-lifecycle.js';
 
 /** What a conformance run needs: a store, and a way to remove what the test wrote. */
@@ -407,6 +408,7 @@ export function describeKeyStore(name: string, setup: () => Promise<KeyStoreFixt
     });
 
     describeLifecycleConformance(() => store);
+    describeFindConformance(() => store);
   });
 }
 

@@ -9,7 +9,7 @@ import { RedisStore } from '../../src/redis.js';
 import { encodeRecord } from '../../src/stores/redis/codec.js';
 import type { RecordRotation } from '../../src/stores/store.js';
 import { until } from '../support/poll.js';
-import { at, makeFullRecord, makeRecord } from '../support/records.js';
+import { at, makeFullRecord, makeRecord, T0 } from '../support/records.js';
 import { type RedisCluster, startRedisCluster } from '../support/redis-cluster.js';
 import { describeKeyStore, listAll } from './conformance.js';
 
@@ -93,10 +93,26 @@ describe('RedisStore on standalone Redis', () => {
         `${keyPrefix}{o:${record.owner}}:keys`,
         `${keyPrefix}{o:${record.owner}}:live`,
         `${keyPrefix}{o:${record.owner}}:expiring`,
+        `${keyPrefix}{all}:expiring`,
+        `${keyPrefix}{all}:idle`,
       ].sort(),
     );
     await deleteUnder(client, keyPrefix);
     expect(await keysUnder(client, keyPrefix)).toEqual([]);
+  });
+
+  it('skips a search index entry that disagrees with its record, and corrects it', async () => {
+    const keyPrefix = freshPrefix();
+    const store = new RedisStore({ client, keyPrefix });
+    const record = makeRecord({ expiresAt: new Date(T0 + 3_600_000) });
+    await store.create(record);
+    const member = `${record.id} o:${record.owner}`;
+    await client.zadd(`${keyPrefix}{all}:expiring`, T0 + 60_000, member);
+    const options = { limit: 10, activeAt: T0 };
+    expect((await store.findExpiring(T0 + 120_000, options)).records).toEqual([]);
+    expect(await client.zscore(`${keyPrefix}{all}:expiring`, member)).toBe(String(T0 + 3_600_000));
+    expect((await store.findExpiring(T0 + 7_200_000, options)).records.map((r) => r.id)).toEqual([record.id]);
+    await deleteUnder(client, keyPrefix);
   });
 
   it('uses keygate: as the default prefix', async () => {
@@ -111,6 +127,7 @@ describe('RedisStore on standalone Redis', () => {
         `keygate:{o:${record.owner}}:key:${record.id}`,
         `keygate:{o:${record.owner}}:keys`,
         `keygate:{o:${record.owner}}:live`,
+        'keygate:{all}:idle',
       );
     }
   });
@@ -344,7 +361,9 @@ describe('RedisStore on a 3-master Redis Cluster', () => {
         });
         expect(await store.findById(record.id)).toStrictEqual(record);
         expect(await listAll(store, owner)).toStrictEqual([record]);
-        const ownerKeys = (await keysUnder(client, keyPrefix)).filter((k) => !k.startsWith(`${keyPrefix}id:`));
+        const ownerKeys = (await keysUnder(client, keyPrefix)).filter(
+          (k) => !k.startsWith(`${keyPrefix}id:`) && !k.startsWith(`${keyPrefix}{all}:`),
+        );
         const slots = new Set(await Promise.all(ownerKeys.map((k) => client.cluster('KEYSLOT', k))));
         expect(slots.size).toBe(1);
         masters.add(String(client.slots[Number([...slots][0])]?.[0]));

@@ -3,11 +3,14 @@
 // Plain JavaScript (types in counting-store.d.ts) so that plain-Node runners can use it too.
 
 const METHODS = ['findById', 'create', 'update', 'rotate', 'listByOwner'];
+// Optional methods, passed on when `inner` has them.
+const OPTIONAL = ['findExpiring', 'findUnused'];
 
 /**
  * Wraps `inner`, counting calls by method in `calls`. The wrapper has the KeyStore methods `inner`
  * has, `touchMany` included unless `options.touchMany` is false: then last-used writes arrive as
- * one `update` per key, as from a store without batch writes.
+ * one `update` per key, as from a store without batch writes. `findExpiring` and `findUnused` are
+ * passed on, uncounted, when `inner` has them.
  */
 export function countingStore(inner, options = {}) {
   const methods = [...METHODS];
@@ -23,6 +26,9 @@ export function countingStore(inner, options = {}) {
       if (name === 'update' || name === 'touchMany') writes.push(result.catch(() => undefined));
       return result;
     };
+  }
+  for (const name of OPTIONAL) {
+    if (typeof inner[name] === 'function') store[name] = (...args) => inner[name](...args);
   }
   return {
     store,

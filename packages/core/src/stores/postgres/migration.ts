@@ -13,6 +13,8 @@ export interface PostgresTableOptions {
 const LIST_SUFFIX = '_list_idx';
 const LIVE_SUFFIX = '_live_idx';
 const CAP_SUFFIX = '_cap_idx';
+const EXPIRY_SUFFIX = '_exp_idx';
+const IDLE_SUFFIX = '_idle_idx';
 
 /**
  * The DDL for a validated table name (idempotent). It also upgrades a table made by an earlier
@@ -48,6 +50,10 @@ CREATE INDEX IF NOT EXISTS ${index(name, LIVE_SUFFIX)} ON ${name.qualified} (own
   WHERE revoked_at IS NULL;
 CREATE INDEX IF NOT EXISTS ${index(name, CAP_SUFFIX)} ON ${name.qualified}
   (owner, (coalesce(expires_at, 'infinity'::timestamptz))) WHERE revoked_at IS NULL;
+CREATE INDEX IF NOT EXISTS ${index(name, EXPIRY_SUFFIX)} ON ${name.qualified} (expires_at, id COLLATE "C")
+  WHERE revoked_at IS NULL AND expires_at IS NOT NULL;
+CREATE INDEX IF NOT EXISTS ${index(name, IDLE_SUFFIX)} ON ${name.qualified}
+  ((coalesce(last_used_at, created_at)), id COLLATE "C") WHERE revoked_at IS NULL;
 DROP INDEX IF EXISTS "${name.schema}".${name.ownerIndex};
 `;
 }
@@ -56,7 +62,8 @@ DROP INDEX IF EXISTS "${name.schema}".${name.ownerIndex};
  * The SQL that creates the key table and its indexes, or upgrades one an earlier version made:
  * primary key on id; `<table>_list_idx` (owner, created_at, id) to page through an owner's keys;
  * `<table>_live_idx`, the same for unrevoked keys only; `<table>_cap_idx` (owner, expiry) of
- * unrevoked keys, to count active keys against a cap. Idempotent, plain DDL: run it from your
+ * unrevoked keys, to count active keys against a cap; `<table>_exp_idx` (expires_at, id) and
+ * `<table>_idle_idx` (last use or creation, id) of unrevoked keys, to find keys expiring or unused. Idempotent, plain DDL: run it from your
  * migration tool, or call `PostgresStore.migrate()`. Throws `invalid_options` for a bad name.
  *
  * @example

@@ -5,6 +5,8 @@ import { type OptionChecks, optionChecks, optionNames } from '../../options.js';
 import { guardOutage, type OutageGuard, resolveStoreTimeout } from '../outage.js';
 import type {
   CreateRecordOptions,
+  FindRecordsOptions,
+  FoundPage,
   KeyStore,
   LastUsedUpdate,
   ListRecordsOptions,
@@ -13,6 +15,7 @@ import type {
   UpdateRecordOptions,
 } from '../store.js';
 import { isPostgresOutage } from './errors.js';
+import { type FoundRow, findParams, findStatements, toFoundPage } from './find.js';
 import { type TableName, tableName } from './identifiers.js';
 import { migrationSql, type PostgresTableOptions } from './migration.js';
 import { type ListRow, listParams, toPage } from './page.js';
@@ -65,6 +68,7 @@ export class PostgresStore implements KeyStore {
   readonly #pool: Pool;
   readonly #name: TableName;
   readonly #sql: Statements;
+  readonly #find: ReturnType<typeof findStatements>;
   readonly #guard: OutageGuard;
 
   /** Options are checked here: an invalid value throws `invalid_options`; an unknown name is reported once with `console.warn`. */
@@ -76,6 +80,7 @@ export class PostgresStore implements KeyStore {
     this.#pool = pool;
     this.#name = tableName(options.schema, options.table);
     this.#sql = statements(this.#name.qualified);
+    this.#find = findStatements(this.#name.qualified);
     const timeoutMs = resolveStoreTimeout(options.timeoutMs, check);
     this.#guard = { storeName: 'PostgreSQL', isOutage: isPostgresOutage, timeoutMs };
   }
@@ -146,6 +151,20 @@ export class PostgresStore implements KeyStore {
     const sql = options.activeAt === undefined ? this.#sql.listAll : this.#sql.listActive;
     const params = listParams(owner, options);
     return this.#run(async (client) => toPage((await client.query<ListRow>(sql, params)).rows, options.limit));
+  }
+
+  /** One range of the `_exp_idx` index. */
+  async findExpiring(until: number, options: FindRecordsOptions): Promise<FoundPage> {
+    const params = findParams(until, options).slice(0, 5);
+    const query = (client: PoolClient) => client.query<FoundRow>(this.#find.expiring, params);
+    return this.#run(async (client) => toFoundPage((await query(client)).rows, options.limit));
+  }
+
+  /** One bounded range of the `_idle_idx` index. */
+  async findUnused(before: number, options: FindRecordsOptions): Promise<FoundPage> {
+    const params = findParams(before, options);
+    const query = (client: PoolClient) => client.query<FoundRow>(this.#find.unused, params);
+    return this.#run(async (client) => toFoundPage((await query(client)).rows, options.limit));
   }
 
   // One store operation on a connection of its own, within the deadline: an outage or a missed

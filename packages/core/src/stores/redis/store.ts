@@ -5,6 +5,8 @@ import { type OptionChecks, optionChecks, optionNames } from '../../options.js';
 import { guardOutage, type OutageGuard, resolveStoreTimeout } from '../outage.js';
 import type {
   CreateRecordOptions,
+  FindRecordsOptions,
+  FoundPage,
   KeyStore,
   LastUsedUpdate,
   ListRecordsOptions,
@@ -14,6 +16,7 @@ import type {
 } from '../store.js';
 import { decodeRecord, encodeDate, encodeRecord, encodeVersion, isHashReply } from './codec.js';
 import { isRedisOutage } from './errors.js';
+import { expiringSearch, findPage, syncFoundIndexes, touchFoundIndex, unusedSearch } from './find.js';
 import { type StoreKeys, storeKeys } from './keys.js';
 import { decodeListReply, LIST_SCAN_SLACK, LIST_SCRIPT } from './list-script.js';
 import { patchArgs } from './lua.js';
@@ -56,6 +59,7 @@ const OPTION_NAMES = optionNames<RedisStoreOptions>({ client: true, keyPrefix: t
 export class RedisStore implements KeyStore {
   readonly #client: Redis | Cluster;
   readonly #keys: StoreKeys;
+  readonly #prefix: string;
   readonly #guard: OutageGuard;
 
   /** Options are checked here: an invalid value throws `invalid_options`; an unknown name is reported once with `console.warn`. */
@@ -65,7 +69,8 @@ export class RedisStore implements KeyStore {
       check.fail('`client` must be an ioredis Redis or Cluster.', 'client');
     }
     this.#client = client;
-    this.#keys = storeKeys(check.redisKeyPrefix('keyPrefix', options.keyPrefix, 'keygate:'));
+    this.#prefix = check.redisKeyPrefix('keyPrefix', options.keyPrefix, 'keygate:');
+    this.#keys = storeKeys(this.#prefix);
     const timeoutMs = resolveStoreTimeout(options.timeoutMs, check);
     this.#guard = { storeName: 'Redis', isOutage: isRedisOutage, timeoutMs };
   }
@@ -93,7 +98,7 @@ export class RedisStore implements KeyStore {
       const args = [id, encodeDate(record.createdAt), cap, ...fields];
       // On an error here the pointer stays: the script may have run, and a pointer alone is harmless.
       const outcome = await runScript(this.#client, CREATE_SCRIPT, keys, args);
-      if (outcome === 'ok') return;
+      if (outcome === 'ok') return syncFoundIndexes(this.#client, this.#prefix, record);
       // 'taken': a record with this id already sits in the owner's slot (its pointer was lost);
       // the pointer just written now leads to it again, so it stays.
       if (outcome === 'taken') throw taken();
@@ -116,7 +121,9 @@ export class RedisStore implements KeyStore {
       const reply = await runScript(this.#client, UPDATE_SCRIPT, keys, [id, ifVersion, ...changes]);
       if (reply === null) return null;
       if (reply === 'changed') throw changed();
-      return recordReply(reply);
+      const updated = recordReply(reply);
+      await syncFoundIndexes(this.#client, this.#prefix, updated);
+      return updated;
     }, this.#guard);
   }
 
@@ -140,7 +147,12 @@ export class RedisStore implements KeyStore {
       const args = [id, version, replacement.id, createdAt, cap, String(fields.length), ...fields, ...changes];
       // On an error here the pointer stays, as in create.
       const reply = await runScript(this.#client, ROTATE_SCRIPT, keys, args);
-      if (Array.isArray(reply)) return recordReply(reply);
+      if (Array.isArray(reply)) {
+        const replaced = recordReply(reply);
+        await syncFoundIndexes(this.#client, this.#prefix, replacement);
+        await syncFoundIndexes(this.#client, this.#prefix, replaced);
+        return replaced;
+      }
       // 'taken': as in create, the pointer now leads to the record already in the owner's slot.
       if (reply === 'taken') throw taken();
       if (reply !== null && reply !== 'changed' && reply !== 'limit') throw unexpectedReply();
@@ -197,7 +209,24 @@ export class RedisStore implements KeyStore {
           ),
         ),
       );
+      await touchFoundIndex(this.#client, this.#prefix, updates);
     }, this.#guard);
+  }
+
+  /** Reads the store's expiry index (see stores/redis/find.ts), one bounded page at a time. */
+  async findExpiring(until: number, options: FindRecordsOptions): Promise<FoundPage> {
+    return guardOutage(
+      () => findPage(this.#client, this.#prefix, expiringSearch(this.#prefix, until, options.activeAt), options),
+      this.#guard,
+    );
+  }
+
+  /** Reads the store's last-use index (see stores/redis/find.ts), one bounded page at a time. */
+  async findUnused(before: number, options: FindRecordsOptions): Promise<FoundPage> {
+    return guardOutage(
+      () => findPage(this.#client, this.#prefix, unusedSearch(this.#prefix, before), options),
+      this.#guard,
+    );
   }
 
   async #release(pointer: string): Promise<void> {
