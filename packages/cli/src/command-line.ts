@@ -20,6 +20,9 @@ const OPTIONS = {
   limit: { type: 'string' },
   cursor: { type: 'string' },
   all: { type: 'boolean' },
+  expiring: { type: 'string' },
+  unused: { type: 'string' },
+  action: { type: 'string' },
   json: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
@@ -42,6 +45,7 @@ export const COMMANDS = {
   enable: { options: [...STORE], id: true },
   rotate: { options: [...STORE, ...HASHING, 'grace'], id: true },
   migrate: { options: ['store', 'schema', 'table'], id: false },
+  sweep: { options: [...STORE, 'expiring', 'unused', 'action'], id: false },
 } as const satisfies Record<string, { options: readonly OptionName[]; id: boolean }>;
 
 /** A command name. */

@@ -20,8 +20,12 @@ Commands:
   rotate ID [--grace 1h]           Replace a key; the old one keeps working for the grace period
                                    (default 0: revoked at once; at most 7d). Prints the new key, once.
   migrate                          Create the PostgreSQL table and index (idempotent).
+  sweep --expiring 7d | --unused 90d   Find the active keys of every owner expiring within the
+        [--action A]               duration, or unused for it (never used and created before then
+                                   included), and print ids, owners, names and dates. --action:
+                                   report (default), revoke or disable each key found.
 
-Store (create, list, revoke, disable, enable, rotate, migrate):
+Store (create, list, revoke, disable, enable, rotate, migrate, sweep):
   --store URL          redis://… or rediss://… (RedisStore), postgres://… or postgresql://…
                        (PostgresStore). Default: the KEYGATE_STORE environment variable, which
                        keeps passwords out of shell history.

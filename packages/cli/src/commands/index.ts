@@ -10,6 +10,7 @@ import { list } from './list.js';
 import { migrate } from './migrate.js';
 import { revoke } from './revoke.js';
 import { rotate } from './rotate.js';
+import { sweep } from './sweep.js';
 
 /** Runs one parsed command. Throws a KeygateError on failure. */
 export async function runCommand({ command, values, id }: Invocation, io: CliIo): Promise<void> {
@@ -32,6 +33,8 @@ export async function runCommand({ command, values, id }: Invocation, io: CliIo)
       return rotate(values, io, id);
     case 'migrate':
       return migrate(values, io);
+    case 'sweep':
+      return sweep(values, io);
     case 'help':
       return;
   }
