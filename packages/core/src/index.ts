@@ -53,6 +53,8 @@ export type { KeygateOptions } from './keygate/options.js';
 export type { KeyPowers, PowerField } from './lifecycle/delegation.js';
 /** The delegation rule: the field in which one key is more powerful than another. */
 export { exceedingPower } from './lifecycle/delegation.js';
+/** The `expiry` option of createKeygate: the key lifetime policy. */
+export type { ExpiryOptions } from './lifecycle/expiry-policy.js';
 export type { CreateKeyInput, UpdateKeyInput } from './lifecycle/input.js';
 /** Cross-instance cache invalidation: the bus contract of the `invalidation` option (see RedisInvalidationBus). */
 export type { CacheInvalidation, InvalidationHandlers } from './lifecycle/invalidation.js';
@@ -67,6 +69,7 @@ export type {
   ChangeOptions,
   CreatedKey,
   CreateOptions,
+  FindKeysOptions,
   KeyManager,
   ListOptions,
   RotatedKey,
@@ -91,6 +94,9 @@ export type { FailedAuthLimitOptions, RateLimitOptions, StoreErrorPolicy } from 
 export { MemoryStore } from './stores/memory.js';
 export type {
   CreateRecordOptions,
+  FindRecordsOptions,
+  FoundPage,
+  FoundPosition,
   KeyStore,
   LastUsedUpdate,
   ListRecordsOptions,
