@@ -49,7 +49,9 @@ describe('RedisStore cost with many revoked keys', () => {
   beforeAll(async () => {
     server = await startRedisServer();
     client = new Redis(server.url);
-    store = new RedisStore({ client, keyPrefix: 'keygate-cost:' });
+    // No deadline is under test here: 500 creates at a time may take a busy machine longer than the
+    // default second, and the deadline changes no command counted.
+    store = new RedisStore({ client, keyPrefix: 'keygate-cost:', timeoutMs: 60_000 });
     for (let start = 0; start < REVOKED_KEYS; start += BATCH) {
       const batch: KeyRecord[] = Array.from({ length: BATCH }, (_, i) =>
         makeRecord({ owner: crowded, createdAt: at(start + i), revokedAt: at(start + i + 1) }),

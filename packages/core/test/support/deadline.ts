@@ -7,6 +7,18 @@
 
 const LATE = Symbol('late');
 
+/** `timeoutMs` values every deadline option refuses: not a whole number of ms from 1 to 2^31 - 1. */
+export const INVALID_TIMEOUTS: readonly unknown[] = [
+  0,
+  -1,
+  1.5,
+  Number.NaN,
+  Number.POSITIVE_INFINITY,
+  2 ** 31,
+  '1000',
+  null,
+];
+
 /**
  * Starts `call`, then a timer of `ms`. Resolves with what the call rejected with (an Error saying
  * so if it resolved) and `inTime`: whether it had settled before that timer fired.
