@@ -1,8 +1,8 @@
 // Validation of the per-key access limits a caller sets: rate-limit policies and the IP allowlist.
 import { KeygateError } from '../errors.js';
 import { normaliseIpEntry } from '../key/ip.js';
+import { checkPolicies } from '../key/rate-limit-policy.js';
 import type { RateLimitPolicy } from '../key/record.js';
-import { checkPolicies } from '../rate-limit/policy.js';
 
 /** Most rate-limit policies one key may have. */
 export const MAX_KEY_RATE_LIMITS = 8;

@@ -1,4 +1,5 @@
 import { KeygateError } from '../errors.js';
+import { MAX_LIMIT } from '../key/rate-limit-policy.js';
 import type { RateLimitPolicy } from '../key/record.js';
 
 /** A value now, or a promise of it: in-memory limiters answer synchronously, remote ones do not. */
@@ -36,11 +37,6 @@ export interface RateLimiter {
   /** The decision `consume` would make now, without counting anything. */
   check(subject: string, policies: readonly RateLimitPolicy[], cost?: number): MaybePromise<RateLimitDecision>;
 }
-
-/** The longest window a policy may have: 366 days, in seconds. */
-export const MAX_WINDOW_SECONDS = 366 * 86_400;
-/** The largest `limit` a policy may have. */
-export const MAX_LIMIT = 1_000_000_000;
 
 /** Throws `invalid_input` unless `cost` is an integer from 0 to {@link MAX_LIMIT}. */
 export function assertCost(cost: number): void {

@@ -1,9 +1,9 @@
+import { checkPolicies, MAX_LIMIT, MAX_WINDOW_SECONDS } from '../key/rate-limit-policy.js';
 import type { RateLimitPolicy } from '../key/record.js';
 import { type OptionChecks, optionChecks, optionNames } from '../options.js';
 import { formatRateLimitPolicy } from './headers.js';
-import { MAX_LIMIT, MAX_WINDOW_SECONDS, type RateLimiter } from './limiter.js';
+import type { RateLimiter } from './limiter.js';
 import { MemoryRateLimiter } from './memory-limiter.js';
-import { checkPolicies } from './policy.js';
 
 /** What to do when the limiter's store (e.g. Redis) fails or times out. */
 export type StoreErrorPolicy = 'open' | 'closed';

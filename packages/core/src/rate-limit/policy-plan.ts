@@ -3,9 +3,9 @@
 // changed policy from the old one).
 
 import { KeygateError } from '../errors.js';
+import { checkPolicies } from '../key/rate-limit-policy.js';
 import type { RateLimitPolicy } from '../key/record.js';
 import { burstTolerance, emissionInterval } from './gcra.js';
-import { checkPolicies } from './policy.js';
 
 /** A validated policy list with what every decision over it needs. */
 export interface PolicyPlan {

@@ -9,8 +9,8 @@
 //   createdAt  → refused: it orders pages and has no safe stand-in.
 import { KeygateError } from '../errors.js';
 import { isKeyId } from '../key/format.js';
+import { checkPolicies } from '../key/rate-limit-policy.js';
 import type { KeyRecord, RateLimitPolicy } from '../key/record.js';
-import { checkPolicies } from '../rate-limit/policy.js';
 import type { RecordPosition } from './store.js';
 
 /** What the record is expected to be: the id looked up, the owner listed. */

@@ -1,9 +1,13 @@
 // The one rule for rate-limit policy lists, wherever a list comes from: the `rateLimit` options,
 // a key created or changed through the lifecycle, a record a store returns, or a direct limiter call.
 import type { KeygateError } from '../errors.js';
-import type { RateLimitPolicy } from '../key/record.js';
-import { isSafeToEcho, quoteSafely } from '../key/redaction.js';
-import { MAX_LIMIT, MAX_WINDOW_SECONDS } from './limiter.js';
+import type { RateLimitPolicy } from './record.js';
+import { isSafeToEcho, quoteSafely } from './redaction.js';
+
+/** The longest window a policy may have: 366 days, in seconds. */
+export const MAX_WINDOW_SECONDS = 366 * 86_400;
+/** The largest `limit` a policy may have. */
+export const MAX_LIMIT = 1_000_000_000;
 
 /** A policy name: a letter or digit, then up to 63 letters, digits, `_`, `.` or `-` (safe in RateLimit headers). */
 const POLICY_NAME_RE = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;

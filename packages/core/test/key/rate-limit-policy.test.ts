@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { KeygateError } from '../../src/errors.js';
+import { checkPolicies } from '../../src/key/rate-limit-policy.js';
 import { checkRateLimits } from '../../src/lifecycle/limits.js';
 import { resolvePolicySet } from '../../src/rate-limit/options.js';
-import { checkPolicies } from '../../src/rate-limit/policy.js';
 
 const invalid = (field: string, problem: string) => new KeygateError('invalid_input', `${field} ${problem}`, { field });
 
