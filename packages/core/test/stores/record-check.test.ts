@@ -76,6 +76,19 @@ describe('checkRecord', () => {
     ],
     ['rateLimits with a zero window', { rateLimits: [{ name: 'a', limit: 1, windowSeconds: 0 }] }],
     ['rateLimits with a nameless policy', { rateLimits: [{ limit: 1, windowSeconds: 1 }] }],
+    [
+      'rateLimits with a name the policy rule refuses',
+      { rateLimits: [{ name: 'bad name', limit: 1, windowSeconds: 1 }] },
+    ],
+    [
+      'rateLimits repeating a policy name',
+      {
+        rateLimits: [
+          { name: 'a', limit: 1, windowSeconds: 1 },
+          { name: 'a', limit: 2, windowSeconds: 1 },
+        ],
+      },
+    ],
     ['allowedIps a string', { allowedIps: '10.0.0.0/8' }],
     ['allowedIps holding a number', { allowedIps: [10] }],
     ['replacedBy a number', { replacedBy: 1 }],
