@@ -23,6 +23,9 @@
 // key's revocation and expiry into the owner's slot for the cap check, and a crash between the two
 // writes would leave that copy wrong, so the cap would over- or under-count for good. Here the only
 // cross-slot state is the immutable pointer, at the cost of a second round trip in findById and update.
+//
+// The searches across owners (findExpiring, findUnused) have two indexes of their own, in a slot of
+// their own, written after each record write and checked against the records: see find.ts.
 
 /** The Redis keys of one store. */
 export interface StoreKeys {
