@@ -18,7 +18,7 @@ let client: Cluster;
 
 function limiter(): { rl: RedisRateLimiter; keyPrefix: string } {
   const keyPrefix = `keygate-test:rl:${randomBase62(10)}:`;
-  return { rl: new RedisRateLimiter({ client, keyPrefix, timeoutMs: 2_000 }), keyPrefix };
+  return { rl: new RedisRateLimiter({ client, keyPrefix, timeoutMs: 10_000 }), keyPrefix };
 }
 
 // Every key under `prefix` on each master, by master port.

@@ -16,7 +16,7 @@ function limiter(options: { denyCacheSize?: number } = {}): RedisRateLimiter {
   return new RedisRateLimiter({
     client,
     keyPrefix: `keygate-test:rl:${randomBase62(10)}:`,
-    timeoutMs: 2_000,
+    timeoutMs: 10_000,
     ...options,
   });
 }
@@ -37,7 +37,7 @@ async function refusedOf(rl: RedisRateLimiter, subject: string, policies: RateLi
 
 beforeAll(async () => {
   server = await startRedisServer();
-  client = createRateLimitRedisClient(server.url, { commandTimeout: 2_000 });
+  client = createRateLimitRedisClient(server.url, { commandTimeout: 10_000 });
   admin = new Redis(server.url);
   await new Promise((resolve) => client.once('ready', resolve));
 });

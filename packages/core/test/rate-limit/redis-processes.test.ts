@@ -112,7 +112,7 @@ describe('RedisRateLimiter across processes', () => {
     for (const { child } of children) child.stdin?.write('go\n');
     const admitted = await Promise.all(children.map(({ result }) => result));
     expect(admitted.reduce((sum, n) => sum + n, 0)).toBe(hourly.limit);
-    const check = await new RedisRateLimiter({ client: admin, keyPrefix, timeoutMs: 2_000 }).check('key_1', [daily]);
+    const check = await new RedisRateLimiter({ client: admin, keyPrefix, timeoutMs: 10_000 }).check('key_1', [daily]);
     expect(check.policies[0]?.remaining).toBe(daily.limit - hourly.limit);
   });
 });

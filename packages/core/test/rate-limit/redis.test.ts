@@ -19,7 +19,7 @@ const prefixes: string[] = [];
 function limiter(options: { timeoutMs?: number } = {}): RedisRateLimiter {
   const keyPrefix = `keygate-test:rl:${randomBase62(10)}:`;
   prefixes.push(keyPrefix);
-  return new RedisRateLimiter({ client, keyPrefix, timeoutMs: 2_000, ...options });
+  return new RedisRateLimiter({ client, keyPrefix, timeoutMs: 10_000, ...options });
 }
 
 async function keysUnder(prefix: string): Promise<string[]> {
