@@ -7,7 +7,11 @@ import type { AddressInfo } from 'node:net';
 import fastifyCookie from '@fastify/cookie';
 import type { ApiKey, AuthOptions, ScopeMatch } from '@keygate/core';
 import * as expressAdapter from '@keygate/express';
-import { requireScopes as fastifyScopes, keygatePlugin } from '@keygate/fastify';
+import {
+  requireEnvironment as fastifyEnvironment,
+  requireScopes as fastifyScopes,
+  keygatePlugin,
+} from '@keygate/fastify';
 import * as koaAdapter from '@keygate/koa';
 import Router from '@koa/router';
 import cookieParser from 'cookie-parser';
@@ -43,6 +47,8 @@ interface RouteSpec {
   readonly auth: RouteAuth;
   readonly scopes?: readonly string[];
   readonly match?: ScopeMatch;
+  /** The environment the route requires (`requireEnvironment`). */
+  readonly environment?: string;
 }
 
 /** The routes of the conformance app. Every route answers with {@link view} of the attached key. */
@@ -55,6 +61,7 @@ export const ROUTES = {
   all: { path: '/scoped/all', auth: 'required', scopes: ['users:read', 'users:write'] },
   any: { path: '/scoped/any', auth: 'required', scopes: ['users:write', 'billing:read'], match: 'any' },
   optionalScoped: { path: '/optional/scoped', auth: 'optional', scopes: ['users:read'] },
+  live: { path: '/env/live', auth: 'required', environment: 'live' },
 } as const satisfies Record<string, RouteSpec>;
 
 const routeList: readonly RouteSpec[] = Object.values(ROUTES);
@@ -65,6 +72,7 @@ export interface KeyView {
   readonly owner: string;
   readonly name: string;
   readonly scopes: readonly string[];
+  readonly environment: string | null;
   /** Every own property of the key object, nested ones as `a.b`. */
   readonly fields: readonly string[];
 }
@@ -79,8 +87,8 @@ function propertyPaths(value: unknown, prefix = ''): string[] {
 
 function view(key: ApiKey | null | undefined): { key: KeyView | null } {
   if (!key) return { key: null };
-  const { id, owner, name, scopes } = key;
-  return { key: { id, owner, name, scopes, fields: propertyPaths(key) } };
+  const { id, owner, name, scopes, environment } = key;
+  return { key: { id, owner, name, scopes, environment, fields: propertyPaths(key) } };
 }
 
 /** Starts a server on a free port of `host` and gives back how to reach and close it. */
@@ -101,7 +109,7 @@ export async function listen(server: Server, host = '127.0.0.1'): Promise<Runnin
 const expressApp: Adapter = {
   name: 'express',
   async start({ trustProxy, ...options }) {
-    const { apiKeyAuth, requireScopes } = expressAdapter;
+    const { apiKeyAuth, requireEnvironment, requireScopes } = expressAdapter;
     const auth = { required: apiKeyAuth(options), optional: apiKeyAuth({ ...options, optional: true }) };
     const app = express();
     if (trustProxy) app.set('trust proxy', true);
@@ -109,6 +117,7 @@ const expressApp: Adapter = {
     for (const route of routeList) {
       const chain: express.RequestHandler[] = route.auth === 'public' ? [] : [auth[route.auth]];
       if (route.scopes) chain.push(requireScopes(route.scopes, { match: route.match, realm: options.realm }));
+      if (route.environment) chain.push(requireEnvironment(route.environment, { realm: options.realm }));
       app.get(route.path, ...chain, (req, res) => {
         res.json(view(req.apiKey));
       });
@@ -120,13 +129,14 @@ const expressApp: Adapter = {
 const koaApp: Adapter = {
   name: 'koa',
   async start({ trustProxy, ...options }) {
-    const { apiKeyAuth, requireScopes } = koaAdapter;
+    const { apiKeyAuth, requireEnvironment, requireScopes } = koaAdapter;
     const auth = { required: apiKeyAuth(options), optional: apiKeyAuth({ ...options, optional: true }) };
     const app = new Koa({ proxy: trustProxy === true });
     const router = new Router();
     for (const route of routeList) {
       const chain: Koa.Middleware[] = route.auth === 'public' ? [] : [auth[route.auth]];
       if (route.scopes) chain.push(requireScopes(route.scopes, { match: route.match, realm: options.realm }));
+      if (route.environment) chain.push(requireEnvironment(route.environment, { realm: options.realm }));
       router.get(route.path, ...chain, (ctx) => {
         ctx.body = view(ctx.state.apiKey);
       });
@@ -146,7 +156,10 @@ const fastifyApp: Adapter = {
       app.get(route.path, {
         // 'required' is left unset on purpose: it is the plugin's default.
         config: route.auth === 'public' ? { apiKey: false } : route.auth === 'optional' ? { apiKey: 'optional' } : {},
-        preHandler: route.scopes ? fastifyScopes(route.scopes, { match: route.match, realm: options.realm }) : [],
+        preHandler: [
+          ...(route.scopes ? [fastifyScopes(route.scopes, { match: route.match, realm: options.realm })] : []),
+          ...(route.environment ? [fastifyEnvironment(route.environment, { realm: options.realm })] : []),
+        ],
         handler: async (request) => view(request.apiKey),
       });
     }

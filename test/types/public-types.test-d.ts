@@ -12,9 +12,23 @@ import type {
   VerifyResult,
 } from '@keygate/core';
 import { createKeygate, MemoryStore } from '@keygate/core';
-import { apiKeyAuth as expressAuth, requireScopes as expressScopes } from '@keygate/express';
-import { requireScopes as fastifyScopes, keygatePlugin, type RouteApiKeyConfig } from '@keygate/fastify';
-import { apiKeyAuth as koaAuth, requireScopes as koaScopes, protectedRoutes } from '@keygate/koa';
+import {
+  apiKeyAuth as expressAuth,
+  requireEnvironment as expressEnvironment,
+  requireScopes as expressScopes,
+} from '@keygate/express';
+import {
+  requireEnvironment as fastifyEnvironment,
+  requireScopes as fastifyScopes,
+  keygatePlugin,
+  type RouteApiKeyConfig,
+} from '@keygate/fastify';
+import {
+  apiKeyAuth as koaAuth,
+  requireEnvironment as koaEnvironment,
+  requireScopes as koaScopes,
+  protectedRoutes,
+} from '@keygate/koa';
 import Router from '@koa/router';
 import express, { type RequestHandler } from 'express';
 import Fastify from 'fastify';
@@ -27,6 +41,12 @@ describe('createKeygate', () => {
   it('takes KeygateOptions and returns a Keygate', () => {
     expectTypeOf(createKeygate).parameters.toEqualTypeOf<[options: KeygateOptions]>();
     expectTypeOf(createKeygate).returns.toEqualTypeOf<Keygate>();
+  });
+
+  it('types apiKey.environment as an environment name or null, and takes one in keys.create', () => {
+    expectTypeOf<ApiKey['environment']>().toEqualTypeOf<string | null>();
+    expectTypeOf<CreateKeyInput['environment']>().toEqualTypeOf<string | undefined>();
+    expectTypeOf<KeygateOptions['environments']>().toEqualTypeOf<{ readonly [prefix: string]: string } | undefined>();
   });
 
   it('needs a store and nothing else', () => {
@@ -101,6 +121,12 @@ describe('@keygate/express', () => {
     expectTypeOf(expressScopes('deploys:write')).toEqualTypeOf<RequestHandler>();
   });
 
+  it('makes requireEnvironment a RequestHandler taking an environment name', () => {
+    expectTypeOf(expressEnvironment('live')).toEqualTypeOf<RequestHandler>();
+    // @ts-expect-error requireEnvironment takes an environment name
+    expressEnvironment();
+  });
+
   it('types req.apiKey as an ApiKey that may be absent', () => {
     express().get('/me', (req, res) => {
       expectTypeOf(req.apiKey).toEqualTypeOf<ApiKey | undefined>();
@@ -121,6 +147,7 @@ describe('@keygate/koa', () => {
   it('makes apiKeyAuth and requireScopes Koa middleware', () => {
     expectTypeOf(koaAuth({ keygate })).toExtend<Middleware>();
     expectTypeOf(koaScopes('deploys:write')).toExtend<Middleware>();
+    expectTypeOf(koaEnvironment('live')).toExtend<Middleware>();
   });
 
   it("makes protectedRoutes middleware an app uses in place of the router's routes()", () => {
@@ -165,5 +192,6 @@ describe('@keygate/fastify', () => {
 
   it('makes requireScopes a route hook', () => {
     Fastify().post('/deploys', { onRequest: fastifyScopes('deploys:write') }, async () => 'queued');
+    Fastify().post('/charges', { onRequest: fastifyEnvironment('live') }, async () => 'charged');
   });
 });

@@ -16,6 +16,8 @@
 export { type Authenticate, type AuthOutcome, createAuthenticator } from './http/authenticate.js';
 /** How core reads a framework's request. */
 export type { RawRequest, RequestAccessors } from './http/credentials.js';
+/** Environment guards: the response for a key of another environment, or none. */
+export { createEnvironmentGuard, type EnvironmentGuard } from './http/environment-guard.js';
 /** An error answer: a KeygateResponse whose body is problem details. */
 export type { ProblemResponse } from './http/problem.js';
 /** Audit context of a request read through the accessors (route without query, client IP, capped user agent). */

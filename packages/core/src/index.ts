@@ -21,6 +21,7 @@ export { scryptHasher } from './hashing/scrypt.js';
 export type { AuthOptions } from './http/authenticate.js';
 export type { KeySource } from './http/credentials.js';
 export { DEFAULT_KEY_SOURCES } from './http/credentials.js';
+export type { EnvironmentGuardOptions } from './http/environment-guard.js';
 /** The stable `code` and body of keygate's problem+json responses. */
 export type { ProblemCode, ProblemDetails } from './http/problem.js';
 /** Options of every adapter's `requireScopes`. */

@@ -1,10 +1,10 @@
 /**
  * @keygate/express: API-key authentication for Express 5.
- * `app.use(apiKeyAuth({ keygate }))` attaches `req.apiKey`; `requireScopes(...)` guards a route.
+ * `app.use(apiKeyAuth({ keygate }))` attaches `req.apiKey`; `requireScopes(...)` and `requireEnvironment(...)` guard a route.
  */
 
-import type { ApiKey, AuthOptions, ScopeGuardOptions } from '@keygate/core';
-import { type AuthOutcome, createAuthenticator, createScopeGuard } from '@keygate/core/adapter';
+import type { ApiKey, AuthOptions, EnvironmentGuardOptions, ScopeGuardOptions } from '@keygate/core';
+import { type AuthOutcome, createAuthenticator, createEnvironmentGuard, createScopeGuard } from '@keygate/core/adapter';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { accessors } from './accessors.js';
 import { attachKey } from './attach.js';
@@ -61,6 +61,25 @@ export function apiKeyAuth(options: ApiKeyAuthOptions): RequestHandler {
  */
 export function requireScopes(scopes: string | readonly string[], options?: ScopeGuardOptions): RequestHandler {
   const guard = createScopeGuard(scopes, options);
+  return (req, res, next) => {
+    const problem = guard(req.apiKey);
+    if (problem) send(res, problem);
+    else next();
+  };
+}
+
+/**
+ * Route middleware that answers 403 `wrong_environment` unless `req.apiKey` is a key of the
+ * environment (the instance's `environments` option), 401 without a key. Use it after `apiKeyAuth`.
+ * The name is checked when it is built, so a typo fails at startup.
+ *
+ * @example
+ * ```ts
+ * app.post('/api/charges', requireEnvironment('live'), (req, res) => res.status(201).end());
+ * ```
+ */
+export function requireEnvironment(environment: string, options?: EnvironmentGuardOptions): RequestHandler {
+  const guard = createEnvironmentGuard(environment, options);
   return (req, res, next) => {
     const problem = guard(req.apiKey);
     if (problem) send(res, problem);

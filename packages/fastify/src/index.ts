@@ -1,12 +1,18 @@
 /**
  * @keygate/fastify: API-key authentication for Fastify 5.
  * `app.register(keygatePlugin, { keygate })` authenticates in an `onRequest` hook and sets
- * `request.apiKey`; `requireScopes(...)` is a route-level hook. Register it inside a child
+ * `request.apiKey`; `requireScopes(...)` and `requireEnvironment(...)` are route-level hooks. Register it inside a child
  * context to protect only that context's routes.
  */
 
-import { type ApiKey, type AuthOptions, KeygateError, type ScopeGuardOptions } from '@keygate/core';
-import { type AuthOutcome, createAuthenticator, createScopeGuard } from '@keygate/core/adapter';
+import {
+  type ApiKey,
+  type AuthOptions,
+  type EnvironmentGuardOptions,
+  KeygateError,
+  type ScopeGuardOptions,
+} from '@keygate/core';
+import { type AuthOutcome, createAuthenticator, createEnvironmentGuard, createScopeGuard } from '@keygate/core/adapter';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
 import fp from 'fastify-plugin';
 import { accessors, COOKIE_PLUGIN_REQUIRED } from './accessors.js';
@@ -91,6 +97,26 @@ export default keygatePlugin;
  */
 export function requireScopes(scopes: string | readonly string[], options?: ScopeGuardOptions): ScopeHook {
   const guard = createScopeGuard(scopes, options);
+  return (request, reply, done) => {
+    const problem = guard(request.apiKey);
+    if (problem) send(reply, problem);
+    else done();
+  };
+}
+
+/**
+ * A route hook that answers 403 `wrong_environment` unless `request.apiKey` is a key of the
+ * environment (the instance's `environments` option), 401 without a key. Use it as a route's
+ * `onRequest` or `preHandler` in a context where `keygatePlugin` is registered. The name is
+ * checked when it is built, so a typo fails at startup.
+ *
+ * @example
+ * ```ts
+ * app.post('/charges', { onRequest: requireEnvironment('live') }, async () => 'charged');
+ * ```
+ */
+export function requireEnvironment(environment: string, options?: EnvironmentGuardOptions): ScopeHook {
+  const guard = createEnvironmentGuard(environment, options);
   return (request, reply, done) => {
     const problem = guard(request.apiKey);
     if (problem) send(reply, problem);

@@ -1,6 +1,6 @@
-// The Koa middleware: authentication and scope guards over core's authenticator and guard.
-import type { AuthOptions, ScopeGuardOptions } from '@keygate/core';
-import { type AuthOutcome, createAuthenticator, createScopeGuard } from '@keygate/core/adapter';
+// The Koa middleware: authentication and scope and environment guards over core's authenticator and guard.
+import type { AuthOptions, EnvironmentGuardOptions, ScopeGuardOptions } from '@keygate/core';
+import { type AuthOutcome, createAuthenticator, createEnvironmentGuard, createScopeGuard } from '@keygate/core/adapter';
 import type { Context, Middleware, Next } from 'koa';
 import { accessors } from './accessors.js';
 import { send } from './send.js';
@@ -63,6 +63,29 @@ function finish(outcome: AuthOutcome, ctx: Context, next: Next): Promise<void> |
  */
 export function requireScopes(scopes: string | readonly string[], options?: ScopeGuardOptions): Middleware {
   const guard = createScopeGuard(scopes, options);
+  return async (ctx, next) => {
+    const problem = guard(ctx.state.apiKey);
+    if (problem) return send(ctx, problem);
+    await next();
+  };
+}
+
+/**
+ * Route middleware that answers 403 `wrong_environment` unless `ctx.state.apiKey` is a key of the
+ * environment (the instance's `environments` option), 401 without a key. Use it behind `apiKeyAuth`
+ * or `protectedRoutes`. The name is checked when it is built, so a typo fails at startup.
+ *
+ * @example
+ * ```ts
+ * const api = new Router({ prefix: '/api' });
+ * api.post('/charges', requireEnvironment('live'), (ctx) => {
+ *   ctx.status = 201;
+ * });
+ * app.use(protectedRoutes(api, { keygate }));
+ * ```
+ */
+export function requireEnvironment(environment: string, options?: EnvironmentGuardOptions): Middleware {
+  const guard = createEnvironmentGuard(environment, options);
   return async (ctx, next) => {
     const problem = guard(ctx.state.apiKey);
     if (problem) return send(ctx, problem);

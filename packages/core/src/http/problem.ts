@@ -11,6 +11,7 @@ export type ProblemCode =
   | 'revoked'
   | 'disabled'
   | 'insufficient_scope'
+  | 'wrong_environment'
   | 'quota_exceeded'
   | 'unavailable'
   // Per-key access restrictions (403):
@@ -150,5 +151,16 @@ export function insufficientScopeProblem(
     detail,
     { 'www-authenticate': bearerChallenge(realm, { error: 'insufficient_scope', scope }) },
     { requiredScopes: [...required], match },
+  );
+}
+
+/** 403 for a key of another environment than the route requires (see createEnvironmentGuard). */
+export function wrongEnvironmentProblem(required: string): ProblemResponse {
+  return problem(
+    403,
+    'wrong_environment',
+    `The API key is not a key of the ${required} environment.`,
+    {},
+    { requiredEnvironment: required },
   );
 }

@@ -70,7 +70,7 @@ export function createRateLimitStep(options: RateLimitOptions): RateLimitStep {
 
 function buildStep(options: RateLimitOptions): RateLimitStep {
   const config = resolveRateLimitOptions(options);
-  const { limiter, defaults, cost, failedAuth, onStoreError, legacyHeaders, warn } = config;
+  const { limiter, defaults, environments, cost, failedAuth, onStoreError, legacyHeaders, warn } = config;
   const closed = onStoreError === 'closed';
   const monitor = new OutageMonitor(warn, onStoreError);
   const guardMonitor =
@@ -79,10 +79,16 @@ function buildStep(options: RateLimitOptions): RateLimitStep {
   const perSet = new WeakMap<PolicySet, SetState>();
 
   // A record's own list replaces the defaults. It was checked where it entered (key creation or the
-  // store's answer, by the one policy rule): here it is only compiled, once per list.
+  // store's answer, by the one policy rule): here it is only compiled, once per list. Without one,
+  // the key's environment's list (compiled once, with the options), then the defaults.
   const policiesOf = (key: ApiKey): PolicySet | undefined => {
     const own = key.rateLimits;
-    if (own === null || own === undefined) return defaults;
+    if (own === null || own === undefined) {
+      const environment = key.environment;
+      return (
+        (environment === null || environment === undefined ? undefined : environments.get(environment)) ?? defaults
+      );
+    }
     let set = perKey.get(own);
     if (set === undefined) {
       set = policySet(own);

@@ -64,6 +64,8 @@ export interface KeyRecord {
 export type ApiKey = Readonly<Omit<KeyRecord, 'hash' | 'scopes' | 'metadata'>> & {
   readonly scopes: readonly string[];
   readonly metadata: { readonly [key: string]: JsonValue };
+  /** The environment of the key's prefix (the instance's `environments` option), or null without one. */
+  readonly environment: string | null;
 };
 
 /** Fields of a record that can change after creation. */

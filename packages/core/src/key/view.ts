@@ -44,12 +44,15 @@ function deepFreeze<T>(value: T): T {
   return value;
 }
 
+/** Key prefixes mapped to environment names (the `environments` option), resolved once. */
+export type EnvironmentMap = ReadonlyMap<string, string>;
+
 /**
  * Strips the hash and freezes the result, so it can be shared across requests safely. Built as one
  * literal (not a spread): V8 then keeps every field inside the object, and freezing it costs
  * nothing, where a frozen spread copy took about 450 bytes more per cached key.
  */
-export function toApiKey(record: KeyRecord): ApiKey {
+export function toApiKey(record: KeyRecord, environments?: EnvironmentMap): ApiKey {
   return Object.freeze({
     id: record.id,
     prefix: sharedText(record.prefix),
@@ -68,5 +71,6 @@ export function toApiKey(record: KeyRecord): ApiKey {
     // Most keys were never rotated: their lineage is their id, and one string serves both.
     lineage: record.lineage === record.id ? record.id : record.lineage,
     version: record.version,
+    environment: environments?.get(record.prefix) ?? null,
   });
 }

@@ -63,7 +63,8 @@ export function createKeygate(options: KeygateOptions): Keygate {
     check.fail('`acceptedPrefixes` must be an array of prefixes, e.g. ["sk_live", "sk_old"].', 'acceptedPrefixes');
   }
   for (const p of accepted) assertPrefix(p);
-  if (!accepted.includes(prefix)) {
+  const environments = resolveEnvironments(options.environments, prefix);
+  if (!accepted.includes(prefix) && environments === undefined) {
     check.fail(
       `\`acceptedPrefixes\` must include \`prefix\` ("${prefix}"): keys this instance creates would never verify.`,
       'acceptedPrefixes',
@@ -92,7 +93,8 @@ export function createKeygate(options: KeygateOptions): Keygate {
   );
   const verifier = new Verifier({
     store,
-    prefixes: new Set(accepted),
+    prefixes: new Set([...accepted, ...(environments?.keys() ?? [])]),
+    environments,
     hasher,
     hashers: [hasher, ...legacyHashers],
     cache: Object.freeze({
@@ -147,6 +149,7 @@ export function createKeygate(options: KeygateOptions): Keygate {
     maxKeysPerOwner,
     maxGracePeriodMs,
     expiry,
+    environments,
   });
 
   return keygateInstance(
@@ -181,6 +184,37 @@ export function createKeygate(options: KeygateOptions): Keygate {
       now,
     },
   );
+}
+
+const ENVIRONMENT_NAME = /^[a-z][a-z0-9_-]{0,31}$/;
+
+// The `environments` map, checked: valid prefixes, short names, and `prefix` among them.
+function resolveEnvironments(value: unknown, prefix: string): ReadonlyMap<string, string> | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    check.fail(
+      '`environments` must map prefixes to environment names, e.g. { sk_live: "live", sk_test: "test" }.',
+      'environments',
+    );
+  }
+  const map = new Map<string, string>();
+  for (const [p, name] of Object.entries(value)) {
+    assertPrefix(p);
+    if (typeof name !== 'string' || !ENVIRONMENT_NAME.test(name)) {
+      check.fail(
+        `\`environments.${p}\` must be an environment name matching [a-z][a-z0-9_-]{0,31}.`,
+        `environments.${p}`,
+      );
+    }
+    map.set(p, name);
+  }
+  if (!map.has(prefix)) {
+    check.fail(
+      `\`environments\` must map \`prefix\` ("${prefix}"): keys this instance creates need an environment.`,
+      'environments',
+    );
+  }
+  return map;
 }
 
 // A hasher, as far as it can be checked before it is used: an object with its methods.

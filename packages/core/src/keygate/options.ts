@@ -19,6 +19,13 @@ export interface KeygateOptions {
   /** Prefixes accepted at verification; must include `prefix`. Default: `[prefix]`. */
   acceptedPrefixes?: readonly string[];
   /**
+   * Prefixes mapped to environments, e.g. `{ sk_live: 'live', sk_test: 'test' }`: every mapped
+   * prefix is accepted at verification (besides `acceptedPrefixes`), a verified key carries the
+   * `environment` of its prefix, and `keys.create({ environment })` picks the prefix. `prefix`
+   * must be mapped. Names match `[a-z][a-z0-9_-]{0,31}`. Default: none (keys' `environment` is null).
+   */
+  environments?: { readonly [prefix: string]: string };
+  /**
    * Hashes new secrets. Default `hmacSha256Hasher()`: a key's 256-bit random secret needs no slow
    * KDF (see docs/security.md); pass `scryptHasher()` for one anyway.
    */
@@ -94,6 +101,7 @@ export const KEYGATE_OPTION_NAMES = optionNames<KeygateOptions>({
   store: true,
   prefix: true,
   acceptedPrefixes: true,
+  environments: true,
   hasher: true,
   legacyHashers: true,
   cache: true,

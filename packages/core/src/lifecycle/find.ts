@@ -1,7 +1,7 @@
 // keys.findExpiring and keys.findUnused: the searches across owners behind `keygate sweep`, paged
 // with the opaque cursors of keys.list (page.ts), on the store's optional findExpiring / findUnused.
 import { KeygateError } from '../errors.js';
-import { toApiKey } from '../key/view.js';
+import { type EnvironmentMap, toApiKey } from '../key/view.js';
 import type { KeyStore } from '../stores/store.js';
 import { checkListOptions, encodeCursor, type KeyPage } from './page.js';
 
@@ -40,6 +40,7 @@ export async function findKeys(
   bound: number,
   at: number,
   options: FindKeysOptions,
+  environments?: EnvironmentMap,
 ): Promise<KeyPage> {
   if (typeof options !== 'object' || options === null) {
     throw new KeygateError('invalid_input', `${search}() options must be an object.`);
@@ -55,5 +56,5 @@ export async function findKeys(
   const position = after === undefined ? undefined : { at: after.createdAt, id: after.id };
   const page = await method.call(store, bound, { limit, after: position, activeAt: at });
   const next = page.next === null ? null : { createdAt: page.next.at, id: page.next.id };
-  return { keys: page.records.map(toApiKey), nextCursor: encodeCursor(next) };
+  return { keys: page.records.map((record) => toApiKey(record, environments)), nextCursor: encodeCursor(next) };
 }

@@ -20,6 +20,8 @@ export interface CreateKeyInput {
   rateLimits?: readonly RateLimitPolicy[];
   /** IPv4/IPv6 addresses and CIDR ranges the key may be used from (normalised); at most 64. Default: anywhere. */
   allowedIps?: readonly string[];
+  /** The environment of the key (the instance's `environments` option), which picks its prefix. Default: that of the instance's `prefix`. */
+  environment?: string;
 }
 
 /** What `keys.update` may change; absent fields stay as they are. */

@@ -4,7 +4,7 @@ import type { Hasher } from '../hashing/hasher.js';
 import type { KdfLimiter } from '../hashing/kdf-limiter.js';
 import { isKeyId } from '../key/format.js';
 import type { ApiKey, KeyRecord, KeyRecordPatch } from '../key/record.js';
-import { toApiKey } from '../key/view.js';
+import { type EnvironmentMap, toApiKey } from '../key/view.js';
 import type { KeyStore } from '../stores/store.js';
 import {
   assertPolicyExpiry,
@@ -79,6 +79,8 @@ export interface KeyManagerConfig {
   readonly maxGracePeriodMs: number;
   /** The key lifetime policy applied to create, update and rotate. Default: none. */
   readonly expiry?: ExpiryPolicy | undefined;
+  /** Prefixes mapped to environments (the `environments` option). Default: none. */
+  readonly environments?: EnvironmentMap | undefined;
 }
 
 /**
@@ -92,6 +94,8 @@ export class KeyManager {
   readonly #config: KeyManagerConfig;
   readonly #emit: AuditListener;
   readonly #locks = new KeyLocks();
+  // The public view of a record, with the environment of its prefix.
+  readonly #view = (record: KeyRecord): ApiKey => toApiKey(record, this.#config.environments);
 
   constructor(config: KeyManagerConfig) {
     this.#config = config;
@@ -114,7 +118,9 @@ export class KeyManager {
     assertWithinActor(options.actor, fields);
     await this.#assertRoom(fields.owner, at, undefined);
     const client = options.context?.ip ?? undefined;
-    const created = await mintKey(this.#config, fields, at, this.#config.maxKeysPerOwner, client);
+    const prefix = this.#prefixFor(input.environment);
+    const config = prefix === this.#config.prefix ? this.#config : { ...this.#config, prefix };
+    const created = await mintKey(config, fields, at, this.#config.maxKeysPerOwner, client);
     this.#emit(lifecycleEvent('created', created.apiKey, at, options.context));
     return created;
   }
@@ -123,7 +129,7 @@ export class KeyManager {
   async get(id: string, options: ActorOptions = {}): Promise<ApiKey | null> {
     if (!isKeyId(id)) return null;
     const record = await this.#config.store.findById(id);
-    return record && withinActor(options.actor, record) ? toApiKey(record) : null;
+    return record && withinActor(options.actor, record) ? this.#view(record) : null;
   }
 
   /**
@@ -135,7 +141,7 @@ export class KeyManager {
     const { limit, after, state } = checkListOptions(options);
     const activeAt = state === 'active' ? this.#config.now() : undefined;
     const page = await this.#config.store.listByOwner(owner, { limit, after, activeAt });
-    const keys = page.records.filter((record) => withinActor(options.actor, record)).map(toApiKey);
+    const keys = page.records.filter((record) => withinActor(options.actor, record)).map(this.#view);
     return { keys, nextCursor: encodeCursor(page.next) };
   }
 
@@ -155,10 +161,10 @@ export class KeyManager {
       assertChangeable(record, at);
       assertNoSelfRestrictionChange(options.actor, id, patch);
       assertWithinActor(options.actor, { ...record, ...patch });
-      if (Object.keys(patch).length === 0) return toApiKey(record);
+      if (Object.keys(patch).length === 0) return this.#view(record);
       const updated = await this.#write(record, { ...patch, version: record.version + 1 });
       this.#emit(lifecycleEvent('updated', updated, at, options.context));
-      return toApiKey(updated);
+      return this.#view(updated);
     });
   }
 
@@ -170,11 +176,11 @@ export class KeyManager {
     return this.#locks.run(id, async () => {
       const record = await this.#find(id, options);
       this.#config.invalidate(id);
-      if (record.revokedAt !== null) return toApiKey(record);
+      if (record.revokedAt !== null) return this.#view(record);
       const at = this.#config.now();
       const updated = await this.#write(record, { revokedAt: new Date(at), version: record.version + 1 });
       this.#emit(lifecycleEvent('revoked', updated, at, options.context));
-      return toApiKey(updated);
+      return this.#view(updated);
     });
   }
 
@@ -191,12 +197,12 @@ export class KeyManager {
     return this.#locks.run(id, async () => {
       const record = await this.#find(id, options);
       this.#config.invalidate(id);
-      if (record.disabledAt !== null) return toApiKey(record);
+      if (record.disabledAt !== null) return this.#view(record);
       const at = this.#config.now();
       assertChangeable(record, at);
       const updated = await this.#write(record, { disabledAt: new Date(at), version: record.version + 1 });
       this.#emit(lifecycleEvent('disabled', updated, at, options.context));
-      return toApiKey(updated);
+      return this.#view(updated);
     });
   }
 
@@ -209,7 +215,7 @@ export class KeyManager {
   async enable(id: string, options: ChangeOptions = {}): Promise<ApiKey> {
     return this.#locks.run(id, async () => {
       const record = await this.#find(id, options);
-      if (record.disabledAt === null) return toApiKey(record);
+      if (record.disabledAt === null) return this.#view(record);
       if (options.actor?.key.id === id) {
         throw new KeygateError('forbidden', 'A disabled key cannot enable itself.');
       }
@@ -217,7 +223,7 @@ export class KeyManager {
       assertChangeable(record, at);
       const updated = await this.#write(record, { disabledAt: null, version: record.version + 1 });
       this.#emit(lifecycleEvent('enabled', updated, at, options.context));
-      return toApiKey(updated);
+      return this.#view(updated);
     });
   }
 
@@ -246,7 +252,10 @@ export class KeyManager {
       const cap = grace > 0 ? this.#config.maxKeysPerOwner : undefined;
       if (cap !== undefined) await this.#assertRoom(owner, at, id);
       const lineage = record.lineage || record.id;
-      const minted = await mintRecord(this.#config, fields, at, { lineage, client: options.context?.ip ?? undefined });
+      // A key of a mapped environment is replaced by a key of the same environment.
+      const mapped = this.#config.environments?.has(record.prefix) === true;
+      const config = mapped ? { ...this.#config, prefix: record.prefix } : this.#config;
+      const minted = await mintRecord(config, fields, at, { lineage, client: options.context?.ip ?? undefined });
       const replacedBy = minted.record.id;
       this.#config.invalidate(id);
       const previous = await this.#config.store.rotate({
@@ -258,10 +267,10 @@ export class KeyManager {
       });
       this.#config.invalidate(id);
       if (previous === null) throw notFound();
-      const apiKey = toApiKey(minted.record);
+      const apiKey = this.#view(minted.record);
       this.#emit(lifecycleEvent('created', apiKey, at, options.context));
       this.#emit(lifecycleEvent('rotated', previous, at, options.context, replacedBy));
-      return { key: minted.key, apiKey, previous: toApiKey(previous) };
+      return { key: minted.key, apiKey, previous: this.#view(previous) };
     });
   }
 
@@ -273,7 +282,7 @@ export class KeyManager {
   async findExpiring(withinMs: number, options: FindKeysOptions = {}): Promise<KeyPage> {
     const span = checkSpan('withinMs', withinMs);
     const at = this.#config.now();
-    return findKeys(this.#config.store, 'findExpiring', at + span, at, options);
+    return findKeys(this.#config.store, 'findExpiring', at + span, at, options, this.#config.environments);
   }
 
   /**
@@ -284,7 +293,7 @@ export class KeyManager {
   async findUnused(sinceMs: number, options: FindKeysOptions = {}): Promise<KeyPage> {
     const span = checkSpan('sinceMs', sinceMs);
     const at = this.#config.now();
-    return findKeys(this.#config.store, 'findUnused', at - span, at, options);
+    return findKeys(this.#config.store, 'findUnused', at - span, at, options, this.#config.environments);
   }
 
   // Refuses before any hashing when the owner's active keys (other than `except`) plainly fill the
@@ -310,6 +319,20 @@ export class KeyManager {
 
   // The key to change, as the store has it now; unknown to an actor it exceeds, and checked
   // against the version the caller expects.
+  // The prefix of a new key: the instance's, or the one mapped to the requested environment.
+  #prefixFor(environment: unknown): string {
+    if (environment === undefined) return this.#config.prefix;
+    for (const [prefix, name] of this.#config.environments ?? []) if (name === environment) return prefix;
+    const known = [...new Set(this.#config.environments?.values() ?? [])];
+    throw new KeygateError(
+      'invalid_input',
+      known.length === 0
+        ? 'environment: this instance has no `environments` configured.'
+        : `environment must be one of the configured environments: ${known.join(', ')}.`,
+      { field: 'environment' },
+    );
+  }
+
   async #find(id: string, options: ChangeOptions): Promise<KeyRecord> {
     const record = isKeyId(id) ? await this.#config.store.findById(id) : null;
     if (record === null || !withinActor(options.actor, record)) throw notFound();

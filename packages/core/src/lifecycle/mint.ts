@@ -3,7 +3,7 @@ import type { Hasher } from '../hashing/hasher.js';
 import { KdfBusyError, type KdfLimiter } from '../hashing/kdf-limiter.js';
 import { generateKey } from '../key/format.js';
 import type { ApiKey, KeyRecord } from '../key/record.js';
-import { toApiKey } from '../key/view.js';
+import { type EnvironmentMap, toApiKey } from '../key/view.js';
 import type { KeyStore } from '../stores/store.js';
 
 /** A freshly created key: `key` is the plaintext, shown to its owner once and never again. */
@@ -31,6 +31,8 @@ export interface MintConfig {
   readonly prefix: string;
   readonly hasher: Hasher;
   readonly kdf: KdfLimiter;
+  /** Prefixes mapped to environments, for the returned view. Default: none. */
+  readonly environments?: EnvironmentMap | undefined;
 }
 
 const MAX_ID_ATTEMPTS = 3;
@@ -83,7 +85,7 @@ export async function mintKey(
     try {
       if (maxActivePerOwner === undefined) await config.store.create(record);
       else await config.store.create(record, { maxActivePerOwner });
-      return { key, apiKey: toApiKey(record) };
+      return { key, apiKey: toApiKey(record, config.environments) };
     } catch (error) {
       // 71 random bits make an id collision all but impossible; retry rather than fail if one happens.
       if (!isKeygateError(error, 'conflict') || attempt >= MAX_ID_ATTEMPTS) throw error;

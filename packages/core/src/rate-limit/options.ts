@@ -28,6 +28,12 @@ export interface RateLimitOptions {
   limiter?: RateLimiter;
   /** Policies for keys whose record has no `rateLimits` (a record's non-null list replaces them; `[]` exempts the key). Default none. */
   defaults?: readonly RateLimitPolicy[];
+  /**
+   * Default policies per environment (the instance's `environments` option), e.g. lower limits for
+   * `test` keys: a key's own `rateLimits` still win, then its environment's list here, then
+   * `defaults`. Each list follows the rules of `defaults`. Default none.
+   */
+  environments?: { readonly [environment: string]: readonly RateLimitPolicy[] };
   /** Units each authenticated request consumes from every policy. Default 1. */
   cost?: number;
   /**
@@ -61,6 +67,8 @@ export interface PolicySet {
 export interface ResolvedRateLimitOptions {
   readonly limiter: RateLimiter;
   readonly defaults: PolicySet | undefined;
+  /** Default policies per environment name. */
+  readonly environments: ReadonlyMap<string, PolicySet>;
   readonly cost: number;
   readonly failedAuth: { readonly limiter: RateLimiter; readonly policies: PolicySet } | undefined;
   readonly onStoreError: StoreErrorPolicy;
@@ -77,6 +85,7 @@ const plain: OptionChecks = optionChecks();
 const RATE_LIMIT_OPTION_NAMES = optionNames<RateLimitOptions>({
   limiter: true,
   defaults: true,
+  environments: true,
   cost: true,
   failedAuth: true,
   onStoreError: true,
@@ -99,6 +108,7 @@ export function resolveRateLimitOptions(options: RateLimitOptions): ResolvedRate
   return Object.freeze({
     limiter,
     defaults,
+    environments: resolveEnvironmentPolicies(options.environments),
     cost: check.integer('rateLimit.cost', options.cost, { min: 1, max: MAX_LIMIT, default: 1 }),
     failedAuth: resolveFailedAuth(options.failedAuth, limiter),
     onStoreError: check.oneOf<StoreErrorPolicy>(
@@ -125,6 +135,28 @@ export function resolvePolicySet(policies: unknown, where: string, checks: Optio
 /** A checked policy list with its `RateLimit-Policy` header value, frozen. */
 export function policySet(policies: readonly RateLimitPolicy[]): PolicySet {
   return Object.freeze({ policies, policyHeader: formatRateLimitPolicy(policies) });
+}
+
+const ENVIRONMENT_NAME = /^[a-z][a-z0-9_-]{0,31}$/;
+
+// `rateLimit.environments`: environment names to policy lists, each by the one policy rule.
+function resolveEnvironmentPolicies(value: unknown): ReadonlyMap<string, PolicySet> {
+  const map = new Map<string, PolicySet>();
+  if (value === undefined) return map;
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    check.fail('`rateLimit.environments` must map environment names to policy lists.', 'rateLimit.environments');
+  }
+  for (const [name, policies] of Object.entries(value)) {
+    const where = `rateLimit.environments.${name}`;
+    if (!ENVIRONMENT_NAME.test(name)) {
+      check.fail(
+        '`rateLimit.environments` keys must be environment names matching [a-z][a-z0-9_-]{0,31}.',
+        'rateLimit.environments',
+      );
+    }
+    map.set(name, resolvePolicySet(policies, where, check));
+  }
+  return map;
 }
 
 function resolveFailedAuth(

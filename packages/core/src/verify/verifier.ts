@@ -3,7 +3,7 @@ import { KdfBusyError, type KdfLimiter } from '../hashing/kdf-limiter.js';
 import { keyDigest } from '../key/digest.js';
 import { MAX_KEY_LENGTH, parseKey } from '../key/format.js';
 import type { ApiKey, KeyRecord } from '../key/record.js';
-import { toApiKey } from '../key/view.js';
+import { type EnvironmentMap, toApiKey } from '../key/view.js';
 import type { KeyStore } from '../stores/store.js';
 import { CachedResult, VerifiedCache, type VerifiedResult } from './cache.js';
 import { ConnectionMemo } from './connection-memo.js';
@@ -29,6 +29,8 @@ export type VerifyResult =
 export interface VerifierConfig {
   readonly store: KeyStore;
   readonly prefixes: ReadonlySet<string>;
+  /** Prefixes mapped to environments, giving verified keys their `environment`. Default: none. */
+  readonly environments?: EnvironmentMap | undefined;
   readonly hasher: Hasher;
   readonly hashers: readonly Hasher[];
   /** `connections`: remember per connection the digest of the key it presented last (see ConnectionMemo). */
@@ -188,7 +190,7 @@ export class Verifier {
     // A key that expires before the TTL is cached only until it expires.
     const expiresAt = record.expiresAt?.getTime() ?? Number.POSITIVE_INFINITY;
     const freshUntil = Math.min(now + this.#config.cache.ttlMs, expiresAt);
-    const result = new CachedResult(toApiKey(record), record.hash, freshUntil);
+    const result = new CachedResult(toApiKey(record, this.#config.environments), record.hash, freshUntil);
     if (epoch === this.#epoch && freshUntil > now) this.#cache.set(digest, result);
     return result;
   }

@@ -190,3 +190,43 @@ describe('createRateLimitStep', () => {
     expect('refused' in answer && answer.refused.status).toBe(503);
   });
 });
+
+describe('createRateLimitStep with per-environment defaults', () => {
+  const testLimit: RateLimitPolicy = { name: 'test', limit: 1, windowSeconds: 60 };
+  const inEnvironment = (id: string, environment: string | null, rateLimits: RateLimitPolicy[] | null = null) =>
+    ({ id, rateLimits, environment }) as unknown as ApiKey;
+
+  it("counts a key against its environment's policies instead of the defaults", () => {
+    const { step: s } = step({ environments: { test: [testLimit] } });
+    expect(s.consume(inEnvironment('key_env_test', 'test'))).toMatchObject({ ok: true });
+    expect(s.consume(inEnvironment('key_env_test', 'test'))).toMatchObject({ ok: false });
+  });
+
+  it('counts a key of an environment without policies against the defaults', () => {
+    const { step: s } = step({ environments: { test: [testLimit] } });
+    const key = inEnvironment('key_env_live', 'live');
+    expect(s.consume(key)).toMatchObject({ ok: true });
+    expect(s.consume(key)).toMatchObject({ ok: true });
+    expect(s.consume(key)).toMatchObject({ ok: false });
+  });
+
+  it("lets a key's own rate limits win over its environment's", () => {
+    const { step: s } = step({ environments: { test: [testLimit] } });
+    const key = inEnvironment('key_env_own', 'test', [{ name: 'own', limit: 2, windowSeconds: 60 }]);
+    expect(s.consume(key)).toMatchObject({ ok: true });
+    expect(s.consume(key)).toMatchObject({ ok: true });
+    expect(s.consume(key)).toMatchObject({ ok: false });
+  });
+
+  it('refuses an environment policy list breaking the one policy rule, naming it', () => {
+    expect(() => createRateLimitStep({ environments: { test: [testLimit, testLimit] } })).toThrow(
+      expect.objectContaining({ code: 'invalid_options', field: 'rateLimit.environments.test' }),
+    );
+  });
+
+  it('refuses an environment name that is not a short lower-case identifier', () => {
+    expect(() => createRateLimitStep({ environments: { Test: [testLimit] } })).toThrow(
+      expect.objectContaining({ code: 'invalid_options', field: 'rateLimit.environments' }),
+    );
+  });
+});
