@@ -1,3 +1,4 @@
+import { ENVIRONMENT_NAME_RULE, isEnvironmentName } from '../key/environment.js';
 import { type OptionChecks, optionChecks, optionNames } from '../options.js';
 import { resolveRealm } from './authenticate.js';
 import { authProblems, wrongEnvironmentProblem } from './problem.js';
@@ -11,8 +12,6 @@ export interface EnvironmentGuardOptions {
 
 const check: OptionChecks = optionChecks('requireEnvironment()');
 const ENVIRONMENT_GUARD_OPTION_NAMES = optionNames<EnvironmentGuardOptions>({ realm: true });
-const ENVIRONMENT_NAME = /^[a-z][a-z0-9_-]{0,31}$/;
-
 /** Checks the key attached to a request: undefined when it may pass, else the response to send. */
 export type EnvironmentGuard = ScopeGuard;
 
@@ -30,8 +29,8 @@ export type EnvironmentGuard = ScopeGuard;
  * ```
  */
 export function createEnvironmentGuard(environment: string, options: EnvironmentGuardOptions = {}): EnvironmentGuard {
-  if (typeof environment !== 'string' || !ENVIRONMENT_NAME.test(environment)) {
-    check.fail('takes an environment name matching [a-z][a-z0-9_-]{0,31}, e.g. "live".');
+  if (!isEnvironmentName(environment)) {
+    check.fail(`takes an environment name matching ${ENVIRONMENT_NAME_RULE}, e.g. "live".`);
   }
   check.object(undefined, options, ENVIRONMENT_GUARD_OPTION_NAMES);
   const realm = resolveRealm(options.realm, check);

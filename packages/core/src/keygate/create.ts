@@ -4,6 +4,7 @@ import type { Hasher } from '../hashing/hasher.js';
 import { hmacSha256Hasher } from '../hashing/hmac.js';
 import { KdfLimiter } from '../hashing/kdf-limiter.js';
 import { scryptHasher } from '../hashing/scrypt.js';
+import { ENVIRONMENT_NAME_RULE, isEnvironmentName } from '../key/environment.js';
 import { assertPrefix } from '../key/format.js';
 import { resolveExpiryPolicy } from '../lifecycle/expiry-policy.js';
 import { linkInvalidation } from '../lifecycle/invalidation.js';
@@ -186,8 +187,6 @@ export function createKeygate(options: KeygateOptions): Keygate {
   );
 }
 
-const ENVIRONMENT_NAME = /^[a-z][a-z0-9_-]{0,31}$/;
-
 // The `environments` map, checked: valid prefixes, short names, and `prefix` among them.
 function resolveEnvironments(value: unknown, prefix: string): ReadonlyMap<string, string> | undefined {
   if (value === undefined) return undefined;
@@ -200,9 +199,9 @@ function resolveEnvironments(value: unknown, prefix: string): ReadonlyMap<string
   const map = new Map<string, string>();
   for (const [p, name] of Object.entries(value)) {
     assertPrefix(p);
-    if (typeof name !== 'string' || !ENVIRONMENT_NAME.test(name)) {
+    if (!isEnvironmentName(name)) {
       check.fail(
-        `\`environments.${p}\` must be an environment name matching [a-z][a-z0-9_-]{0,31}.`,
+        `\`environments.${p}\` must be an environment name matching ${ENVIRONMENT_NAME_RULE}.`,
         `environments.${p}`,
       );
     }

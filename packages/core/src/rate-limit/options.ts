@@ -1,3 +1,4 @@
+import { ENVIRONMENT_NAME_RULE, isEnvironmentName } from '../key/environment.js';
 import { checkPolicies, MAX_LIMIT, MAX_WINDOW_SECONDS } from '../key/rate-limit-policy.js';
 import type { RateLimitPolicy } from '../key/record.js';
 import { type OptionChecks, optionChecks, optionNames } from '../options.js';
@@ -137,8 +138,6 @@ export function policySet(policies: readonly RateLimitPolicy[]): PolicySet {
   return Object.freeze({ policies, policyHeader: formatRateLimitPolicy(policies) });
 }
 
-const ENVIRONMENT_NAME = /^[a-z][a-z0-9_-]{0,31}$/;
-
 // `rateLimit.environments`: environment names to policy lists, each by the one policy rule.
 function resolveEnvironmentPolicies(value: unknown): ReadonlyMap<string, PolicySet> {
   const map = new Map<string, PolicySet>();
@@ -148,9 +147,9 @@ function resolveEnvironmentPolicies(value: unknown): ReadonlyMap<string, PolicyS
   }
   for (const [name, policies] of Object.entries(value)) {
     const where = `rateLimit.environments.${name}`;
-    if (!ENVIRONMENT_NAME.test(name)) {
+    if (!isEnvironmentName(name)) {
       check.fail(
-        '`rateLimit.environments` keys must be environment names matching [a-z][a-z0-9_-]{0,31}.',
+        `\`rateLimit.environments\` keys must be environment names matching ${ENVIRONMENT_NAME_RULE}.`,
         'rateLimit.environments',
       );
     }
