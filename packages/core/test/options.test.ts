@@ -1,18 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it, type MockInstance, vi } from 'vitest';
-import { KeygateError } from '../src/errors.js';
 import { closestName, optionChecks, optionNames, warnUnknownOptions } from '../src/options.js';
+import { keygateErrorOf } from './support/errors.js';
 
 const checks = optionChecks('Thing');
-
-function errorOf(run: () => unknown): KeygateError {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof KeygateError) return error;
-    throw error;
-  }
-  throw new Error('expected a KeygateError');
-}
 
 describe('integer options', () => {
   it('returns an integer within its bounds', () => {
@@ -31,20 +21,20 @@ describe('integer options', () => {
     ['NaN', Number.NaN],
     ['an undefined value without a default', undefined],
   ])('refuses %s with invalid_options naming the option, its bounds and the entry point', (_, value) => {
-    const error = errorOf(() => checks.integer('size', value, { min: 1, max: 10 }));
+    const error = keygateErrorOf(() => checks.integer('size', value, { min: 1, max: 10 }));
     expect(error.code).toBe('invalid_options');
     expect(error.message).toMatch(/^keygate: Thing: `size` must be an integer from 1 to 10 \(received .+\)\.$/);
     expect(error.field).toBe('size');
   });
 
   it('says "of at least" for an integer without a maximum', () => {
-    expect(errorOf(() => checks.integer('size', -1, { min: 0 })).message).toContain(
+    expect(keygateErrorOf(() => checks.integer('size', -1, { min: 0 })).message).toContain(
       '`size` must be an integer of at least 0 (received -1)',
     );
   });
 
   it('never shows a string it received, only its type', () => {
-    expect(errorOf(() => checks.integer('size', 'sk_live_secret', { min: 0 })).message).not.toContain('secret');
+    expect(keygateErrorOf(() => checks.integer('size', 'sk_live_secret', { min: 0 })).message).not.toContain('secret');
   });
 });
 
@@ -55,7 +45,7 @@ describe('boolean, function and choice options', () => {
   });
 
   it('refuses a value that is not a boolean', () => {
-    expect(errorOf(() => checks.boolean('on', 'yes', true)).message).toContain(
+    expect(keygateErrorOf(() => checks.boolean('on', 'yes', true)).message).toContain(
       '`on` must be a boolean (received a string)',
     );
   });
@@ -69,7 +59,7 @@ describe('boolean, function and choice options', () => {
   });
 
   it('refuses a value that is not a function', () => {
-    expect(errorOf(() => checks.function('f', 42)).message).toContain('`f` must be a function (received 42)');
+    expect(keygateErrorOf(() => checks.function('f', 42)).message).toContain('`f` must be a function (received 42)');
   });
 
   it('returns one of the allowed values, or the fallback for an undefined value', () => {
@@ -78,13 +68,13 @@ describe('boolean, function and choice options', () => {
   });
 
   it('refuses any other value, listing the allowed ones', () => {
-    expect(errorOf(() => checks.oneOf('mode', 'd', ['a', 'b', 'c'], 'a')).message).toContain(
+    expect(keygateErrorOf(() => checks.oneOf('mode', 'd', ['a', 'b', 'c'], 'a')).message).toContain(
       "`mode` is 'a', 'b' or 'c' (received a string)",
     );
   });
 
   it('starts messages with keygate: alone when the checks have no entry point', () => {
-    expect(errorOf(() => optionChecks().boolean('on', 1)).message).toBe(
+    expect(keygateErrorOf(() => optionChecks().boolean('on', 1)).message).toBe(
       'keygate: `on` must be a boolean (received 1).',
     );
   });
@@ -105,13 +95,13 @@ describe('options objects', () => {
     ['a string', 'fast'],
     ['an array', []],
   ])('refuses %s as the options with invalid_options', (_, value) => {
-    const error = errorOf(() => checks.object(undefined, value, []));
+    const error = keygateErrorOf(() => checks.object(undefined, value, []));
     expect(error.code).toBe('invalid_options');
     expect(error.message).toMatch(/^keygate: Thing: options must be an options object/);
   });
 
   it('names a nested options object by its path when it is not an object', () => {
-    expect(errorOf(() => checks.object('cache', 5, [])).message).toContain('`cache` must be an options object');
+    expect(keygateErrorOf(() => checks.object('cache', 5, [])).message).toContain('`cache` must be an options object');
   });
 
   it('returns the object itself and warns about nothing when every name is known', () => {

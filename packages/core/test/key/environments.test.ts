@@ -1,11 +1,12 @@
 // Environments: prefixes mapped to environment names by createKeygate's `environments` option.
 import { describe, expect, it, vi } from 'vitest';
-import { isKeygateError, KeygateError } from '../../src/errors.js';
+import { isKeygateError, type KeygateError } from '../../src/errors.js';
 import { hmacSha256Hasher } from '../../src/hashing/hmac.js';
 import { parseKey } from '../../src/key/format.js';
 import { createKeygate } from '../../src/keygate/create.js';
 import type { KeygateOptions } from '../../src/keygate/options.js';
 import { MemoryStore } from '../../src/stores/memory.js';
+import { keygateErrorOf } from '../support/errors.js';
 
 const hasher = hmacSha256Hasher();
 const ENVIRONMENTS = { sk_live: 'live', sk_test: 'test' };
@@ -14,42 +15,34 @@ function keygateWith(options: Partial<KeygateOptions> = {}) {
   return createKeygate({ store: new MemoryStore(), hasher, prefix: 'sk_live', environments: ENVIRONMENTS, ...options });
 }
 
-function thrown(run: () => unknown): KeygateError {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof KeygateError) return error;
-    throw error;
-  }
-  throw new Error('expected a KeygateError');
-}
-
 describe('environments option', () => {
   it('refuses a mapped prefix that is not a valid prefix', () => {
-    expect(thrown(() => keygateWith({ environments: { sk_live: 'live', 'sk test': 'test' } })).code).toBe(
+    expect(keygateErrorOf(() => keygateWith({ environments: { sk_live: 'live', 'sk test': 'test' } })).code).toBe(
       'invalid_prefix',
     );
   });
 
   it('refuses an environment name that is not a short lower-case identifier, naming it', () => {
-    const error = thrown(() => keygateWith({ environments: { sk_live: 'live', sk_test: 'Test' } }));
+    const error = keygateErrorOf(() => keygateWith({ environments: { sk_live: 'live', sk_test: 'Test' } }));
     expect(error.code).toBe('invalid_options');
     expect(error.field).toBe('environments.sk_test');
   });
 
   it('refuses an environment name longer than 32 characters', () => {
-    const error = thrown(() => keygateWith({ environments: { sk_live: 'live', sk_test: `t${'x'.repeat(32)}` } }));
+    const error = keygateErrorOf(() =>
+      keygateWith({ environments: { sk_live: 'live', sk_test: `t${'x'.repeat(32)}` } }),
+    );
     expect(error.code).toBe('invalid_options');
   });
 
   it('refuses environments that do not map the instance prefix', () => {
-    const error = thrown(() => keygateWith({ environments: { sk_test: 'test' } }));
+    const error = keygateErrorOf(() => keygateWith({ environments: { sk_test: 'test' } }));
     expect(error.code).toBe('invalid_options');
     expect(error.field).toBe('environments');
   });
 
   it('refuses environments that are not an object', () => {
-    const error = thrown(() => keygateWith({ environments: ['sk_live'] as unknown as Record<string, string> }));
+    const error = keygateErrorOf(() => keygateWith({ environments: ['sk_live'] as unknown as Record<string, string> }));
     expect(error.field).toBe('environments');
   });
 
