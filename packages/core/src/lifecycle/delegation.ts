@@ -4,13 +4,17 @@ import { ipRangeWithin } from '../key/ip.js';
 import type { KeyRecord, RateLimitPolicy } from '../key/record.js';
 import { coversGrant } from '../key/scopes.js';
 
-/** What the delegation rule compares: what a key may do, until when, from where and how often. */
+/**
+ * What the delegation rule compares: what a key may do, until when, from where, how often, and in
+ * which environment (see createKeygate's `environments`; absent or null: none).
+ */
 export type KeyPowers = Readonly<Pick<KeyRecord, 'expiresAt' | 'allowedIps' | 'rateLimits'>> & {
   readonly scopes: readonly string[];
+  readonly environment?: string | null | undefined;
 };
 
 /** A field in which one key is more powerful than another. */
-export type PowerField = 'scopes' | 'expiresAt' | 'allowedIps' | 'rateLimits';
+export type PowerField = 'scopes' | 'expiresAt' | 'allowedIps' | 'rateLimits' | 'environment';
 
 /**
  * The delegation rule: the first field in which `target` is more powerful than `holder`, or
@@ -20,7 +24,9 @@ export type PowerField = 'scopes' | 'expiresAt' | 'allowedIps' | 'rateLimits';
  * - IP allowlist: when `holder` has one, `target` has one whose every entry lies within it;
  * - rate limits: when `holder` is limited, `target` has, for each of `holder`'s policies, one no
  *   looser (no higher limit, no higher rate). `rateLimits: null` means the application's default
- *   policies: pass them as `defaultRateLimits`; unknown (the default), null is only as strict as null.
+ *   policies: pass them as `defaultRateLimits`; unknown (the default), null is only as strict as null;
+ * - environment: a key of an environment reaches only keys of that same environment (a test key
+ *   never produces or touches a live one).
  *
  * @example
  * ```ts
@@ -45,6 +51,7 @@ export function exceedingPower(
     return 'allowedIps';
   }
   if (!limitsNoLooser(holder.rateLimits, target.rateLimits, defaultRateLimits)) return 'rateLimits';
+  if ((holder.environment ?? null) !== null && target.environment !== holder.environment) return 'environment';
   return undefined;
 }
 

@@ -60,7 +60,7 @@ export function assertVersion(record: KeyRecord, ifVersion: number | undefined):
 }
 
 /** True when the actor may see and act on this key: it is no more powerful than the actor. */
-export function withinActor(actor: Actor | undefined, key: KeyRecord | ApiKey): boolean {
+export function withinActor(actor: Actor | undefined, key: ApiKey): boolean {
   return actor === undefined || exceedingPower(actor.key, key, actor.defaultRateLimits) === undefined;
 }
 
@@ -79,7 +79,12 @@ export function assertWithinActor(actor: Actor | undefined, powers: Parameters<t
 }
 
 /** The fields a key may not change on itself: its restrictions. */
-export const RESTRICTIONS: readonly PowerField[] = ['scopes', 'expiresAt', 'allowedIps', 'rateLimits'];
+export const RESTRICTIONS: readonly Exclude<PowerField, 'environment'>[] = [
+  'scopes',
+  'expiresAt',
+  'allowedIps',
+  'rateLimits',
+];
 
 /** Throws `forbidden` when an actor's patch of its own key touches one of its restrictions. */
 export function assertNoSelfRestrictionChange(actor: Actor | undefined, id: string, patch: KeyRecordPatch): void {
@@ -97,6 +102,7 @@ function beyond(field: Exclude<PowerField, 'scopes'>): KeygateError {
     expiresAt: 'give a key a later expiry (or none) than its own',
     allowedIps: 'give a key a wider IP allowlist (or none) than its own',
     rateLimits: 'give a key looser rate limits (or none) than its own',
+    environment: 'reach a key of another environment than its own',
   }[field];
   return new KeygateError('forbidden', `The acting key cannot ${what}.`, { field });
 }

@@ -115,10 +115,12 @@ export class KeyManager {
     const at = this.#config.now();
     const fields = checkCreate(input, at);
     fields.expiresAt = policyExpiryForCreate(this.#config.expiry ?? NO_EXPIRY_POLICY, fields.expiresAt, at);
-    assertWithinActor(options.actor, fields);
+    // A key acting in an environment creates keys of its own environment unless told otherwise.
+    const environment = input.environment ?? options.actor?.key.environment ?? undefined;
+    const prefix = this.#prefixFor(environment);
+    assertWithinActor(options.actor, { ...fields, environment: this.#config.environments?.get(prefix) ?? null });
     await this.#assertRoom(fields.owner, at, undefined);
     const client = options.context?.ip ?? undefined;
-    const prefix = this.#prefixFor(input.environment);
     const config = prefix === this.#config.prefix ? this.#config : { ...this.#config, prefix };
     const created = await mintKey(config, fields, at, this.#config.maxKeysPerOwner, client);
     this.#emit(lifecycleEvent('created', created.apiKey, at, options.context));
@@ -129,7 +131,8 @@ export class KeyManager {
   async get(id: string, options: ActorOptions = {}): Promise<ApiKey | null> {
     if (!isKeyId(id)) return null;
     const record = await this.#config.store.findById(id);
-    return record && withinActor(options.actor, record) ? this.#view(record) : null;
+    const view = record && this.#view(record);
+    return view && withinActor(options.actor, view) ? view : null;
   }
 
   /**
@@ -141,7 +144,7 @@ export class KeyManager {
     const { limit, after, state } = checkListOptions(options);
     const activeAt = state === 'active' ? this.#config.now() : undefined;
     const page = await this.#config.store.listByOwner(owner, { limit, after, activeAt });
-    const keys = page.records.filter((record) => withinActor(options.actor, record)).map(this.#view);
+    const keys = page.records.map(this.#view).filter((key) => withinActor(options.actor, key));
     return { keys, nextCursor: encodeCursor(page.next) };
   }
 
@@ -160,7 +163,7 @@ export class KeyManager {
       const record = await this.#find(id, options);
       assertChangeable(record, at);
       assertNoSelfRestrictionChange(options.actor, id, patch);
-      assertWithinActor(options.actor, { ...record, ...patch });
+      assertWithinActor(options.actor, { ...this.#view(record), ...patch });
       if (Object.keys(patch).length === 0) return this.#view(record);
       const updated = await this.#write(record, { ...patch, version: record.version + 1 });
       this.#emit(lifecycleEvent('updated', updated, at, options.context));
@@ -335,7 +338,7 @@ export class KeyManager {
 
   async #find(id: string, options: ChangeOptions): Promise<KeyRecord> {
     const record = isKeyId(id) ? await this.#config.store.findById(id) : null;
-    if (record === null || !withinActor(options.actor, record)) throw notFound();
+    if (record === null || !withinActor(options.actor, this.#view(record))) throw notFound();
     assertVersion(record, options.ifVersion);
     return record;
   }

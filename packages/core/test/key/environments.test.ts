@@ -122,3 +122,47 @@ describe('keys in environments', () => {
     expect(await keygate.verify(rotated.key)).toMatchObject({ ok: true, key: { environment: 'test' } });
   });
 });
+
+describe('delegation across environments', () => {
+  async function testManager() {
+    const keygate = keygateWith();
+    const manager = await keygate.keys.create({
+      name: 'test manager',
+      owner: 'team_1',
+      scopes: ['*'],
+      environment: 'test',
+    });
+    return { keygate, actor: { key: manager.apiKey } };
+  }
+
+  it('gives a key created by a test key its environment when none is named', async () => {
+    const { keygate, actor } = await testManager();
+    const created = await keygate.keys.create({ name: 'n', owner: 'team_1' }, { actor });
+    expect(created.apiKey.environment).toBe('test');
+    expect(created.key.startsWith('sk_test_')).toBe(true);
+  });
+
+  it('refuses a test key creating a live key, naming the environment', async () => {
+    const { keygate, actor } = await testManager();
+    await expect(
+      keygate.keys.create({ name: 'n', owner: 'team_1', environment: 'live' }, { actor }),
+    ).rejects.toMatchObject({ code: 'forbidden', field: 'environment' });
+  });
+
+  it('hides a live key of the same owner from a test key, as an unknown id', async () => {
+    const { keygate, actor } = await testManager();
+    const live = await keygate.keys.create({ name: 'live', owner: 'team_1' });
+    expect(await keygate.keys.get(live.apiKey.id, { actor })).toBeNull();
+    expect((await keygate.keys.list('team_1', { actor })).keys.map((k) => k.id)).not.toContain(live.apiKey.id);
+    await expect(keygate.keys.revoke(live.apiKey.id, { actor })).rejects.toMatchObject({ code: 'not_found' });
+    await expect(keygate.keys.rotate(live.apiKey.id, { actor })).rejects.toMatchObject({ code: 'not_found' });
+    await expect(keygate.keys.disable(live.apiKey.id, { actor })).rejects.toMatchObject({ code: 'not_found' });
+  });
+
+  it('lets a live key manage keys of its own environment as before', async () => {
+    const keygate = keygateWith();
+    const manager = await keygate.keys.create({ name: 'm', owner: 'team_1', scopes: ['*'] });
+    const created = await keygate.keys.create({ name: 'n', owner: 'team_1' }, { actor: { key: manager.apiKey } });
+    expect(created.apiKey.environment).toBe('live');
+  });
+});
