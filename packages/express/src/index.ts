@@ -4,7 +4,13 @@
  */
 
 import type { ApiKey, AuthOptions, EnvironmentGuardOptions, ScopeGuardOptions } from '@keygate/core';
-import { type AuthOutcome, createAuthenticator, createEnvironmentGuard, createScopeGuard } from '@keygate/core/adapter';
+import {
+  type AuthOutcome,
+  createAuthenticator,
+  createEnvironmentGuard,
+  createScopeGuard,
+  type ScopeGuard,
+} from '@keygate/core/adapter';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { accessors } from './accessors.js';
 import { attachKey } from './attach.js';
@@ -60,12 +66,7 @@ export function apiKeyAuth(options: ApiKeyAuthOptions): RequestHandler {
  * ```
  */
 export function requireScopes(scopes: string | readonly string[], options?: ScopeGuardOptions): RequestHandler {
-  const guard = createScopeGuard(scopes, options);
-  return (req, res, next) => {
-    const problem = guard(req.apiKey);
-    if (problem) send(res, problem);
-    else next();
-  };
+  return routeGuard(createScopeGuard(scopes, options));
 }
 
 /**
@@ -79,7 +80,11 @@ export function requireScopes(scopes: string | readonly string[], options?: Scop
  * ```
  */
 export function requireEnvironment(environment: string, options?: EnvironmentGuardOptions): RequestHandler {
-  const guard = createEnvironmentGuard(environment, options);
+  return routeGuard(createEnvironmentGuard(environment, options));
+}
+
+// A route middleware answering the guard's refusal, or going on.
+function routeGuard(guard: ScopeGuard): RequestHandler {
   return (req, res, next) => {
     const problem = guard(req.apiKey);
     if (problem) send(res, problem);

@@ -12,7 +12,13 @@ import {
   KeygateError,
   type ScopeGuardOptions,
 } from '@keygate/core';
-import { type AuthOutcome, createAuthenticator, createEnvironmentGuard, createScopeGuard } from '@keygate/core/adapter';
+import {
+  type AuthOutcome,
+  createAuthenticator,
+  createEnvironmentGuard,
+  createScopeGuard,
+  type ScopeGuard,
+} from '@keygate/core/adapter';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
 import fp from 'fastify-plugin';
 import { accessors, COOKIE_PLUGIN_REQUIRED } from './accessors.js';
@@ -96,12 +102,7 @@ export default keygatePlugin;
  * ```
  */
 export function requireScopes(scopes: string | readonly string[], options?: ScopeGuardOptions): ScopeHook {
-  const guard = createScopeGuard(scopes, options);
-  return (request, reply, done) => {
-    const problem = guard(request.apiKey);
-    if (problem) send(reply, problem);
-    else done();
-  };
+  return routeGuard(createScopeGuard(scopes, options));
 }
 
 /**
@@ -116,7 +117,11 @@ export function requireScopes(scopes: string | readonly string[], options?: Scop
  * ```
  */
 export function requireEnvironment(environment: string, options?: EnvironmentGuardOptions): ScopeHook {
-  const guard = createEnvironmentGuard(environment, options);
+  return routeGuard(createEnvironmentGuard(environment, options));
+}
+
+// A route hook answering the guard's refusal, or going on.
+function routeGuard(guard: ScopeGuard): ScopeHook {
   return (request, reply, done) => {
     const problem = guard(request.apiKey);
     if (problem) send(reply, problem);

@@ -1,6 +1,12 @@
 // The Koa middleware: authentication and scope and environment guards over core's authenticator and guard.
 import type { AuthOptions, EnvironmentGuardOptions, ScopeGuardOptions } from '@keygate/core';
-import { type AuthOutcome, createAuthenticator, createEnvironmentGuard, createScopeGuard } from '@keygate/core/adapter';
+import {
+  type AuthOutcome,
+  createAuthenticator,
+  createEnvironmentGuard,
+  createScopeGuard,
+  type ScopeGuard,
+} from '@keygate/core/adapter';
 import type { Context, Middleware, Next } from 'koa';
 import { accessors } from './accessors.js';
 import { send } from './send.js';
@@ -62,12 +68,7 @@ function finish(outcome: AuthOutcome, ctx: Context, next: Next): Promise<void> |
  * ```
  */
 export function requireScopes(scopes: string | readonly string[], options?: ScopeGuardOptions): Middleware {
-  const guard = createScopeGuard(scopes, options);
-  return async (ctx, next) => {
-    const problem = guard(ctx.state.apiKey);
-    if (problem) return send(ctx, problem);
-    await next();
-  };
+  return routeGuard(createScopeGuard(scopes, options));
 }
 
 /**
@@ -85,7 +86,11 @@ export function requireScopes(scopes: string | readonly string[], options?: Scop
  * ```
  */
 export function requireEnvironment(environment: string, options?: EnvironmentGuardOptions): Middleware {
-  const guard = createEnvironmentGuard(environment, options);
+  return routeGuard(createEnvironmentGuard(environment, options));
+}
+
+// A route middleware answering the guard's refusal, or going on.
+function routeGuard(guard: ScopeGuard): Middleware {
   return async (ctx, next) => {
     const problem = guard(ctx.state.apiKey);
     if (problem) return send(ctx, problem);
