@@ -64,6 +64,15 @@ const operations: Array<[string, (store: KeyStore) => Promise<unknown>]> = [
   ['update', (store) => store.update('abcdefghijkl', { name: 'renamed' })],
   ['rotate', (store) => store.rotate({ id: 'abcdefghijkl', ifVersion: 0, patch: {}, replacement: makeRecord() })],
   ['listByOwner', (store) => store.listByOwner('owner', { limit: 10 })],
+  [
+    'touchMany',
+    (store) => store.touchMany?.([{ id: 'abcdefghijkl', owner: 'owner', lastUsedAt: new Date() }]) as Promise<void>,
+  ],
+  [
+    'findExpiring',
+    (store) => store.findExpiring?.(Date.now() + 60_000, { limit: 10, activeAt: Date.now() }) as Promise<unknown>,
+  ],
+  ['findUnused', (store) => store.findUnused?.(Date.now(), { limit: 10, activeAt: Date.now() }) as Promise<unknown>],
 ];
 
 describe('RedisStore deadlines with the README client', () => {
