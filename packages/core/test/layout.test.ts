@@ -8,9 +8,9 @@ import { describe, expect, it } from 'vitest';
 const SRC = fileURLToPath(new URL('../src', import.meta.url));
 
 const LAYERS: ReadonlyArray<readonly string[]> = [
-  ['errors.ts', 'events.ts', 'options.ts', 'key', 'hashing', 'types'],
+  ['errors.ts', 'events.ts', 'options.ts', 'key', 'hashing', 'types', 'credits/allowance.ts'],
   ['stores'],
-  ['verify', 'lifecycle', 'rate-limit'],
+  ['verify', 'lifecycle', 'rate-limit', 'credits'],
   ['keygate/options.ts', 'keygate/instance.ts'],
   ['http'],
   ['management'],

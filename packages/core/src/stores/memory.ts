@@ -1,6 +1,7 @@
 import { KeygateError } from '../errors.js';
 import type { KeyRecord, KeyRecordPatch } from '../key/record.js';
 import { isActive } from '../key/state.js';
+import { MemoryCredits } from './memory-credits.js';
 import type {
   CreateRecordOptions,
   FindRecordsOptions,
@@ -14,7 +15,8 @@ import type {
 } from './store.js';
 
 /**
- * An in-process {@link KeyStore}: for tests, demos and single-instance apps. Its data dies with the process.
+ * An in-process {@link KeyStore} (with credit allowances, see CreditStore): for tests, demos and
+ * single-instance apps. Its data dies with the process.
  * Instances of an app that run in several processes need a shared store (`RedisStore`, `PostgresStore`).
  *
  * @example
@@ -24,7 +26,7 @@ import type {
  * const keygate = createKeygate({ store: new MemoryStore() });
  * ```
  */
-export class MemoryStore implements KeyStore {
+export class MemoryStore extends MemoryCredits implements KeyStore {
   readonly #records = new Map<string, KeyRecord>();
   readonly #byOwner = new Map<string, Set<string>>();
 

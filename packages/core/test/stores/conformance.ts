@@ -8,6 +8,7 @@ import type { KeyRecord } from '../../src/key/record.js';
 import type { KeyStore, RecordPosition } from '../../src/stores/store.js';
 import { expectKeygateError } from '../support/helpers.js';
 import { at, makeFullRecord, makeRecord, randomOwner, SECOND, T0 } from '../support/records.js';
+import { describeCreditConformance } from './conformance-credits.js';
 import { describeFindConformance } from './conformance-find.js';
 import { describeLifecycleConformance } from './conformance-lifecycle.js';
 
@@ -409,6 +410,7 @@ export function describeKeyStore(name: string, setup: () => Promise<KeyStoreFixt
 
     describeLifecycleConformance(() => store);
     describeFindConformance(() => store);
+    describeCreditConformance(() => store);
   });
 }
 
