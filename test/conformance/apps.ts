@@ -8,6 +8,7 @@ import fastifyCookie from '@fastify/cookie';
 import type { ApiKey, AuthOptions, ScopeMatch } from '@keygate/core';
 import * as expressAdapter from '@keygate/express';
 import {
+  requireCredits as fastifyCredits,
   requireEnvironment as fastifyEnvironment,
   requireScopes as fastifyScopes,
   keygatePlugin,
@@ -16,7 +17,7 @@ import * as koaAdapter from '@keygate/koa';
 import Router from '@koa/router';
 import cookieParser from 'cookie-parser';
 import express from 'express';
-import Fastify from 'fastify';
+import Fastify, { type FastifyRequest } from 'fastify';
 import Koa from 'koa';
 
 /**
@@ -49,6 +50,8 @@ interface RouteSpec {
   readonly match?: ScopeMatch;
   /** The environment the route requires (`requireEnvironment`). */
   readonly environment?: string;
+  /** What the route costs (`requireCredits`): a number, or `'query'` for the `units` query parameter. */
+  readonly cost?: number | 'query';
 }
 
 /** The routes of the conformance app. Every route answers with {@link view} of the attached key. */
@@ -62,9 +65,16 @@ export const ROUTES = {
   any: { path: '/scoped/any', auth: 'required', scopes: ['users:write', 'billing:read'], match: 'any' },
   optionalScoped: { path: '/optional/scoped', auth: 'optional', scopes: ['users:read'] },
   live: { path: '/env/live', auth: 'required', environment: 'live' },
+  paid: { path: '/credits/fixed', auth: 'required', cost: 5 },
+  metered: { path: '/credits/metered', auth: 'required', cost: 'query' },
 } as const satisfies Record<string, RouteSpec>;
 
 const routeList: readonly RouteSpec[] = Object.values(ROUTES);
+
+// A route's cost as requireCredits takes it, reading `units` from the request's parsed query.
+function costOf<Req>(cost: number | 'query', query: (request: Req) => unknown): number | ((request: Req) => number) {
+  return cost === 'query' ? (request) => Number(query(request)) : cost;
+}
 
 /** What a handler sends back: the attached key's public fields, and the path of every property it holds. */
 export interface KeyView {
@@ -109,7 +119,7 @@ export async function listen(server: Server, host = '127.0.0.1'): Promise<Runnin
 const expressApp: Adapter = {
   name: 'express',
   async start({ trustProxy, ...options }) {
-    const { apiKeyAuth, requireEnvironment, requireScopes } = expressAdapter;
+    const { apiKeyAuth, requireCredits, requireEnvironment, requireScopes } = expressAdapter;
     const auth = { required: apiKeyAuth(options), optional: apiKeyAuth({ ...options, optional: true }) };
     const app = express();
     if (trustProxy) app.set('trust proxy', true);
@@ -118,6 +128,10 @@ const expressApp: Adapter = {
       const chain: express.RequestHandler[] = route.auth === 'public' ? [] : [auth[route.auth]];
       if (route.scopes) chain.push(requireScopes(route.scopes, { match: route.match, realm: options.realm }));
       if (route.environment) chain.push(requireEnvironment(route.environment, { realm: options.realm }));
+      if (route.cost !== undefined) {
+        const cost = costOf<express.Request>(route.cost, (req) => req.query.units);
+        chain.push(requireCredits(cost, { keygate: options.keygate, realm: options.realm }));
+      }
       app.get(route.path, ...chain, (req, res) => {
         res.json(view(req.apiKey));
       });
@@ -129,7 +143,7 @@ const expressApp: Adapter = {
 const koaApp: Adapter = {
   name: 'koa',
   async start({ trustProxy, ...options }) {
-    const { apiKeyAuth, requireEnvironment, requireScopes } = koaAdapter;
+    const { apiKeyAuth, requireCredits, requireEnvironment, requireScopes } = koaAdapter;
     const auth = { required: apiKeyAuth(options), optional: apiKeyAuth({ ...options, optional: true }) };
     const app = new Koa({ proxy: trustProxy === true });
     const router = new Router();
@@ -137,6 +151,10 @@ const koaApp: Adapter = {
       const chain: Koa.Middleware[] = route.auth === 'public' ? [] : [auth[route.auth]];
       if (route.scopes) chain.push(requireScopes(route.scopes, { match: route.match, realm: options.realm }));
       if (route.environment) chain.push(requireEnvironment(route.environment, { realm: options.realm }));
+      if (route.cost !== undefined) {
+        const cost = costOf<Koa.Context>(route.cost, (ctx) => ctx.query.units);
+        chain.push(requireCredits(cost, { keygate: options.keygate, realm: options.realm }));
+      }
       router.get(route.path, ...chain, (ctx) => {
         ctx.body = view(ctx.state.apiKey);
       });
@@ -159,6 +177,14 @@ const fastifyApp: Adapter = {
         preHandler: [
           ...(route.scopes ? [fastifyScopes(route.scopes, { match: route.match, realm: options.realm })] : []),
           ...(route.environment ? [fastifyEnvironment(route.environment, { realm: options.realm })] : []),
+          ...(route.cost === undefined
+            ? []
+            : [
+                fastifyCredits(
+                  costOf<FastifyRequest>(route.cost, (request) => (request.query as { units?: unknown }).units),
+                  { keygate: options.keygate, realm: options.realm },
+                ),
+              ]),
         ],
         handler: async (request) => view(request.apiKey),
       });

@@ -16,6 +16,8 @@
 export { type Authenticate, type AuthOutcome, createAuthenticator } from './http/authenticate.js';
 /** How core reads a framework's request. */
 export type { RawRequest, RequestAccessors } from './http/credentials.js';
+/** Credit guards: spend a route's cost from the key's allowances, or the response refusing it. */
+export { type CreditGuard, type CreditGuardResult, createCreditGuard } from './http/credit-guard.js';
 /** Environment guards: the response for a key of another environment, or none. */
 export { createEnvironmentGuard, type EnvironmentGuard } from './http/environment-guard.js';
 /** An error answer: a KeygateResponse whose body is problem details. */

@@ -8,7 +8,10 @@ export type AuditEventType =
   | 'disabled'
   | 'enabled'
   | 'rotated'
-  | 'rate_limited';
+  | 'rate_limited'
+  | 'credits_low'
+  | 'credits_exhausted'
+  | 'refilled';
 
 /**
  * Why the authentication middleware refused a request: the `reason` of a `failed` event.
@@ -65,6 +68,19 @@ export interface AuditEvent extends RequestContext {
   readonly replacedBy?: string;
   /** For `rate_limited`: the violated policies. */
   readonly policies?: readonly string[];
+  /** For `credits_low`, `credits_exhausted` and `refilled`: the allowance, as it is after the event. */
+  readonly credits?: CreditsEventDetail;
+}
+
+/**
+ * The allowance an event is about (`owner`: shared by the owner's keys; `key`: the key lineage's
+ * own), as it is after the event. `cost` is the request's, when a request caused it.
+ */
+export interface CreditsEventDetail {
+  readonly allowance: 'owner' | 'key';
+  readonly remaining: number;
+  readonly refillAt: Date | null;
+  readonly cost?: number;
 }
 
 /** Receives audit events; it runs synchronously on the request path, so it should hand off quickly. */

@@ -5,10 +5,22 @@
  * what framework adapters build on, in `@keygate/core/adapter`.
  */
 
+/** Credit allowances: the refill plan and the stored state, and the `credits` option of createKeygate. */
+export type { CreditRefill, CreditState } from './credits/allowance.js';
+/** `keygate.credits`: reading and changing allowances. */
+export type { CreditCallOptions, CreditManager, Credits, CreditsInput, CreditsOf } from './credits/manager.js';
+export type { CreditOptions } from './credits/options.js';
 export type { KeygateErrorCode } from './errors.js';
 /** Errors. */
 export { isKeygateError, KeygateError } from './errors.js';
-export type { AuditEvent, AuditEventType, AuditFailureReason, AuditListener, RequestContext } from './events.js';
+export type {
+  AuditEvent,
+  AuditEventType,
+  AuditFailureReason,
+  AuditListener,
+  CreditsEventDetail,
+  RequestContext,
+} from './events.js';
 /** Audit events: the context of an event raised outside any request. */
 export { NO_REQUEST } from './events.js';
 export type { Hasher } from './hashing/hasher.js';
@@ -21,6 +33,8 @@ export { scryptHasher } from './hashing/scrypt.js';
 export type { AuthOptions } from './http/authenticate.js';
 export type { KeySource } from './http/credentials.js';
 export { DEFAULT_KEY_SOURCES } from './http/credentials.js';
+/** Options and cost of every adapter's `requireCredits`. */
+export type { CreditCost, CreditGuardOptions } from './http/credit-guard.js';
 export type { EnvironmentGuardOptions } from './http/environment-guard.js';
 /** The stable `code` and body of keygate's problem+json responses. */
 export type { ProblemCode, ProblemDetails } from './http/problem.js';
@@ -52,8 +66,8 @@ export { createKeygate } from './keygate/create.js';
 export type { Keygate } from './keygate/instance.js';
 export type { KeygateOptions } from './keygate/options.js';
 export type { KeyPowers, PowerField } from './lifecycle/delegation.js';
-/** The delegation rule: the field in which one key is more powerful than another. */
-export { exceedingPower } from './lifecycle/delegation.js';
+/** The delegation rule: the field in which one key is more powerful than another, and the rule for credits. */
+export { exceedingPower, exceedsCredits } from './lifecycle/delegation.js';
 /** The `expiry` option of createKeygate: the key lifetime policy. */
 export type { ExpiryOptions } from './lifecycle/expiry-policy.js';
 export type { CreateKeyInput, UpdateKeyInput } from './lifecycle/input.js';
@@ -91,6 +105,8 @@ export { keyJson as keyToJson } from './management/input.js';
 export type { PolicyState, RateLimitDecision, RateLimiter } from './rate-limit/limiter.js';
 export { MemoryRateLimiter, type MemoryRateLimiterOptions } from './rate-limit/memory-limiter.js';
 export type { FailedAuthLimitOptions, RateLimitOptions, StoreErrorPolicy } from './rate-limit/options.js';
+/** The credit allowances a store keeps (the built-in stores implement it). */
+export type { CreditSpend, CreditStore, CreditTarget } from './stores/credit-store.js';
 /** Stores and records. */
 export { MemoryStore } from './stores/memory.js';
 export type {

@@ -1,12 +1,21 @@
 /**
  * @keygate/express: API-key authentication for Express 5.
- * `app.use(apiKeyAuth({ keygate }))` attaches `req.apiKey`; `requireScopes(...)` and `requireEnvironment(...)` guard a route.
+ * `app.use(apiKeyAuth({ keygate }))` attaches `req.apiKey`; `requireScopes(...)`, `requireEnvironment(...)` and
+ * `requireCredits(...)` guard a route.
  */
 
-import type { ApiKey, AuthOptions, EnvironmentGuardOptions, ScopeGuardOptions } from '@keygate/core';
+import type {
+  ApiKey,
+  AuthOptions,
+  CreditCost,
+  CreditGuardOptions,
+  EnvironmentGuardOptions,
+  ScopeGuardOptions,
+} from '@keygate/core';
 import {
   type AuthOutcome,
   createAuthenticator,
+  createCreditGuard,
   createEnvironmentGuard,
   createScopeGuard,
   type ScopeGuard,
@@ -81,6 +90,28 @@ export function requireScopes(scopes: string | readonly string[], options?: Scop
  */
 export function requireEnvironment(environment: string, options?: EnvironmentGuardOptions): RequestHandler {
   return routeGuard(createEnvironmentGuard(environment, options));
+}
+
+/**
+ * Route middleware that spends `cost` credits (a number, or one computed from the request) from the
+ * allowances of `req.apiKey` (`keygate.credits`: its owner's and its own), adding them to the
+ * RateLimit headers; 429 `quota-exceeded` when they cannot pay, 401 without a key. Use it after `apiKeyAuth`.
+ *
+ * @example
+ * ```ts
+ * app.get('/api/search', requireCredits(1, { keygate }), search);
+ * app.post('/api/render', requireCredits((req) => (req.query.hd ? 10 : 2), { keygate }), render);
+ * ```
+ */
+export function requireCredits(cost: CreditCost<Request>, options: CreditGuardOptions): RequestHandler {
+  const guard = createCreditGuard(cost, options, accessors);
+  return (req, res, next) => {
+    void guard(req.apiKey, req).then((result) => {
+      if (!result.ok) return send(res, result.response);
+      if (result.headers) for (const [name, value] of Object.entries(result.headers)) res.append(name, value);
+      next();
+    });
+  };
 }
 
 // A route middleware answering the guard's refusal, or going on.

@@ -1,13 +1,16 @@
 /**
  * @keygate/fastify: API-key authentication for Fastify 5.
  * `app.register(keygatePlugin, { keygate })` authenticates in an `onRequest` hook and sets
- * `request.apiKey`; `requireScopes(...)` and `requireEnvironment(...)` are route-level hooks. Register it inside a child
+ * `request.apiKey`; `requireScopes(...)`, `requireEnvironment(...)` and `requireCredits(...)` are route-level hooks.
+ * Register it inside a child
  * context to protect only that context's routes.
  */
 
 import {
   type ApiKey,
   type AuthOptions,
+  type CreditCost,
+  type CreditGuardOptions,
   type EnvironmentGuardOptions,
   KeygateError,
   type ScopeGuardOptions,
@@ -15,6 +18,7 @@ import {
 import {
   type AuthOutcome,
   createAuthenticator,
+  createCreditGuard,
   createEnvironmentGuard,
   createScopeGuard,
   type ScopeGuard,
@@ -118,6 +122,35 @@ export function requireScopes(scopes: string | readonly string[], options?: Scop
  */
 export function requireEnvironment(environment: string, options?: EnvironmentGuardOptions): ScopeHook {
   return routeGuard(createEnvironmentGuard(environment, options));
+}
+
+/**
+ * A route hook that spends `cost` credits (a number, or one computed from the request) from the
+ * allowances of `request.apiKey` (`keygate.credits`), adding them to the RateLimit headers; 429
+ * `quota-exceeded` when they cannot pay, 401 without a key. Use it as a route's `onRequest` or
+ * `preHandler` in a context where `keygatePlugin` is registered.
+ *
+ * @example
+ * ```ts
+ * app.get('/search', { preHandler: requireCredits(1, { keygate }) }, search);
+ * ```
+ */
+export function requireCredits(
+  cost: CreditCost<FastifyRequest>,
+  options: CreditGuardOptions,
+): (request: FastifyRequest, reply: FastifyReply) => Promise<void> {
+  const guard = createCreditGuard(cost, options, accessors);
+  return async (request, reply) => {
+    const result = await guard(request.apiKey, request);
+    if (!result.ok) {
+      await send(reply, result.response);
+      return;
+    }
+    for (const [name, value] of Object.entries(result.headers ?? {})) {
+      const before = reply.getHeader(name);
+      reply.header(name, before === undefined ? value : `${String(before)}, ${value}`);
+    }
+  };
 }
 
 // A route hook answering the guard's refusal, or going on.

@@ -1,8 +1,15 @@
-// The Koa middleware: authentication and scope and environment guards over core's authenticator and guard.
-import type { AuthOptions, EnvironmentGuardOptions, ScopeGuardOptions } from '@keygate/core';
+// The Koa middleware: authentication, and scope, environment and credit guards over core's authenticator and guard.
+import type {
+  AuthOptions,
+  CreditCost,
+  CreditGuardOptions,
+  EnvironmentGuardOptions,
+  ScopeGuardOptions,
+} from '@keygate/core';
 import {
   type AuthOutcome,
   createAuthenticator,
+  createCreditGuard,
   createEnvironmentGuard,
   createScopeGuard,
   type ScopeGuard,
@@ -87,6 +94,26 @@ export function requireScopes(scopes: string | readonly string[], options?: Scop
  */
 export function requireEnvironment(environment: string, options?: EnvironmentGuardOptions): Middleware {
   return routeGuard(createEnvironmentGuard(environment, options));
+}
+
+/**
+ * Route middleware that spends `cost` credits (a number, or one computed from the context) from the
+ * allowances of `ctx.state.apiKey` (`keygate.credits`), adding them to the RateLimit headers; 429
+ * `quota-exceeded` when they cannot pay, 401 without a key. Use it behind `apiKeyAuth` or `protectedRoutes`.
+ *
+ * @example
+ * ```ts
+ * api.get('/search', requireCredits(1, { keygate }), search);
+ * ```
+ */
+export function requireCredits(cost: CreditCost<Context>, options: CreditGuardOptions): Middleware {
+  const guard = createCreditGuard(cost, options, accessors);
+  return async (ctx, next) => {
+    const result = await guard(ctx.state.apiKey, ctx);
+    if (!result.ok) return send(ctx, result.response);
+    if (result.headers) for (const [name, value] of Object.entries(result.headers)) ctx.append(name, value);
+    await next();
+  };
 }
 
 // A route middleware answering the guard's refusal, or going on.

@@ -1,6 +1,7 @@
 /**
  * @keygate/koa: API-key authentication for Koa 3.
- * `app.use(apiKeyAuth({ keygate }))` sets `ctx.state.apiKey`; `requireScopes(...)` and `requireEnvironment(...)` guard a route;
+ * `app.use(apiKeyAuth({ keygate }))` sets `ctx.state.apiKey`; `requireScopes(...)`, `requireEnvironment(...)` and
+ * `requireCredits(...)` guard a route;
  * `app.use(protectedRoutes(router, { keygate }))` serves a @koa/router router with every route behind a key.
  */
 
@@ -13,8 +14,8 @@ declare module 'koa' {
   }
 }
 
-/** Authentication middleware and route-level scope and environment guards. */
-export { type ApiKeyAuthOptions, apiKeyAuth, requireEnvironment, requireScopes } from './auth.js';
+/** Authentication middleware and route-level scope, environment and credit guards. */
+export { type ApiKeyAuthOptions, apiKeyAuth, requireCredits, requireEnvironment, requireScopes } from './auth.js';
 /** Key-management routes (`<prefix>/keys`…) as Koa middleware, to use after `apiKeyAuth`. */
 export { type KeyManagementRoutesOptions, keyManagementRoutes } from './management.js';
 /** A router's routes, each behind `apiKeyAuth`, decided by the router's own matcher. */

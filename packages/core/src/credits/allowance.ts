@@ -138,6 +138,12 @@ export function longestPeriodMs(refill: CreditRefill): number {
   return refill.interval;
 }
 
+/** The shortest a refill period can be, in ms (a month counts 28 days). */
+export function shortestPeriodMs(refill: CreditRefill): number {
+  if (refill.interval === 'month') return 28 * DAY_MS;
+  return longestPeriodMs(refill);
+}
+
 // Day `day` of a month (or its last day), 00:00 UTC.
 function monthBoundary(year: number, month: number, day: number): number {
   const last = new Date(Date.UTC(year, month + 1, 0)).getUTCDate();

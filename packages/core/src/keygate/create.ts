@@ -1,4 +1,6 @@
 import { availableParallelism } from 'node:os';
+import { CreditManager } from '../credits/manager.js';
+import { resolveLedger } from '../credits/options.js';
 import { guardListener } from '../events.js';
 import type { Hasher } from '../hashing/hasher.js';
 import { hmacSha256Hasher } from '../hashing/hmac.js';
@@ -153,9 +155,13 @@ export function createKeygate(options: KeygateOptions): Keygate {
     environments,
   });
 
+  const ledger = resolveLedger(options.credits, given, now, options.onEvent === undefined ? undefined : emit, check);
+  const credits = new CreditManager(ledger, async (id, actor) => keys.get(id, { actor }));
+
   return keygateInstance(
     {
       keys,
+      credits,
       prefix,
       verify:
         tracker === undefined
@@ -183,6 +189,7 @@ export function createKeygate(options: KeygateOptions): Keygate {
             },
       emit: options.onEvent === undefined ? undefined : emit,
       now,
+      credits: ledger,
     },
   );
 }

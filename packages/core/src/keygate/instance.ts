@@ -1,3 +1,5 @@
+import type { LedgerConfig } from '../credits/ledger.js';
+import type { CreditManager } from '../credits/manager.js';
 import { KeygateError } from '../errors.js';
 import type { AuditListener } from '../events.js';
 import type { KeyManager } from '../lifecycle/manager.js';
@@ -16,6 +18,8 @@ import type { VerifyResult } from '../verify/verifier.js';
 export interface Keygate {
   /** The key lifecycle: create, get, list, update, rotate, revoke. */
   readonly keys: KeyManager;
+  /** Credit allowances of owners and keys: get, set, add (spent by routes with `requireCredits`). */
+  readonly credits: CreditManager;
   /** The prefix new keys get. */
   readonly prefix: string;
   /**
@@ -42,6 +46,8 @@ export interface KeygateRuntime {
   readonly emit: AuditListener | undefined;
   /** The instance's clock (the `now` option), in ms since the epoch. */
   readonly now: () => number;
+  /** Where and how requests spend credits. */
+  readonly credits: LedgerConfig;
 }
 
 const runtimes = new WeakMap<Keygate, KeygateRuntime>();

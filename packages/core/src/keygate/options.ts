@@ -1,3 +1,4 @@
+import type { CreditOptions } from '../credits/options.js';
 import type { AuditListener } from '../events.js';
 import type { Hasher } from '../hashing/hasher.js';
 import type { ExpiryOptions } from '../lifecycle/expiry-policy.js';
@@ -94,6 +95,12 @@ export interface KeygateOptions {
   invalidation?: CacheInvalidation;
   /** Receives background failures: last-used writes and invalidation publishing. Never given a key. Default: `console.error`. */
   onError?: (error: unknown) => void;
+  /**
+   * How routes that cost credits (`requireCredits`) spend the allowances of `keygate.credits`:
+   * `lowThreshold` for `credits_low` events, `whenMissing` for requests with no allowance.
+   * Default `{ lowThreshold: 0, whenMissing: 'allow' }`.
+   */
+  credits?: CreditOptions;
 }
 
 /** Every option name of {@link KeygateOptions}, for the unknown-option warning. */
@@ -116,6 +123,7 @@ export const KEYGATE_OPTION_NAMES = optionNames<KeygateOptions>({
   lastUsed: true,
   invalidation: true,
   onError: true,
+  credits: true,
 });
 /** Option names of `cache`. */
 export const CACHE_OPTION_NAMES = optionNames<Exclude<KeygateOptions['cache'], false | undefined>>({

@@ -1,5 +1,6 @@
 // The delegation rule: a key acting on other keys can never create, change, reveal or remove
 // anything more powerful than itself. "More powerful" is judged here and nowhere else.
+import { type CreditState, longestPeriodMs, shortestPeriodMs } from '../credits/allowance.js';
 import { ipRangeWithin } from '../key/ip.js';
 import type { KeyRecord, RateLimitPolicy } from '../key/record.js';
 import { coversGrant } from '../key/scopes.js';
@@ -76,4 +77,30 @@ function limitsNoLooser(
 // no more than `b` at every t when its burst (limit) and its rate (limit / window) are no higher.
 function noLooser(a: RateLimitPolicy, b: RateLimitPolicy): boolean {
   return a.limit <= b.limit && a.limit * b.windowSeconds <= b.limit * a.windowSeconds;
+}
+
+/**
+ * The delegation rule for credits: true when an allowance `given` to another key is more than the
+ * acting key has. `holder` lists the allowances the acting key spends from (its owner's, its own);
+ * none means it is unmetered and may give any. Each of them bounds `remaining`, and a refill may be
+ * given only by a key whose every allowance refills, each by no less and no slower.
+ *
+ * @example
+ * ```ts
+ * exceedsCredits([{ remaining: 100, refill: null, refillAt: null }], { remaining: 500, refill: null, refillAt: null });
+ * // true: a key holding 100 credits cannot give 500
+ * ```
+ */
+export function exceedsCredits(holder: readonly CreditState[], given: CreditState): boolean {
+  return holder.some((own) => {
+    if (given.remaining > own.remaining) return true;
+    const refill = given.refill;
+    if (refill === null) return false;
+    if (own.refill === null) return true;
+    // Units per period: the given refill's most against the holder's least.
+    return (
+      refill.amount > own.refill.amount ||
+      refill.amount * longestPeriodMs(own.refill) > own.refill.amount * shortestPeriodMs(refill)
+    );
+  });
 }

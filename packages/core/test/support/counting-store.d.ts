@@ -1,7 +1,18 @@
 import type { KeyStore } from '../../src/stores/store.js';
 
 /** The KeyStore methods a counting store counts. */
-export type StoreMethod = 'findById' | 'create' | 'update' | 'rotate' | 'listByOwner' | 'touchMany';
+export type StoreMethod =
+  | 'findById'
+  | 'create'
+  | 'update'
+  | 'rotate'
+  | 'listByOwner'
+  | 'touchMany'
+  | 'getCredits'
+  | 'setCredits'
+  | 'addCredits'
+  | 'spendCredits'
+  | 'refillCredits';
 
 export interface CountingStore<S extends KeyStore = KeyStore> {
   /** The wrapper to hand to keygate: it counts, then calls `inner`. */

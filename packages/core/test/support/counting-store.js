@@ -5,17 +5,20 @@
 const METHODS = ['findById', 'create', 'update', 'rotate', 'listByOwner'];
 // Optional methods, passed on when `inner` has them.
 const OPTIONAL = ['findExpiring', 'findUnused'];
+// The CreditStore methods: counted (and failed on request) when `inner` has them.
+const CREDITS = ['getCredits', 'setCredits', 'addCredits', 'spendCredits', 'refillCredits'];
 
 /**
  * Wraps `inner`, counting calls by method in `calls`. The wrapper has the KeyStore methods `inner`
  * has, `touchMany` included unless `options.touchMany` is false: then last-used writes arrive as
  * one `update` per key, as from a store without batch writes. `findExpiring` and `findUnused` are
- * passed on, uncounted, when `inner` has them.
+ * passed on, uncounted, when `inner` has them; the credit methods, counted.
  */
 export function countingStore(inner, options = {}) {
   const methods = [...METHODS];
   if (typeof inner.touchMany === 'function' && options.touchMany !== false) methods.push('touchMany');
-  const calls = Object.fromEntries([...METHODS, 'touchMany'].map((name) => [name, 0]));
+  for (const name of CREDITS) if (typeof inner[name] === 'function') methods.push(name);
+  const calls = Object.fromEntries([...METHODS, 'touchMany', ...CREDITS].map((name) => [name, 0]));
   const writes = [];
   let failure;
   const store = {};
