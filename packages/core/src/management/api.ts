@@ -18,7 +18,7 @@ export type ManagementHandler = ((request: ManagementRequest) => Promise<Keygate
 const ROUTE_NOT_FOUND = problemResponse(404, 'not_found', 'No such key-management route.');
 const KEY_NOT_FOUND = problemResponse(404, 'not_found', 'No key with that id.');
 // Methods that change keys: they need a JSON content type, which a cross-site form cannot send.
-const STATE_CHANGING = new Set(['POST', 'PATCH', 'DELETE']);
+const STATE_CHANGING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
 /**
  * Builds the framework-agnostic key-management routes (`POST /keys`, `GET /keys`, `GET /keys/self`,

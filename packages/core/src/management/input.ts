@@ -8,8 +8,9 @@ import type { ListKeysOptions } from '../lifecycle/page.js';
 import { safeFieldName } from './fields.js';
 import { type MetadataGrant, metadataToWrite } from './metadata.js';
 
-const CREATE_FIELDS = new Set(['name', 'scopes', 'metadata', 'expiresAt', 'expiresIn', 'rateLimits', 'allowedIps']);
-const UPDATE_FIELDS = CREATE_FIELDS;
+const UPDATE_FIELDS = new Set(['name', 'scopes', 'metadata', 'expiresAt', 'expiresIn', 'rateLimits', 'allowedIps']);
+// A new key may also name its environment (one of the instance's `environments`; by default the caller's).
+const CREATE_FIELDS = new Set([...UPDATE_FIELDS, 'environment']);
 const ISO_DATE_RE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:\d{2})$/;
 /** Most keys one page of `GET /keys` holds. */
 export const MAX_ROUTE_PAGE = 100;
@@ -109,7 +110,8 @@ export function selfJson(key: ApiKey) {
   };
 }
 
-function objectBody(body: unknown, allowed: ReadonlySet<string>): Record<string, unknown> {
+/** `body` as a JSON object holding only `allowed` fields (none: `{}`); throws `invalid_input` naming the first other one. */
+export function objectBody(body: unknown, allowed: ReadonlySet<string>): Record<string, unknown> {
   if (body === undefined) return {};
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
     throw new KeygateError('invalid_input', 'The request body must be a JSON object.');

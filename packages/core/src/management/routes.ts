@@ -8,25 +8,11 @@ import type { KeygateResponse } from '../http/response.js';
 import { isKeyId } from '../key/format.js';
 import type { ApiKey } from '../key/record.js';
 import type { Actor } from '../lifecycle/manager.js';
+import { addCredits, deleteCredits, getCredits, putCredits, spendingJson } from './credits.js';
 import { jsonResponse } from './http.js';
 import { createInput, keyJson, listQuery, noFieldsInput, rotateInput, selfJson, updateInput } from './input.js';
 import type { ResolvedManagementOptions } from './options.js';
-
-/** What a route handler gets: the resolved options, the authorised owner and the request's parts. */
-export interface RouteContext {
-  readonly options: ResolvedManagementOptions;
-  /** Whose keys the caller manages ('' on routes that need only a key). */
-  readonly owner: string;
-  /** The calling key as the store has it now, if the request carried one. */
-  readonly caller: ApiKey | undefined;
-  /** The key bounding what the caller may do, unless the application itself acts. */
-  readonly actor: Actor | undefined;
-  /** The `:id` of the path, or ''. */
-  readonly id: string;
-  readonly body: unknown;
-  readonly query: URLSearchParams;
-  readonly context: RequestContext;
-}
+import type { RouteContext } from './route-context.js';
 
 /** One route: `key` routes need any valid key, `manage` routes the right to manage an owner's keys. */
 export interface Route {
@@ -47,6 +33,10 @@ export const ROUTES: readonly Route[] = Object.freeze([
   { method: 'POST', path: ['keys', ':id', 'rotate'], access: 'manage', run: rotateKey },
   { method: 'POST', path: ['keys', ':id', 'disable'], access: 'manage', run: disableKey },
   { method: 'POST', path: ['keys', ':id', 'enable'], access: 'manage', run: enableKey },
+  { method: 'GET', path: ['keys', ':id', 'credits'], access: 'manage', run: onKey(getCredits) },
+  { method: 'PUT', path: ['keys', ':id', 'credits'], access: 'manage', run: onKey(putCredits) },
+  { method: 'POST', path: ['keys', ':id', 'credits'], access: 'manage', run: onKey(addCredits) },
+  { method: 'DELETE', path: ['keys', ':id', 'credits'], access: 'manage', run: onKey(deleteCredits) },
 ]);
 
 /** The routes whose pattern matches `path` (any method), with the `:id` they captured. */
@@ -81,8 +71,10 @@ async function listKeys(c: RouteContext): Promise<KeygateResponse> {
   return jsonResponse(200, { keys: page.keys.map(keyJson), nextCursor: page.nextCursor });
 }
 
+// The caller's key, and the allowances it spends from.
 async function self(c: RouteContext): Promise<KeygateResponse> {
-  return jsonResponse(200, { apiKey: selfJson(c.caller as ApiKey) });
+  const caller = c.caller as ApiKey;
+  return jsonResponse(200, { apiKey: selfJson(caller), credits: await spendingJson(c, caller) });
 }
 
 async function getKey(c: RouteContext): Promise<KeygateResponse> {
@@ -131,6 +123,11 @@ async function manageableKey(c: RouteContext): Promise<ApiKey> {
   const key = await c.options.keygate.keys.get(c.id, { actor: c.actor });
   if (key === null || key.owner !== c.owner) throw new KeygateError('not_found', 'No key with that id.');
   return key;
+}
+
+// A route acting on a key the caller may manage (see manageableKey).
+function onKey(run: (c: RouteContext, key: ApiKey) => Promise<KeygateResponse>) {
+  return async (c: RouteContext): Promise<KeygateResponse> => run(c, await manageableKey(c));
 }
 
 // A change of `key` on the caller's behalf, applied only to the version the route checked.
