@@ -23,6 +23,11 @@ const OPTIONS = {
   expiring: { type: 'string' },
   unused: { type: 'string' },
   action: { type: 'string' },
+  key: { type: 'string' },
+  remaining: { type: 'string' },
+  refill: { type: 'string' },
+  'refill-at': { type: 'string' },
+  amount: { type: 'string' },
   json: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
@@ -46,7 +51,12 @@ export const COMMANDS = {
   rotate: { options: [...STORE, ...HASHING, 'grace'], id: true },
   migrate: { options: ['store', 'schema', 'table'], id: false },
   sweep: { options: [...STORE, 'expiring', 'unused', 'action'], id: false },
-} as const satisfies Record<string, { options: readonly OptionName[]; id: boolean }>;
+  credits: {
+    options: [...STORE, 'owner', 'key', 'remaining', 'refill', 'refill-at', 'amount'],
+    id: false,
+    actions: ['get', 'set', 'add'],
+  },
+} as const satisfies Record<string, { options: readonly OptionName[]; id: boolean; actions?: readonly string[] }>;
 
 /** A command name. */
 export type CommandName = keyof typeof COMMANDS;
@@ -60,6 +70,8 @@ export interface Invocation {
   readonly values: Values;
   /** The key id of `revoke`, `disable`, `enable` and `rotate`. */
   readonly id: string;
+  /** The action of a command that has them (`credits get|set|add`), else ''. */
+  readonly action: string;
 }
 
 /** Parses argv (without `node` and the script). Throws a usage error. */
@@ -67,7 +79,7 @@ export function parseCommandLine(argv: readonly string[]): Invocation {
   const [first, ...rest] = argv;
   if (first === undefined) throw usage('A command is required.');
   if (first === '--help' || first === '-h' || first === 'help') {
-    return { command: 'help', values: {}, id: '' };
+    return { command: 'help', values: {}, id: '', action: '' };
   }
   if (!Object.hasOwn(COMMANDS, first))
     throw usage(`Unknown command${/^[a-z-]{1,20}$/.test(first) ? ` "${first}"` : ''}.`);
@@ -82,13 +94,21 @@ export function parseCommandLine(argv: readonly string[]): Invocation {
   } catch (error) {
     throw usage(`${command}: ${(error as Error).message.split('\n')[0]}`);
   }
-  if (parsed.values.help) return { command: 'help', values: {}, id: '' };
+  if (parsed.values.help) return { command: 'help', values: {}, id: '', action: '' };
+  const actions: readonly string[] | undefined = 'actions' in spec ? spec.actions : undefined;
+  if (actions !== undefined) {
+    const [action, ...extra] = parsed.positionals;
+    if (action === undefined || !actions.includes(action) || extra.length > 0) {
+      throw usage(`${command} takes one of ${actions.join(', ')}.`);
+    }
+    return { command, values: parsed.values as Values, id: '', action };
+  }
   const wanted = spec.id ? 1 : 0;
   if (parsed.positionals.length !== wanted) {
     const hint = command === 'hash' ? ' (it reads the key from stdin, never from arguments)' : '';
     throw usage(spec.id ? `${command} takes exactly one key id.` : `${command} takes no arguments${hint}.`);
   }
-  return { command, values: parsed.values as Values, id: parsed.positionals[0] ?? '' };
+  return { command, values: parsed.values as Values, id: parsed.positionals[0] ?? '', action: '' };
 }
 
 const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };

@@ -24,8 +24,15 @@ Commands:
         [--action A]               duration, or unused for it (never used and created before then
                                    included), and print ids, owners, names and dates. --action:
                                    report (default), revoke or disable each key found.
+  credits get|set|add               Read, replace or add to a credit allowance: of an owner (shared
+          --owner O | --key ID       by its keys) or of one key (kept across rotations).
+          [--remaining N] [--refill AMOUNT/INTERVAL] [--refill-at N] [--amount N]
+                                   set: --remaining N, and --refill 10000/month, 500/day or
+                                   100/1h (back to AMOUNT each time; --refill-at: the day of the
+                                   month, the UTC hour, or the epoch ms periods count from).
+                                   add: --amount N (--amount=-5 takes away; never below 0).
 
-Store (create, list, revoke, disable, enable, rotate, migrate, sweep):
+Store (create, list, revoke, disable, enable, rotate, migrate, sweep, credits):
   --store URL          redis://… or rediss://… (RedisStore), postgres://… or postgresql://…
                        (PostgresStore). Default: the KEYGATE_STORE environment variable, which
                        keeps passwords out of shell history.
@@ -48,7 +55,7 @@ Exit codes:
   0  success
   1  the operation failed (store unreachable, unexpected error)
   2  usage error (unknown command or option, missing or invalid value)
-  3  not found (no key with that id)
+  3  not found (no key with that id; for credits add, no allowance to add to)
   4  conflict or limit (key revoked, expired or already rotated, or changed meanwhile; a
      disabled key rotated; owner at its key cap)
 

@@ -3,6 +3,7 @@
 import type { Invocation } from '../command-line.js';
 import type { CliIo } from '../io.js';
 import { create } from './create.js';
+import { credits } from './credits.js';
 import { disable, enable } from './disable.js';
 import { generate } from './generate.js';
 import { hash } from './hash.js';
@@ -13,7 +14,7 @@ import { rotate } from './rotate.js';
 import { sweep } from './sweep.js';
 
 /** Runs one parsed command. Throws a KeygateError on failure. */
-export async function runCommand({ command, values, id }: Invocation, io: CliIo): Promise<void> {
+export async function runCommand({ command, values, id, action }: Invocation, io: CliIo): Promise<void> {
   switch (command) {
     case 'generate':
       return generate(values, io);
@@ -35,6 +36,8 @@ export async function runCommand({ command, values, id }: Invocation, io: CliIo)
       return migrate(values, io);
     case 'sweep':
       return sweep(values, io);
+    case 'credits':
+      return credits(values, io, action);
     case 'help':
       return;
   }
