@@ -60,7 +60,10 @@ export async function createDemo(
   throw new Error('KEYGATE_STORE must be a redis:// or postgres:// URL (or unset for memory).');
 }
 
-/** Mints one demo key and prints it once, with curl lines to try every route. */
+/** The demo owner's plan: 100 credits a day, spent by GET /api/search. */
+export const DEMO_PLAN = { remaining: 100, refill: { amount: 100, interval: 'day' } } as const;
+
+/** Mints one demo key (its owner on {@link DEMO_PLAN}) and prints it once, with curl lines to try every route. */
 export async function printDemoKey(demo: Demo, framework: string, port: number): Promise<void> {
   const { key, apiKey } = await demo.keygate.keys.create({
     name: 'demo key',
@@ -68,10 +71,12 @@ export async function printDemoKey(demo: Demo, framework: string, port: number):
     scopes: ['reports:read', 'keys:manage'],
     expiresIn: 24 * 60 * 60 * 1000,
   });
+  const credits = await demo.keygate.credits.set({ owner: apiKey.owner }, DEMO_PLAN);
   const base = `http://127.0.0.1:${port}`;
   console.log(`keygate ${framework} example listening on ${base} (keys in ${demo.storeName})
 
-A demo key was minted (id ${apiKey.id}, scopes: ${apiKey.scopes.join(' ')}). It is shown once:
+A demo key was minted (id ${apiKey.id}, scopes: ${apiKey.scopes.join(' ')}); its owner has
+${credits?.remaining} credits, refilled daily. It is shown once:
 
   ${key}
 
@@ -80,8 +85,9 @@ Try:
   curl -i ${base}/api/me -H 'X-API-Key: ${key}'                   # authenticated, with RateLimit headers
   curl -i ${base}/api/reports -H 'Authorization: Bearer ${key}'   # needs reports:read
   curl -i ${base}/api/admin -H 'X-API-Key: ${key}'                # needs admin:write -> 403
+  curl -i '${base}/api/search?deep=1' -H 'X-API-Key: ${key}'      # costs 10 credits (1 without deep)
   curl -i ${base}/api/me                                          # no key -> 401
-  curl -i ${base}/api/keys/self -H 'X-API-Key: ${key}'            # the calling key's metadata
+  curl -i ${base}/api/keys/self -H 'X-API-Key: ${key}'            # the calling key and its credits
   curl -i ${base}/api/keys -H 'X-API-Key: ${key}' -H 'Content-Type: application/json' \\
        -d '{"name":"second key","scopes":["reports:read"]}'       # mint another key (needs keys:manage)
 `);

@@ -108,6 +108,16 @@ describe.each(cases)('the $name example on $store.name', ({ start, store }) => {
     await request(app.target).get('/api/reports').set('Authorization', `Bearer ${key}`).expect(200);
   });
 
+  it("spends the owner's credits on the metered route, and answers 429 once they are spent", async () => {
+    await demo.keygate.credits.set({ owner: 'demo-user' }, { remaining: 11 });
+    const first = await request(app.target).get('/api/search?deep=1').set('X-API-Key', key).expect(200);
+    expect(first.headers.ratelimit).toContain('"credits";r=1');
+    await request(app.target).get('/api/search?deep=1').set('X-API-Key', key).expect(429);
+    await request(app.target).get('/api/search').set('X-API-Key', key).expect(200);
+    const self = await request(app.target).get('/api/keys/self').set('X-API-Key', key).expect(200);
+    expect(self.body.credits.owner.remaining).toBe(0);
+  });
+
   it('answers 403 on a route needing a scope the key lacks', async () => {
     await request(app.target).get('/api/admin').set('X-API-Key', key).expect(403);
   });

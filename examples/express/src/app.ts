@@ -1,8 +1,8 @@
 import type { Keygate, RateLimitOptions } from '@keygate/core';
-import { apiKeyAuth, keyManagementRouter, requireScopes } from '@keygate/express';
+import { apiKeyAuth, keyManagementRouter, requireCredits, requireScopes } from '@keygate/express';
 import express, { type Express } from 'express';
 
-/** A public route, an authenticated route, scope-guarded routes and the key-management routes. */
+/** A public route, an authenticated route, scope-guarded routes, a metered route and the key-management routes. */
 export function buildApp(keygate: Keygate, rateLimit?: RateLimitOptions): Express {
   const app = express();
   app.get('/', (_req, res) => {
@@ -20,7 +20,15 @@ export function buildApp(keygate: Keygate, rateLimit?: RateLimitOptions): Expres
   api.get('/admin', requireScopes('admin:write'), (_req, res) => {
     res.json({ admin: true });
   });
-  // POST/GET /api/keys, GET /api/keys/self, PATCH/DELETE /api/keys/:id, POST /api/keys/:id/rotate
+  // Costs 1 credit (10 with ?deep=1) from the owner's allowance; 429 once it is spent.
+  api.get(
+    '/search',
+    requireCredits((req) => (req.query.deep === '1' ? 10 : 1), { keygate }),
+    (_req, res) => {
+      res.json({ results: [] });
+    },
+  );
+  // POST/GET /api/keys, GET /api/keys/self, PATCH/DELETE /api/keys/:id, POST /api/keys/:id/rotate, /api/keys/:id/credits
   api.use(keyManagementRouter({ keygate }));
   app.use('/api', api);
   return app;

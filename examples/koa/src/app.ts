@@ -1,9 +1,9 @@
 import type { Keygate, RateLimitOptions } from '@keygate/core';
-import { keyManagementRoutes, protectedRoutes, requireScopes } from '@keygate/koa';
+import { keyManagementRoutes, protectedRoutes, requireCredits, requireScopes } from '@keygate/koa';
 import Router from '@koa/router';
 import Koa from 'koa';
 
-/** A public route, an authenticated route, scope-guarded routes and the key-management routes. */
+/** A public route, an authenticated route, scope-guarded routes, a metered route and the key-management routes. */
 export function buildApp(keygate: Keygate, rateLimit?: RateLimitOptions): Koa {
   const app = new Koa();
   const pub = new Router();
@@ -23,7 +23,15 @@ export function buildApp(keygate: Keygate, rateLimit?: RateLimitOptions): Koa {
   api.get('/admin', requireScopes('admin:write'), (ctx) => {
     ctx.body = { admin: true };
   });
-  // POST/GET /api/keys, GET /api/keys/self, PATCH/DELETE /api/keys/:id, POST /api/keys/:id/rotate
+  // Costs 1 credit (10 with ?deep=1) from the owner's allowance; 429 once it is spent.
+  api.get(
+    '/search',
+    requireCredits((ctx) => (ctx.query.deep === '1' ? 10 : 1), { keygate }),
+    (ctx) => {
+      ctx.body = { results: [] };
+    },
+  );
+  // POST/GET /api/keys, GET /api/keys/self, PATCH/DELETE /api/keys/:id, POST /api/keys/:id/rotate, /api/keys/:id/credits
   api.all(['/keys', '/keys/{*rest}'], keyManagementRoutes({ keygate, prefix: '/api' }));
   app.use(pub.routes()).use(protectedRoutes(api, { keygate, rateLimit }));
   return app;
