@@ -299,6 +299,7 @@ describe('GET /keys/self', () => {
     expect(response.status).toBe(200);
     expect(bodyOf(response)).toEqual({
       apiKey: { id: plain.apiKey.id, name: 'plain', owner: 'acct_1', scopes: ['users:read'], expiresAt: null },
+      credits: { owner: null, key: null },
     });
   });
 
