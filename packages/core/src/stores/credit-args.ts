@@ -3,6 +3,7 @@
 // throws `invalid_input` before anything is sent, and what a store writes it can read back.
 import { type CreditState, checkCreditCount, checkRefill } from '../credits/allowance.js';
 import { KeygateError } from '../errors.js';
+import type { CreditTarget } from './credit-store.js';
 
 /**
  * An allowance given to the store, checked with the rules of credits/allowance.ts (`invalid_input`
@@ -20,15 +21,18 @@ export function checkCreditArg(state: CreditState): CreditState {
 }
 
 /**
- * Checks the arguments every credit method shares: an owner, a lineage (a non-empty string, or
- * undefined for the owner's allowance), and integers; throws `invalid_input`.
+ * Checks the arguments every credit method shares: a target (an owner, and a lineage: a non-empty
+ * string, or undefined for the owner's allowance), and integers; throws `invalid_input`.
  */
 export const creditArgs = Object.freeze({
-  target(owner: unknown, lineage: unknown): void {
+  target(target: unknown): CreditTarget {
+    if (typeof target !== 'object' || target === null) throw invalidArg('target', 'must be { owner, lineage? }');
+    const { owner, lineage } = target as Record<string, unknown>;
     if (typeof owner !== 'string') throw invalidArg('owner', 'must be a string');
     if (lineage !== undefined && (typeof lineage !== 'string' || lineage === '')) {
       throw invalidArg('lineage', 'must be a non-empty string or undefined');
     }
+    return { owner, lineage };
   },
   cost(cost: unknown): number {
     return checkCreditCount(cost, 'cost');

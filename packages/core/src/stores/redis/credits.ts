@@ -52,9 +52,8 @@ export class RedisCredits implements CreditStore {
   }
 
   async spendCredits(owner: string, lineage: string | undefined, cost: number, now: number): Promise<CreditSpend> {
-    creditArgs.target(owner, lineage);
-    const keys = [this.#keys.credits(owner)];
-    if (lineage !== undefined) keys.push(this.#keys.credits(owner, lineage));
+    const keys = [this.#key({ owner })];
+    if (lineage !== undefined) keys.push(this.#key({ owner, lineage }));
     const args = [String(creditArgs.cost(cost)), String(creditArgs.instant(now, 'now'))];
     return guardOutage(async () => {
       const reply = await runScript(this.#client, SPEND_CREDITS_SCRIPT, keys, args);
@@ -79,9 +78,8 @@ export class RedisCredits implements CreditStore {
 
   // The Redis key of an allowance; throws `invalid_input` for a target that is not one.
   #key(target: CreditTarget): string {
-    if (typeof target !== 'object' || target === null) creditArgs.target(undefined, undefined);
-    creditArgs.target(target.owner, target.lineage);
-    return this.#keys.credits(target.owner, target.lineage);
+    const { owner, lineage } = creditArgs.target(target);
+    return this.#keys.credits(owner, lineage);
   }
 }
 
