@@ -1,3 +1,4 @@
+import { creditsMigrationSql } from './credit-statements.js';
 import { type TableName, tableName } from './identifiers.js';
 
 /** Where the migration creates the table. Defaults: schema `public`, table `keygate_keys`. */
@@ -18,8 +19,8 @@ const IDLE_SUFFIX = '_idle_idx';
 
 /**
  * The DDL for a validated table name (idempotent). It also upgrades a table made by an earlier
- * version: missing columns are added, and the old (owner, created_at) index, which the listing
- * index now covers, is dropped. `id COLLATE "C"` makes ties in `created_at` sort in byte order.
+ * version: missing columns are added, the old (owner, created_at) index, which the listing
+ * index now covers, is dropped, and the credits table (`<table>_credits`) is created. `id COLLATE "C"` makes ties in `created_at` sort in byte order.
  */
 export function migrationSql(name: TableName): string {
   return `CREATE TABLE IF NOT EXISTS ${name.qualified} (
@@ -55,7 +56,7 @@ CREATE INDEX IF NOT EXISTS ${index(name, EXPIRY_SUFFIX)} ON ${name.qualified} (e
 CREATE INDEX IF NOT EXISTS ${index(name, IDLE_SUFFIX)} ON ${name.qualified}
   ((coalesce(last_used_at, created_at)), id COLLATE "C") WHERE revoked_at IS NULL;
 DROP INDEX IF EXISTS "${name.schema}".${name.ownerIndex};
-`;
+${creditsMigrationSql(name)}`;
 }
 
 /**
@@ -63,7 +64,8 @@ DROP INDEX IF EXISTS "${name.schema}".${name.ownerIndex};
  * primary key on id; `<table>_list_idx` (owner, created_at, id) to page through an owner's keys;
  * `<table>_live_idx`, the same for unrevoked keys only; `<table>_cap_idx` (owner, expiry) of
  * unrevoked keys, to count active keys against a cap; `<table>_exp_idx` (expires_at, id) and
- * `<table>_idle_idx` (last use or creation, id) of unrevoked keys, to find keys expiring or unused. Idempotent, plain DDL: run it from your
+ * `<table>_idle_idx` (last use or creation, id) of unrevoked keys, to find keys expiring or unused;
+ * and `<table>_credits`, the credit allowances (primary key owner, lineage). Idempotent, plain DDL: run it from your
  * migration tool, or call `PostgresStore.migrate()`. Throws `invalid_options` for a bad name.
  *
  * @example

@@ -14,6 +14,7 @@ import type {
   RecordRotation,
   UpdateRecordOptions,
 } from '../store.js';
+import { PostgresCredits } from './credits.js';
 import { isPostgresOutage } from './errors.js';
 import { type FoundRow, findParams, findStatements, toFoundPage } from './find.js';
 import { type TableName, tableName } from './identifiers.js';
@@ -64,7 +65,7 @@ const OPTION_NAMES = optionNames<PostgresStoreOptions>({ pool: true, schema: tru
  * const keygate = createKeygate({ store, prefix: 'sk_live' });
  * ```
  */
-export class PostgresStore implements KeyStore {
+export class PostgresStore extends PostgresCredits implements KeyStore {
   readonly #pool: Pool;
   readonly #name: TableName;
   readonly #sql: Statements;
@@ -77,12 +78,15 @@ export class PostgresStore implements KeyStore {
     if (!pool || typeof pool.query !== 'function' || typeof pool.connect !== 'function') {
       check.fail('`pool` must be a pg Pool.', 'pool');
     }
-    this.#pool = pool;
-    this.#name = tableName(options.schema, options.table);
-    this.#sql = statements(this.#name.qualified);
-    this.#find = findStatements(this.#name.qualified);
+    const name = tableName(options.schema, options.table);
     const timeoutMs = resolveStoreTimeout(options.timeoutMs, check);
-    this.#guard = { storeName: 'PostgreSQL', isOutage: isPostgresOutage, timeoutMs };
+    const guard: OutageGuard = { storeName: 'PostgreSQL', isOutage: isPostgresOutage, timeoutMs };
+    super(pool, guard, name);
+    this.#pool = pool;
+    this.#name = name;
+    this.#sql = statements(name.qualified);
+    this.#find = findStatements(name.qualified);
+    this.#guard = guard;
   }
 
   /**

@@ -6,6 +6,8 @@
 //   {prefix}{<owner tag>}:keys        sorted set: every key id of the owner, scored by createdAt (epoch ms)
 //   {prefix}{<owner tag>}:live        sorted set: ids of the owner's keys that are not revoked, scored by createdAt
 //   {prefix}{<owner tag>}:expiring    sorted set: ids of not revoked keys with an expiry, scored by expiresAt
+//   {prefix}{<owner tag>}:credits     string: the owner's credit allowance (see credit-codec.ts)
+//   {prefix}{<owner tag>}:credits:<lineage>  string: the allowance of one key lineage of the owner
 // The last two make the owner's active keys at an instant `at` cheap to count (ZCARD live minus
 // ZCOUNT expiring -inf..at: a key expiring exactly at `at` is expired) and to list, however many
 // revoked keys the owner has. Every script that writes a record brings the three sets in line with
@@ -24,6 +26,9 @@
 // writes would leave that copy wrong, so the cap would over- or under-count for good. Here the only
 // cross-slot state is the immutable pointer, at the cost of a second round trip in findById and update.
 //
+// A spend takes from the owner's allowance and a key lineage's together, so both sit in the
+// owner's slot too: one script spends from both atomically (credit-scripts.ts).
+//
 // The searches across owners (findExpiring, findUnused) have two indexes of their own, in a slot of
 // their own, written after each record write and checked against the records: see find.ts.
 
@@ -41,6 +46,8 @@ export interface StoreKeys {
   live(owner: string): string;
   /** The owner's sorted set of the ids of not revoked keys with an expiry, scored by it. */
   expiring(owner: string): string;
+  /** The credit allowance of the owner, or of one key lineage of the owner. */
+  credits(owner: string, lineage?: string): string;
 }
 
 /** Builds the key layout for a prefix, checked by the store (see OptionChecks.redisKeyPrefix). */
@@ -53,6 +60,7 @@ export function storeKeys(prefix: string): StoreKeys {
     index: (owner) => `${slot(owner)}keys`,
     live: (owner) => `${slot(owner)}live`,
     expiring: (owner) => `${slot(owner)}expiring`,
+    credits: (owner, lineage) => `${slot(owner)}credits${lineage === undefined ? '' : `:${lineage}`}`,
   };
 }
 

@@ -13,9 +13,9 @@ export interface StoreScript {
   readonly sha: string;
 }
 
-/** A script of RedisStore: the shared Lua functions (store-lua.ts), then `body`. */
-export function script(body: string): StoreScript {
-  const lua = STORE_LUA + body;
+/** A script of RedisStore: `shared` (by default the shared Lua functions of lua.ts), then `body`. */
+export function script(body: string, shared = STORE_LUA): StoreScript {
+  const lua = shared + body;
   return Object.freeze({ lua, sha: createHash('sha1').update(lua).digest('hex') });
 }
 

@@ -15,6 +15,7 @@ import type {
   UpdateRecordOptions,
 } from '../store.js';
 import { decodeRecord, encodeDate, encodeRecord, encodeVersion, isHashReply } from './codec.js';
+import { RedisCredits } from './credits.js';
 import { isRedisOutage } from './errors.js';
 import { expiringSearch, findPage, syncFoundIndexes, touchFoundIndex, unusedSearch } from './find.js';
 import { type StoreKeys, storeKeys } from './keys.js';
@@ -39,7 +40,7 @@ const OPTION_NAMES = optionNames<RedisStoreOptions>({ client: true, keyPrefix: t
 
 /**
  * A {@link KeyStore} on Redis or Redis Cluster (ioredis). Writes are Lua scripts confined to one
- * hash slot per owner, so the cap on active keys, conditional updates and rotations are atomic;
+ * hash slot per owner, so the cap on active keys, conditional updates, rotations and credit spends are atomic;
  * see stores/redis/keys.ts for the key layout. Revoked keys cost nothing to the cap check and to listing
  * active keys, and a page examines a bounded number of expired ones.
  * A Redis that cannot be reached or cannot serve now, or a call not answered within `timeoutMs`,
@@ -56,7 +57,7 @@ const OPTION_NAMES = optionNames<RedisStoreOptions>({ client: true, keyPrefix: t
  * const keygate = createKeygate({ store: new RedisStore({ client: redis }), prefix: 'sk_live' });
  * ```
  */
-export class RedisStore implements KeyStore {
+export class RedisStore extends RedisCredits implements KeyStore {
   readonly #client: Redis | Cluster;
   readonly #keys: StoreKeys;
   readonly #prefix: string;
@@ -68,11 +69,15 @@ export class RedisStore implements KeyStore {
     if (!client || typeof client.evalsha !== 'function' || typeof client.get !== 'function') {
       check.fail('`client` must be an ioredis Redis or Cluster.', 'client');
     }
-    this.#client = client;
-    this.#prefix = check.redisKeyPrefix('keyPrefix', options.keyPrefix, 'keygate:');
-    this.#keys = storeKeys(this.#prefix);
+    const prefix = check.redisKeyPrefix('keyPrefix', options.keyPrefix, 'keygate:');
     const timeoutMs = resolveStoreTimeout(options.timeoutMs, check);
-    this.#guard = { storeName: 'Redis', isOutage: isRedisOutage, timeoutMs };
+    const guard: OutageGuard = { storeName: 'Redis', isOutage: isRedisOutage, timeoutMs };
+    const keys = storeKeys(prefix);
+    super(client, keys, guard);
+    this.#client = client;
+    this.#prefix = prefix;
+    this.#keys = keys;
+    this.#guard = guard;
   }
 
   async findById(id: string): Promise<KeyRecord | null> {
