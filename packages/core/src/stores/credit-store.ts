@@ -4,7 +4,7 @@ import type { CreditState } from '../credits/allowance.js';
 export interface CreditTarget {
   /** The owner: its allowance, or the owner of the key lineage. */
   readonly owner: string;
-  /** The key lineage (a key's `lineage`), or undefined for the owner's own allowance. */
+  /** The key lineage (a key's `lineage`: a key id, never empty), or undefined for the owner's own allowance. */
   readonly lineage?: string | undefined;
 }
 
