@@ -8,7 +8,14 @@
 export type { KeygateErrorCode } from './errors.js';
 /** Errors. */
 export { isKeygateError, KeygateError } from './errors.js';
-export type { AuditEvent, AuditEventType, AuditFailureReason, AuditListener, RequestContext } from './events.js';
+export type {
+  AuditEvent,
+  AuditEventType,
+  AuditFailureReason,
+  AuditListener,
+  LeakDetails,
+  RequestContext,
+} from './events.js';
 /** Audit events: the context of an event raised outside any request. */
 export { NO_REQUEST } from './events.js';
 export type { Hasher } from './hashing/hasher.js';
@@ -51,6 +58,8 @@ export { assertGrantableScope, assertRequirableScope, hasScopes } from './key/sc
 export { createKeygate } from './keygate/create.js';
 export type { Keygate } from './keygate/instance.js';
 export type { KeygateOptions } from './keygate/options.js';
+/** Options of every adapter's leaked-key endpoint (GitHub secret scanning), and the labels it answers. */
+export type { LeakAction, LeakedKeyOptions, PublicKeyLookup, TokenLabel } from './leaks/index.js';
 export type { KeyPowers, PowerField } from './lifecycle/delegation.js';
 /** The delegation rule: the field in which one key is more powerful than another. */
 export { exceedingPower } from './lifecycle/delegation.js';

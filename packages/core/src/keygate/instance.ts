@@ -1,5 +1,6 @@
 import { KeygateError } from '../errors.js';
 import type { AuditListener } from '../events.js';
+import type { ApiKey } from '../key/record.js';
 import type { KeyManager } from '../lifecycle/manager.js';
 import type { VerifyResult } from '../verify/verifier.js';
 
@@ -42,6 +43,12 @@ export interface KeygateRuntime {
   readonly emit: AuditListener | undefined;
   /** The instance's clock (the `now` option), in ms since the epoch. */
   readonly now: () => number;
+  /**
+   * The public view of a presented key when its secret matches the stored key of its id, in any
+   * state (revoked, disabled, expired included), else null; for reports of leaked keys. Nothing is
+   * cached or counted; the hash waits in the KDF limiter as `client`'s (KdfBusyError when saturated).
+   */
+  confirm(key: string, client: string): Promise<ApiKey | null>;
 }
 
 const runtimes = new WeakMap<Keygate, KeygateRuntime>();
