@@ -1,5 +1,6 @@
 // Options of the leaked-key endpoint (GitHub's secret scanning partner program), checked once.
 import { createPublicKey, type KeyObject } from 'node:crypto';
+import { KeygateError } from '../errors.js';
 import type { Keygate } from '../keygate/instance.js';
 import { type OptionChecks, optionChecks, optionNames } from '../options.js';
 
@@ -121,15 +122,17 @@ function resolvePublicKeys(value: unknown): ResolvedLeakedKeyOptions['publicKey'
   for (const [identifier, pem] of Object.entries(value)) {
     try {
       keys.set(identifier, signingKey(pem));
-    } catch (error) {
-      check.fail(`\`publicKeys.${identifier}\`: ${(error as Error).message}`, `publicKeys.${identifier}`);
+    } catch {
+      check.fail(`\`publicKeys.${identifier}\` must be an ECDSA P-256 public key in PEM.`, `publicKeys.${identifier}`);
     }
   }
   if (keys.size === 0) check.fail('`publicKeys` must hold at least one key.', 'publicKeys');
   return (identifier) => keys.get(identifier);
 }
 
-/** A PEM public key as a KeyObject; throws unless it is an ECDSA P-256 public key. */
+const NOT_P256 = 'keygate: leaked-key options: a signing key must be an ECDSA P-256 public key in PEM.';
+
+/** A PEM public key as a KeyObject; throws `invalid_options` unless it is an ECDSA P-256 public key. */
 export function signingKey(pem: unknown): KeyObject {
   let key: KeyObject | undefined;
   try {
@@ -138,7 +141,7 @@ export function signingKey(pem: unknown): KeyObject {
     // Reported below, without the parser's wording.
   }
   if (key?.asymmetricKeyType !== 'ec' || key.asymmetricKeyDetails?.namedCurve !== 'prime256v1') {
-    throw new Error('a signing key must be an ECDSA P-256 public key in PEM.');
+    throw new KeygateError('invalid_options', NOT_P256);
   }
   return key;
 }

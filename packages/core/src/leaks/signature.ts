@@ -2,6 +2,7 @@
 // request body, made with the key the identifier header names. Nothing in the body is looked at
 // before the signature holds, so an unsigned caller learns nothing about any key.
 import { type KeyObject, verify } from 'node:crypto';
+import { KeygateError } from '../errors.js';
 import type { KeygateResponse } from '../http/response.js';
 import { problemResponse } from '../management/http.js';
 import type { ResolvedLeakedKeyOptions } from './options.js';
@@ -59,7 +60,8 @@ async function lookup(options: ResolvedLeakedKeyOptions, identifier: string): Pr
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<null>((resolve) => {
     timer = setTimeout(() => {
-      options.onError(new Error(`keygate: publicKeys took over ${options.publicKeyTimeoutMs} ms to answer.`));
+      const message = `keygate: leaked-key options: \`publicKeys\` took over ${options.publicKeyTimeoutMs} ms to answer.`;
+      options.onError(new KeygateError('store_unavailable', message));
       resolve(null);
     }, options.publicKeyTimeoutMs);
   });
