@@ -46,7 +46,8 @@ export const COMMANDS = {
   rotate: { options: [...STORE, ...HASHING, 'grace'], id: true },
   migrate: { options: ['store', 'schema', 'table'], id: false },
   sweep: { options: [...STORE, 'expiring', 'unused', 'action'], id: false },
-} as const satisfies Record<string, { options: readonly OptionName[]; id: boolean }>;
+  scan: { options: [], id: false, paths: true },
+} as const satisfies Record<string, { options: readonly OptionName[]; id: boolean; paths?: boolean }>;
 
 /** A command name. */
 export type CommandName = keyof typeof COMMANDS;
@@ -60,6 +61,8 @@ export interface Invocation {
   readonly values: Values;
   /** The key id of `revoke`, `disable`, `enable` and `rotate`. */
   readonly id: string;
+  /** The paths of `scan` (one or more); empty for the other commands. */
+  readonly paths: readonly string[];
 }
 
 /** Parses argv (without `node` and the script). Throws a usage error. */
@@ -67,7 +70,7 @@ export function parseCommandLine(argv: readonly string[]): Invocation {
   const [first, ...rest] = argv;
   if (first === undefined) throw usage('A command is required.');
   if (first === '--help' || first === '-h' || first === 'help') {
-    return { command: 'help', values: {}, id: '' };
+    return { command: 'help', values: {}, id: '', paths: [] };
   }
   if (!Object.hasOwn(COMMANDS, first))
     throw usage(`Unknown command${/^[a-z-]{1,20}$/.test(first) ? ` "${first}"` : ''}.`);
@@ -82,13 +85,17 @@ export function parseCommandLine(argv: readonly string[]): Invocation {
   } catch (error) {
     throw usage(`${command}: ${(error as Error).message.split('\n')[0]}`);
   }
-  if (parsed.values.help) return { command: 'help', values: {}, id: '' };
+  if (parsed.values.help) return { command: 'help', values: {}, id: '', paths: [] };
+  if ('paths' in spec) {
+    if (parsed.positionals.length === 0) throw usage(`${command} takes one or more paths.`);
+    return { command, values: parsed.values as Values, id: '', paths: parsed.positionals };
+  }
   const wanted = spec.id ? 1 : 0;
   if (parsed.positionals.length !== wanted) {
     const hint = command === 'hash' ? ' (it reads the key from stdin, never from arguments)' : '';
     throw usage(spec.id ? `${command} takes exactly one key id.` : `${command} takes no arguments${hint}.`);
   }
-  return { command, values: parsed.values as Values, id: parsed.positionals[0] ?? '' };
+  return { command, values: parsed.values as Values, id: parsed.positionals[0] ?? '', paths: [] };
 }
 
 const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
