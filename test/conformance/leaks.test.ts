@@ -1,12 +1,17 @@
 // The leaked-key endpoint over HTTP, identical on Express, Koa and Fastify: a report signed by a
 // known key over the raw body is labelled and acted on; anything else gets a 4xx problem+json and
 // changes nothing. Reports are signed with a locally generated P-256 key (no network).
-import { request as httpRequest } from 'node:http';
+import { createServer, request as httpRequest } from 'node:http';
 import type { AuditEvent, CreatedKey } from '@keygate/core';
+import { readRawBody } from '@keygate/core/adapter';
+import { leakedKeyHandler } from '@keygate/express';
+import { leakedKeyRoute } from '@keygate/koa';
+import express from 'express';
+import Koa from 'koa';
 import request from 'supertest';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { item, reportSigner } from '../../packages/core/test/support/report-signer.js';
-import type { RunningApp } from './apps.js';
+import { listen, type RunningApp } from './apps.js';
 import { createFixture, expectProblem, type Fixture, wrongSecretKey } from './helpers.js';
 import { LEAK_PATH, leakAdapters } from './leak-apps.js';
 
@@ -147,3 +152,55 @@ function chunked(port: number, body: string, signature: string): Promise<{ statu
     req.end();
   });
 }
+
+// Body parsers in front of the endpoint: a parsed body cannot be verified and is refused with a
+// clear 400; a parser that keeps the raw text (koa-bodyparser's ctx.request.rawBody) is fine.
+describe('leaked-key endpoint behind a body parser', () => {
+  const fx = createFixture();
+  const options = { keygate: fx.keygate, publicKeys: signer.publicKeys, onError: () => {} };
+
+  const report = async (server: RunningApp['server'], key: string) => {
+    const body = JSON.stringify([item(key)]);
+    return request(server)
+      .post(LEAK_PATH)
+      .set('content-type', 'application/json')
+      .set('github-public-key-identifier', signer.identifier)
+      .set('github-public-key-signature', signer.sign(body))
+      .send(body);
+  };
+
+  it('Express: answers 400 naming the raw body when express.json() ran first, acting on nothing', async () => {
+    const app = express();
+    app.use(express.json());
+    app.post(LEAK_PATH, leakedKeyHandler(options));
+    const running = await listen(createServer(app));
+    try {
+      const leaked = await fx.issue();
+      const res = await report(running.server, leaked.key);
+      const body = expectProblem(res, { status: 400, code: 'invalid_request' });
+      expect(body.detail).toContain('raw request body');
+      expect((await fx.keygate.verify(leaked.key)).ok).toBe(true);
+    } finally {
+      await running.close();
+    }
+  });
+
+  it('Koa: uses ctx.request.rawBody when a body parser read the stream first', async () => {
+    const app = new Koa();
+    app.use(async (ctx, next) => {
+      const read = await readRawBody(ctx.req, 10_000);
+      const text = read.ok ? (read.body?.toString('utf8') ?? '') : '';
+      Object.assign(ctx.request, { rawBody: text, body: JSON.parse(text) });
+      await next();
+    });
+    app.use(leakedKeyRoute({ ...options, path: LEAK_PATH }));
+    const running = await listen(createServer(app.callback()));
+    try {
+      const leaked = await fx.issue();
+      const res = await report(running.server, leaked.key);
+      expect(res.body).toEqual([expect.objectContaining({ label: 'true_positive' })]);
+    } finally {
+      await running.close();
+    }
+  });
+});
