@@ -141,8 +141,9 @@ describe.each(managementAdapters)('credit routes on $name', (adapter) => {
       environment: 'test',
     });
     app = await adapter.start(fx.keygate);
+    const { server } = app;
     const post = (environment: string) =>
-      request(app?.server)
+      request(server)
         .post('/admin/keys')
         .set({ 'x-api-key': admin.key, ...JSON_TYPE })
         .send({ name: 'ci', environment });

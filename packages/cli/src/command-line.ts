@@ -56,7 +56,11 @@ export const COMMANDS = {
     id: false,
     actions: ['get', 'set', 'add'],
   },
-} as const satisfies Record<string, { options: readonly OptionName[]; id: boolean; actions?: readonly string[] }>;
+  scan: { options: [], id: false, paths: true },
+} as const satisfies Record<
+  string,
+  { options: readonly OptionName[]; id: boolean; actions?: readonly string[]; paths?: boolean }
+>;
 
 /** A command name. */
 export type CommandName = keyof typeof COMMANDS;
@@ -72,6 +76,8 @@ export interface Invocation {
   readonly id: string;
   /** The action of a command that has them (`credits get|set|add`), else ''. */
   readonly action: string;
+  /** The paths of `scan` (one or more); empty for the other commands. */
+  readonly paths: readonly string[];
 }
 
 /** Parses argv (without `node` and the script). Throws a usage error. */
@@ -79,7 +85,7 @@ export function parseCommandLine(argv: readonly string[]): Invocation {
   const [first, ...rest] = argv;
   if (first === undefined) throw usage('A command is required.');
   if (first === '--help' || first === '-h' || first === 'help') {
-    return { command: 'help', values: {}, id: '', action: '' };
+    return { command: 'help', values: {}, id: '', action: '', paths: [] };
   }
   if (!Object.hasOwn(COMMANDS, first))
     throw usage(`Unknown command${/^[a-z-]{1,20}$/.test(first) ? ` "${first}"` : ''}.`);
@@ -94,21 +100,25 @@ export function parseCommandLine(argv: readonly string[]): Invocation {
   } catch (error) {
     throw usage(`${command}: ${(error as Error).message.split('\n')[0]}`);
   }
-  if (parsed.values.help) return { command: 'help', values: {}, id: '', action: '' };
+  if (parsed.values.help) return { command: 'help', values: {}, id: '', action: '', paths: [] };
   const actions: readonly string[] | undefined = 'actions' in spec ? spec.actions : undefined;
   if (actions !== undefined) {
     const [action, ...extra] = parsed.positionals;
     if (action === undefined || !actions.includes(action) || extra.length > 0) {
       throw usage(`${command} takes one of ${actions.join(', ')}.`);
     }
-    return { command, values: parsed.values as Values, id: '', action };
+    return { command, values: parsed.values as Values, id: '', action, paths: [] };
+  }
+  if ('paths' in spec) {
+    if (parsed.positionals.length === 0) throw usage(`${command} takes one or more paths.`);
+    return { command, values: parsed.values as Values, id: '', action: '', paths: parsed.positionals };
   }
   const wanted = spec.id ? 1 : 0;
   if (parsed.positionals.length !== wanted) {
     const hint = command === 'hash' ? ' (it reads the key from stdin, never from arguments)' : '';
     throw usage(spec.id ? `${command} takes exactly one key id.` : `${command} takes no arguments${hint}.`);
   }
-  return { command, values: parsed.values as Values, id: parsed.positionals[0] ?? '', action: '' };
+  return { command, values: parsed.values as Values, id: parsed.positionals[0] ?? '', action: '', paths: [] };
 }
 
 const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };

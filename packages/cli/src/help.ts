@@ -31,6 +31,10 @@ Commands:
                                    100/1h (back to AMOUNT each time; --refill-at: the day of the
                                    month, the UTC hour, or the epoch ms periods count from).
                                    add: --amount N (--amount=-5 takes away; never below 0).
+  scan PATH...                     Find keygate keys in files (directories walked; binary files,
+                                   files over 4 MiB, node_modules and .git skipped; checksums
+                                   checked) and print file:line:column and the key redacted to
+                                   its prefix and id. Exit code 1 when it finds any, 0 when none.
 
 Store (create, list, revoke, disable, enable, rotate, migrate, sweep, credits):
   --store URL          redis://… or rediss://… (RedisStore), postgres://… or postgresql://…
@@ -53,7 +57,7 @@ Durations: a whole number and a unit: ms, s, m, h, d, w (e.g. 90s, 1h, 30d); 0 f
 
 Exit codes:
   0  success
-  1  the operation failed (store unreachable, unexpected error)
+  1  the operation failed (store unreachable, unexpected error), or scan found keys
   2  usage error (unknown command or option, missing or invalid value)
   3  not found (no key with that id; for credits add, no allowance to add to)
   4  conflict or limit (key revoked, expired or already rotated, or changed meanwhile; a

@@ -15,8 +15,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
       io.out(HELP);
       return EXIT.ok;
     }
-    await runCommand(invocation, io);
-    return EXIT.ok;
+    return await runCommand(invocation, io);
   } catch (error) {
     const { code, message } = describe(error);
     io.err(`keygate: ${redact(message)}\n`);

@@ -28,6 +28,9 @@ export { requestContext } from './http/request-events.js';
 export type { KeygateResponse } from './http/response.js';
 /** Scope guards: the response for a key lacking scopes, or none. */
 export { createScopeGuard, type ScopeGuard } from './http/scope-guard.js';
+/** The leaked-key endpoint (GitHub secret scanning) and the raw-body reader its mounts use. */
+export { createLeakedKeyHandler, type LeakedKeyHandler, type LeakReportRequest } from './leaks/index.js';
+export { type RawBodyResult, readRawBody } from './management/body.js';
 /** The key-management handler, and the body helpers its mounts use. */
 export {
   bodyParseFailure,

@@ -11,7 +11,8 @@ export type AuditEventType =
   | 'rate_limited'
   | 'credits_low'
   | 'credits_exhausted'
-  | 'refilled';
+  | 'refilled'
+  | 'leaked';
 
 /**
  * Why the authentication middleware refused a request: the `reason` of a `failed` event.
@@ -70,6 +71,22 @@ export interface AuditEvent extends RequestContext {
   readonly policies?: readonly string[];
   /** For `credits_low`, `credits_exhausted` and `refilled`: the allowance, as it is after the event. */
   readonly credits?: CreditsEventDetail;
+  /** For `leaked`: where a secret scanner found the key, and what was done about it. */
+  readonly leak?: LeakDetails;
+}
+
+/**
+ * Where a leaked key was found, as the secret scanning report says (keys blanked out, cut to 2048
+ * characters), and what keygate did: `revoked`, `disabled`, or `none` (the `report` action, or a
+ * key that no longer authenticates).
+ */
+export interface LeakDetails {
+  /** The public URL of the leak (e.g. a commit or gist on GitHub), or null when the report had none. */
+  readonly url: string | null;
+  /** Where the scanner found it (e.g. `content`, `commit`, `issue_comment`), or null. */
+  readonly source: string | null;
+  /** What was done with the key. */
+  readonly action: 'revoked' | 'disabled' | 'none';
 }
 
 /**

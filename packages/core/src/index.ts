@@ -19,6 +19,7 @@ export type {
   AuditFailureReason,
   AuditListener,
   CreditsEventDetail,
+  LeakDetails,
   RequestContext,
 } from './events.js';
 /** Audit events: the context of an event raised outside any request. */
@@ -65,6 +66,8 @@ export { assertGrantableScope, assertRequirableScope, hasScopes } from './key/sc
 export { createKeygate } from './keygate/create.js';
 export type { Keygate } from './keygate/instance.js';
 export type { KeygateOptions } from './keygate/options.js';
+/** Options of every adapter's leaked-key endpoint (GitHub secret scanning), and the labels it answers. */
+export type { LeakAction, LeakedKeyOptions, PublicKeyLookup, TokenLabel } from './leaks/index.js';
 export type { KeyPowers, PowerField } from './lifecycle/delegation.js';
 /** The delegation rule: the field in which one key is more powerful than another, and the rule for credits. */
 export { exceedingPower, exceedsCredits } from './lifecycle/delegation.js';

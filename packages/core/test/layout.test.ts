@@ -13,7 +13,7 @@ const LAYERS: ReadonlyArray<readonly string[]> = [
   ['verify', 'lifecycle', 'rate-limit', 'credits'],
   ['keygate/options.ts', 'keygate/instance.ts'],
   ['http'],
-  ['management'],
+  ['management', 'leaks'],
   ['keygate/create.ts'],
   ['index.ts', 'adapter.ts', 'redis.ts', 'postgres.ts'],
 ];

@@ -133,5 +133,7 @@ function finish(outcome: AuthOutcome, req: Request, res: Response, next: NextFun
   next();
 }
 
+/** GitHub's secret scanning partner program: the leaked-key endpoint as an Express handler. */
+export { type LeakedKeyHandlerOptions, leakedKeyHandler } from './leaks.js';
 /** Key-management routes (`/keys`…) as an Express router, to mount after `apiKeyAuth`. */
 export { type KeyManagementRouterOptions, keyManagementRouter } from './management.js';

@@ -177,5 +177,7 @@ function finish(
   done();
 }
 
+/** GitHub's secret scanning partner program: the leaked-key endpoint as an encapsulated Fastify plugin; `prefix` places it. */
+export { type LeakedKeyPluginOptions, leakedKeyPlugin } from './leaks.js';
 /** Key-management routes (`/keys`…) as an encapsulated Fastify plugin; `prefix` places them. */
 export { type KeyManagementPluginOptions, keyManagementPlugin } from './management.js';

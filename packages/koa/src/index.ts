@@ -16,6 +16,8 @@ declare module 'koa' {
 
 /** Authentication middleware and route-level scope, environment and credit guards. */
 export { type ApiKeyAuthOptions, apiKeyAuth, requireCredits, requireEnvironment, requireScopes } from './auth.js';
+/** GitHub's secret scanning partner program: the leaked-key endpoint at `path` as Koa middleware. */
+export { type LeakedKeyRouteOptions, leakedKeyRoute } from './leaks.js';
 /** Key-management routes (`<prefix>/keys`…) as Koa middleware, to use after `apiKeyAuth`. */
 export { type KeyManagementRoutesOptions, keyManagementRoutes } from './management.js';
 /** A router's routes, each behind `apiKeyAuth`, decided by the router's own matcher. */

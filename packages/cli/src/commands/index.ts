@@ -1,6 +1,7 @@
 // The commands of the `keygate` CLI. Plaintext keys go to stdout only (from generate, create and
 // rotate); lifecycle work goes through KeyManager, so a store sees exactly what an app would write.
 import type { Invocation } from '../command-line.js';
+import { EXIT } from '../exit.js';
 import type { CliIo } from '../io.js';
 import { create } from './create.js';
 import { credits } from './credits.js';
@@ -11,10 +12,17 @@ import { list } from './list.js';
 import { migrate } from './migrate.js';
 import { revoke } from './revoke.js';
 import { rotate } from './rotate.js';
+import { scan } from './scan.js';
 import { sweep } from './sweep.js';
 
-/** Runs one parsed command. Throws a KeygateError on failure. */
-export async function runCommand({ command, values, id, action }: Invocation, io: CliIo): Promise<void> {
+/** Runs one parsed command and returns its exit code (`scan` answers 1 when it finds keys). Throws a KeygateError on failure. */
+export async function runCommand(invocation: Invocation, io: CliIo): Promise<number> {
+  if (invocation.command === 'scan') return scan(invocation.values, io, invocation.paths);
+  await run(invocation, io);
+  return EXIT.ok;
+}
+
+async function run({ command, values, id, action }: Invocation, io: CliIo): Promise<void> {
   switch (command) {
     case 'generate':
       return generate(values, io);
@@ -38,6 +46,7 @@ export async function runCommand({ command, values, id, action }: Invocation, io
       return sweep(values, io);
     case 'credits':
       return credits(values, io, action);
+    case 'scan':
     case 'help':
       return;
   }

@@ -26,6 +26,8 @@ export type ProblemCode =
   | 'limit_exceeded'
   | 'payload_too_large'
   | 'unsupported_media_type'
+  // Leaked-key reports (a report not signed by a known key):
+  | 'invalid_signature'
   | 'internal';
 
 /** An RFC 9457 problem details body, with keygate's `code` extension. */

@@ -8,12 +8,14 @@ import { KdfLimiter } from '../hashing/kdf-limiter.js';
 import { scryptHasher } from '../hashing/scrypt.js';
 import { ENVIRONMENT_NAME_RULE, isEnvironmentName } from '../key/environment.js';
 import { assertPrefix } from '../key/format.js';
+import { toApiKey } from '../key/view.js';
 import { resolveExpiryPolicy } from '../lifecycle/expiry-policy.js';
 import { linkInvalidation } from '../lifecycle/invalidation.js';
 import { createLastUsedTracker } from '../lifecycle/last-used.js';
 import { KeyManager } from '../lifecycle/manager.js';
 import { type OptionChecks, optionChecks } from '../options.js';
 import { CheckedStore } from '../stores/checked.js';
+import { confirmKey } from '../verify/confirm.js';
 import { FailureTracker } from '../verify/failures.js';
 import { Verifier } from '../verify/verifier.js';
 import { type Keygate, keygateInstance } from './instance.js';
@@ -80,6 +82,7 @@ export function createKeygate(options: KeygateOptions): Keygate {
         ? [scryptHasher()]
         : []
       : checkHashers(options.legacyHashers);
+  const hashers = [hasher, ...legacyHashers];
   const now = check.function('now', options.now, Date.now);
   const cache: CacheOptions =
     options.cache === false ? { max: 0, ttlMs: 0 } : nested<CacheOptions>('cache', options.cache, CACHE_OPTION_NAMES);
@@ -99,7 +102,7 @@ export function createKeygate(options: KeygateOptions): Keygate {
     prefixes: new Set([...accepted, ...(environments?.keys() ?? [])]),
     environments,
     hasher,
-    hashers: [hasher, ...legacyHashers],
+    hashers,
     cache: Object.freeze({
       max: check.integer('cache.max', cache.max, { min: 0, default: 100_000 }),
       ttlMs: check.integer('cache.ttlMs', cache.ttlMs, { min: 0, default: 60_000 }),
@@ -190,6 +193,10 @@ export function createKeygate(options: KeygateOptions): Keygate {
       emit: options.onEvent === undefined ? undefined : emit,
       now,
       credits: ledger,
+      confirm: async (key, client) => {
+        const record = await confirmKey({ store, hasher, hashers, kdf: kdfLimiter }, key, client);
+        return record && toApiKey(record, environments);
+      },
     },
   );
 }

@@ -2,6 +2,7 @@ import type { LedgerConfig } from '../credits/ledger.js';
 import type { CreditManager } from '../credits/manager.js';
 import { KeygateError } from '../errors.js';
 import type { AuditListener } from '../events.js';
+import type { ApiKey } from '../key/record.js';
 import type { KeyManager } from '../lifecycle/manager.js';
 import type { VerifyResult } from '../verify/verifier.js';
 
@@ -48,6 +49,12 @@ export interface KeygateRuntime {
   readonly now: () => number;
   /** Where and how requests spend credits. */
   readonly credits: LedgerConfig;
+  /**
+   * The public view of a presented key when its secret matches the stored key of its id, in any
+   * state (revoked, disabled, expired included), else null; for reports of leaked keys. Nothing is
+   * cached or counted; the hash waits in the KDF limiter as `client`'s (KdfBusyError when saturated).
+   */
+  confirm(key: string, client: string): Promise<ApiKey | null>;
 }
 
 const runtimes = new WeakMap<Keygate, KeygateRuntime>();

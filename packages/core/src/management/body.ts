@@ -1,4 +1,4 @@
-// Reading a JSON request body with a bound, for frameworks without a body parser (Koa).
+// Reading a request body with a bound, raw or as JSON, for frameworks without a body parser (Koa).
 
 import type { IncomingMessage } from 'node:http';
 import type { KeygateResponse } from '../http/response.js';
@@ -32,13 +32,28 @@ export function bodyParseFailure(status: unknown, limit: number): KeygateRespons
 
 /**
  * Reads and parses a JSON body of at most `limit` bytes: 415 for another media type, 413 when over
- * the limit (at once when Content-Length says so; else keeping no more than `limit` bytes), 400 for
- * invalid UTF-8 or JSON.
+ * the limit (see {@link readRawBody}), 400 for invalid UTF-8 or JSON.
  */
 export async function readJsonBody(req: IncomingMessage, limit: number): Promise<JsonBodyResult> {
   // Nothing to read when there is no body, or when something upstream already consumed it.
   if (!hasBody(req.headers) || req.readableEnded) return { ok: true, body: undefined };
   if (!isJsonContentType(req.headers['content-type'])) return { ok: false, response: NOT_JSON };
+  const raw = await readRawBody(req, limit);
+  return raw.ok ? parseJsonText(raw.body ?? new Uint8Array(0)) : raw;
+}
+
+/** The body's bytes (undefined when something upstream already consumed it), or the error response to send. */
+export type RawBodyResult =
+  | { readonly ok: true; readonly body: Buffer | undefined }
+  | { readonly ok: false; readonly response: KeygateResponse };
+
+/**
+ * Reads a body of at most `limit` bytes as it is: 413 at once when Content-Length says it is over
+ * the limit, else keeping no more than `limit` bytes and answering 413 at its end; 400 when the
+ * stream fails. Undefined when something upstream already read the stream.
+ */
+export async function readRawBody(req: IncomingMessage, limit: number): Promise<RawBodyResult> {
+  if (req.readableEnded) return { ok: true, body: undefined };
   const declared = Number(req.headers['content-length']);
   if (declared > limit) return { ok: false, response: bodyTooLarge(limit) };
   return new Promise((resolve) => {
@@ -52,7 +67,7 @@ export async function readJsonBody(req: IncomingMessage, limit: number): Promise
       else chunks.length = 0;
     });
     req.once('end', () =>
-      resolve(size > limit ? { ok: false, response: bodyTooLarge(limit) } : parseJsonText(Buffer.concat(chunks))),
+      resolve(size > limit ? { ok: false, response: bodyTooLarge(limit) } : { ok: true, body: Buffer.concat(chunks) }),
     );
     req.once('error', () => resolve({ ok: false, response: INVALID_JSON }));
   });

@@ -6,6 +6,7 @@ import type { ApiKey, KeyRecord } from '../key/record.js';
 import { type EnvironmentMap, toApiKey } from '../key/view.js';
 import type { KeyStore } from '../stores/store.js';
 import { CachedResult, VerifiedCache, type VerifiedResult } from './cache.js';
+import { hasherFor } from './confirm.js';
 import { ConnectionMemo } from './connection-memo.js';
 import type { FailureTracker } from './failures.js';
 
@@ -167,7 +168,7 @@ export class Verifier {
     // Counted against the id while in flight, so concurrent wrong secrets cannot outrun maxPerId.
     failures.startHash(id, who);
     try {
-      const hasher = this.#hasherFor(record.hash);
+      const hasher = hasherFor(this.#config, record.hash);
       matches = await this.#config.kdf.run(() => hasher.verify(secret, record.hash), client);
     } catch (error) {
       if (error instanceof KdfBusyError) return { ok: false, reason: 'busy', keyId: id, retryAfterMs: 1000 };
@@ -193,11 +194,6 @@ export class Verifier {
     const result = new CachedResult(toApiKey(record, this.#config.environments), record.hash, freshUntil);
     if (epoch === this.#epoch && freshUntil > now) this.#cache.set(digest, result);
     return result;
-  }
-
-  #hasherFor(stored: string): Hasher {
-    const algorithm = hashAlgorithm(stored);
-    return this.#config.hashers.find((h) => h.algorithm === algorithm) ?? this.#config.hasher;
   }
 
   #rehashIfStale(record: KeyRecord, secret: string): void {
