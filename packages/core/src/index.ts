@@ -5,6 +5,10 @@
  * what framework adapters build on, in `@keygate/core/adapter`.
  */
 
+export { MemoryAuditSink, type MemoryAuditSinkOptions } from './audit/memory.js';
+/** Audit log: the sink contract of createKeygate's `audit` option, its queries, and an in-memory sink for tests. */
+export type { AuditSinkOptions } from './audit/options.js';
+export type { AuditPage, AuditQuery, AuditSink } from './audit/sink.js';
 export type { KeygateErrorCode } from './errors.js';
 /** Errors. */
 export { isKeygateError, KeygateError } from './errors.js';

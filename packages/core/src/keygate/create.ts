@@ -1,4 +1,5 @@
 import { availableParallelism } from 'node:os';
+import { resolveAuditOption, withAuditSink } from '../audit/option.js';
 import { guardListener } from '../events.js';
 import type { Hasher } from '../hashing/hasher.js';
 import { hmacSha256Hasher } from '../hashing/hmac.js';
@@ -116,7 +117,9 @@ export function createKeygate(options: KeygateOptions): Keygate {
     now,
     onRehashError: check.function('onRehashError', options.onRehashError, () => {}),
   });
-  const emit = guardListener(check.function('onEvent', options.onEvent));
+  const audit = resolveAuditOption(options.audit, check);
+  const listener = withAuditSink(check.function('onEvent', options.onEvent), audit);
+  const emit = guardListener(listener);
   const maxKeysPerOwner =
     options.maxKeysPerOwner === undefined
       ? undefined
@@ -169,6 +172,7 @@ export function createKeygate(options: KeygateOptions): Keygate {
       close: async () => {
         await tracker?.flush();
         await link.close();
+        await audit?.close();
       },
     },
     {
@@ -181,8 +185,9 @@ export function createKeygate(options: KeygateOptions): Keygate {
               if (result?.ok) tracker.touch(result.key, at);
               return result;
             },
-      emit: options.onEvent === undefined ? undefined : emit,
+      emit: listener === undefined ? undefined : emit,
       now,
+      audit,
     },
   );
 }

@@ -1,3 +1,4 @@
+import type { AuditSink } from '../audit/sink.js';
 import { KeygateError } from '../errors.js';
 import type { AuditListener } from '../events.js';
 import type { KeyManager } from '../lifecycle/manager.js';
@@ -26,7 +27,10 @@ export interface Keygate {
   verify(key: string, options?: { client?: string | undefined }): Promise<VerifyResult>;
   /** Drops one key id (or, without an id, every key) from this instance's verified-key cache (this instance only). */
   evict(id?: string): void;
-  /** Writes the last-used times still due, and stops listening to the `invalidation` bus (its clients stay open: they are the caller's). */
+  /**
+   * Writes the last-used times still due, stops listening to the `invalidation` bus, and writes the
+   * queued events of the `audit` sink and closes it (clients and pools stay open: they are the caller's).
+   */
   close(): Promise<void>;
 }
 
@@ -42,6 +46,8 @@ export interface KeygateRuntime {
   readonly emit: AuditListener | undefined;
   /** The instance's clock (the `now` option), in ms since the epoch. */
   readonly now: () => number;
+  /** The `audit` option: where the management routes read a key's events; undefined without one. */
+  readonly audit?: AuditSink | undefined;
 }
 
 const runtimes = new WeakMap<Keygate, KeygateRuntime>();

@@ -8,6 +8,7 @@ import type { KeygateResponse } from '../http/response.js';
 import { isKeyId } from '../key/format.js';
 import type { ApiKey } from '../key/record.js';
 import type { Actor } from '../lifecycle/manager.js';
+import { keyEventsPage } from './events.js';
 import { jsonResponse } from './http.js';
 import { createInput, keyJson, listQuery, noFieldsInput, rotateInput, selfJson, updateInput } from './input.js';
 import type { ResolvedManagementOptions } from './options.js';
@@ -47,6 +48,7 @@ export const ROUTES: readonly Route[] = Object.freeze([
   { method: 'POST', path: ['keys', ':id', 'rotate'], access: 'manage', run: rotateKey },
   { method: 'POST', path: ['keys', ':id', 'disable'], access: 'manage', run: disableKey },
   { method: 'POST', path: ['keys', ':id', 'enable'], access: 'manage', run: enableKey },
+  { method: 'GET', path: ['keys', ':id', 'events'], access: 'manage', run: keyEvents },
 ]);
 
 /** The routes whose pattern matches `path` (any method), with the `:id` they captured. */
@@ -123,6 +125,12 @@ async function enableKey(c: RouteContext): Promise<KeygateResponse> {
   noFieldsInput(c.body);
   const enabled = await c.options.keygate.keys.enable(key.id, change(c, key));
   return jsonResponse(200, { apiKey: keyJson(enabled) });
+}
+
+// The audit events of a key the caller may see (see keyEventsPage), newest first.
+async function keyEvents(c: RouteContext): Promise<KeygateResponse> {
+  const key = await manageableKey(c);
+  return jsonResponse(200, await keyEventsPage(c.options.keygate, key.id, c.query));
 }
 
 // A key of the authorised owner that the caller could have created; anything else answers
