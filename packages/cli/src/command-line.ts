@@ -23,6 +23,11 @@ const OPTIONS = {
   expiring: { type: 'string' },
   unused: { type: 'string' },
   action: { type: 'string' },
+  key: { type: 'string' },
+  since: { type: 'string' },
+  until: { type: 'string' },
+  'audit-table': { type: 'string' },
+  audit: { type: 'boolean' },
   json: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
@@ -44,8 +49,9 @@ export const COMMANDS = {
   disable: { options: [...STORE], id: true },
   enable: { options: [...STORE], id: true },
   rotate: { options: [...STORE, ...HASHING, 'grace'], id: true },
-  migrate: { options: ['store', 'schema', 'table'], id: false },
+  migrate: { options: ['store', 'schema', 'table', 'audit', 'audit-table'], id: false },
   sweep: { options: [...STORE, 'expiring', 'unused', 'action'], id: false },
+  audit: { options: [...STORE, 'key', 'owner', 'since', 'until', 'limit', 'cursor', 'audit-table'], id: false },
 } as const satisfies Record<string, { options: readonly OptionName[]; id: boolean }>;
 
 /** A command name. */

@@ -2,6 +2,7 @@
 // rotate); lifecycle work goes through KeyManager, so a store sees exactly what an app would write.
 import type { Invocation } from '../command-line.js';
 import type { CliIo } from '../io.js';
+import { audit } from './audit.js';
 import { create } from './create.js';
 import { disable, enable } from './disable.js';
 import { generate } from './generate.js';
@@ -35,6 +36,8 @@ export async function runCommand({ command, values, id }: Invocation, io: CliIo)
       return migrate(values, io);
     case 'sweep':
       return sweep(values, io);
+    case 'audit':
+      return audit(values, io);
     case 'help':
       return;
   }
