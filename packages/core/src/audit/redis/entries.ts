@@ -12,16 +12,19 @@ const MAX_SEQ = '18446744073709551615';
 /** One XREVRANGE entry, checked: its id and its event. Odd data fails closed (`store_unavailable`). */
 export function entryEvent(entry: unknown): { id: string; event: AuditEvent } {
   const [id, fields] = Array.isArray(entry) ? entry : [];
-  if (typeof id !== 'string' || !ID_RE.test(id) || !Array.isArray(fields) || fields[0] !== 'e') {
-    throw new KeygateError('store_unavailable', 'keygate: the audit log returned a malformed stream entry.');
-  }
+  if (typeof id !== 'string' || !ID_RE.test(id) || !Array.isArray(fields) || fields[0] !== 'e') throw malformedReply();
   let stored: unknown;
   try {
     stored = JSON.parse(String(fields[1]));
   } catch {
-    throw new KeygateError('store_unavailable', 'keygate: the audit log returned a malformed stream entry.');
+    throw malformedReply();
   }
   return { id, event: fromStoredEvent(stored) };
+}
+
+/** The error of a reply that is not what the audit streams hold: it fails closed. */
+export function malformedReply(): KeygateError {
+  return new KeygateError('store_unavailable', 'keygate: the audit log returned a malformed stream entry.');
 }
 
 /** The cursor after the entry `id`. */

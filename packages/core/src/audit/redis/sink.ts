@@ -8,7 +8,7 @@ import { AUDIT_SINK_OPTION_NAMES, type AuditSinkOptions, resolveAuditSinkOptions
 import { type CheckedAuditQuery, checkAuditQuery } from '../query.js';
 import { AuditQueue } from '../queue.js';
 import type { AuditPage, AuditQuery, AuditSink } from '../sink.js';
-import { entryCursor, entryEvent, idBefore, idBeforeCursor } from './entries.js';
+import { entryCursor, entryEvent, idBefore, idBeforeCursor, malformedReply } from './entries.js';
 import { APPEND_SCRIPT, type AuditStreams, appendsOf, auditStreams } from './streams.js';
 
 /** Options of {@link RedisAuditSink}. */
@@ -94,7 +94,8 @@ export class RedisAuditSink implements AuditSink {
       () => this.#client.xrevrange(stream, end, `${oldest}-0`, 'COUNT', checked.limit + 1),
       this.#guard,
     );
-    const page = (Array.isArray(entries) ? entries : []).slice(0, checked.limit).map(entryEvent);
+    if (!Array.isArray(entries)) throw malformedReply();
+    const page = entries.slice(0, checked.limit).map(entryEvent);
     // The stream of a key holds its events of every owner field (failures often know none): keep the asked one.
     const events = page
       .map(({ event }) => event)
