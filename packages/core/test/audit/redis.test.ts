@@ -1,9 +1,10 @@
-import { Redis } from 'ioredis';
+import { Cluster, Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type {} from '../../../../test/support/redis-global-setup.js';
 import { isKeygateError } from '../../src/errors.js';
 import { randomBase62 } from '../../src/key/base62.js';
 import { RedisAuditSink, type RedisAuditSinkOptions } from '../../src/redis.js';
+import { type RedisCluster, startRedisCluster } from '../support/redis-cluster.js';
 import { describeAuditSink } from './contract.js';
 import { event, NOW } from './events.js';
 
@@ -19,9 +20,10 @@ function sinkWith(options: Partial<RedisAuditSinkOptions> = {}) {
   return { sink, keyPrefix };
 }
 
-async function deleteUnder(prefix: string): Promise<void> {
-  const keys = await redis.keys(`${prefix}*`);
-  if (keys.length > 0) await redis.del(...keys);
+async function deleteUnder(prefix: string, client: Redis | Cluster = redis): Promise<void> {
+  for (const node of client instanceof Cluster ? client.nodes('master') : [client]) {
+    for (const key of await node.keys(`${prefix}*`)) await node.del(key);
+  }
 }
 
 beforeAll(() => {
@@ -116,5 +118,33 @@ describe('RedisAuditSink streams', () => {
     expect(() => new RedisAuditSink({ client: redis, keyPrefix: '{x}' })).toThrow(
       expect.objectContaining({ code: 'invalid_options' }),
     );
+  });
+});
+
+describe('RedisAuditSink on a 3-master Redis Cluster', () => {
+  let cluster: RedisCluster;
+  let client: Cluster;
+
+  beforeAll(async () => {
+    cluster = await startRedisCluster();
+    client = new Cluster([...cluster.nodes], { lazyConnect: true });
+    await client.connect();
+  });
+  afterAll(async () => {
+    await client?.quit();
+    await cluster?.stop();
+  });
+
+  describeAuditSink('RedisAuditSink (cluster)', async () => {
+    const keyPrefix = `keygate-test:${randomBase62(10)}:`;
+    const sink = new RedisAuditSink({ client, keyPrefix, now: () => NOW, timeoutMs: 10_000 });
+    return {
+      sink,
+      flush: () => sink.flush(),
+      cleanup: async () => {
+        await sink.close();
+        await deleteUnder(keyPrefix, client);
+      },
+    };
   });
 });
