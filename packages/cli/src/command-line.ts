@@ -28,6 +28,10 @@ const OPTIONS = {
   refill: { type: 'string' },
   'refill-at': { type: 'string' },
   amount: { type: 'string' },
+  since: { type: 'string' },
+  until: { type: 'string' },
+  'audit-table': { type: 'string' },
+  audit: { type: 'boolean' },
   json: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
@@ -49,13 +53,14 @@ export const COMMANDS = {
   disable: { options: [...STORE], id: true },
   enable: { options: [...STORE], id: true },
   rotate: { options: [...STORE, ...HASHING, 'grace'], id: true },
-  migrate: { options: ['store', 'schema', 'table'], id: false },
+  migrate: { options: ['store', 'schema', 'table', 'audit', 'audit-table'], id: false },
   sweep: { options: [...STORE, 'expiring', 'unused', 'action'], id: false },
   credits: {
     options: [...STORE, 'owner', 'key', 'remaining', 'refill', 'refill-at', 'amount'],
     id: false,
     actions: ['get', 'set', 'add'],
   },
+  audit: { options: [...STORE, 'key', 'owner', 'since', 'until', 'limit', 'cursor', 'audit-table'], id: false },
   scan: { options: [], id: false, paths: true },
 } as const satisfies Record<
   string,

@@ -19,7 +19,8 @@ Commands:
   enable ID                        Enable a disabled key again.
   rotate ID [--grace 1h]           Replace a key; the old one keeps working for the grace period
                                    (default 0: revoked at once; at most 7d). Prints the new key, once.
-  migrate                          Create the PostgreSQL table and index (idempotent).
+  migrate [--audit]                Create the PostgreSQL table and index (idempotent); --audit: the
+                                   audit table too (--audit-table T, default keygate_audit).
   sweep --expiring 7d | --unused 90d   Find the active keys of every owner expiring within the
         [--action A]               duration, or unused for it (never used and created before then
                                    included), and print ids, owners, names and dates. --action:
@@ -35,8 +36,13 @@ Commands:
                                    files over 4 MiB, node_modules and .git skipped; checksums
                                    checked) and print file:line:column and the key redacted to
                                    its prefix and id. Exit code 1 when it finds any, 0 when none.
+  audit --key ID | --owner O       Print audit events of a key or an owner, newest first (from the
+        [--since T] [--until T]    PostgresAuditSink table or the RedisAuditSink streams of the
+        [--limit N] [--cursor C]   store). T: an ISO 8601 date (2026-01-31, 2026-01-31T12:00Z) or a
+        [--audit-table T]          duration ago (24h, 7d); --since included, --until excluded.
+                                   Pages of --limit (default 100, at most 1000).
 
-Store (create, list, revoke, disable, enable, rotate, migrate, sweep, credits):
+Store (create, list, revoke, disable, enable, rotate, migrate, sweep, credits, audit):
   --store URL          redis://… or rediss://… (RedisStore), postgres://… or postgresql://…
                        (PostgresStore). Default: the KEYGATE_STORE environment variable, which
                        keeps passwords out of shell history.

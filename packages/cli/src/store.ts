@@ -1,6 +1,6 @@
 // Opening a KeyStore from a `--store` URL. ioredis and pg are optional peer dependencies: each,
 // with the @keygate/core entry built on it, is loaded only when a URL needs it.
-import { KeygateError, type KeyStore } from '@keygate/core';
+import { type AuditSink, KeygateError, type KeyStore } from '@keygate/core';
 import type { PostgresStore } from '@keygate/core/postgres';
 import type { Values } from './command-line.js';
 import { usage } from './exit.js';
@@ -13,6 +13,8 @@ export interface OpenStore {
   readonly kind: 'redis' | 'postgres';
   /** Creates the PostgreSQL table (PostgreSQL only). */
   readonly migrate?: () => Promise<void>;
+  /** The audit log on the same connection (`table`: PostgreSQL's audit table); close it before the store. */
+  audit(table?: string): Promise<AuditSink & { migrate?: () => Promise<void> }>;
   close(): Promise<void>;
 }
 
@@ -48,7 +50,7 @@ export async function openStore(options: StoreOptions): Promise<OpenStore> {
 
 async function openRedis(url: string, keyPrefix: string | undefined): Promise<OpenStore> {
   const { Redis } = await load<typeof import('ioredis')>('ioredis');
-  const { RedisStore } = await import('@keygate/core/redis');
+  const { RedisAuditSink, RedisStore } = await import('@keygate/core/redis');
   // Fail fast: one connection attempt, no retries, no queueing while disconnected.
   const client = new Redis(url, {
     lazyConnect: true,
@@ -65,9 +67,11 @@ async function openRedis(url: string, keyPrefix: string | undefined): Promise<Op
     const host = URL.canParse(url) ? ` at ${new URL(url).host}` : '';
     throw new KeygateError('store_unavailable', `cannot connect to Redis${host}: ${(error as Error).message}`);
   }
+  const prefix = keyPrefix === undefined ? {} : { keyPrefix };
   return {
-    store: new RedisStore({ client, timeoutMs: CLI_TIMEOUT_MS, ...(keyPrefix === undefined ? {} : { keyPrefix }) }),
+    store: new RedisStore({ client, timeoutMs: CLI_TIMEOUT_MS, ...prefix }),
     kind: 'redis',
+    audit: async () => new RedisAuditSink({ client, timeoutMs: CLI_TIMEOUT_MS, ...prefix }),
     close: async () => {
       await client.quit().catch(() => client.disconnect());
     },
@@ -79,7 +83,7 @@ const CLI_TIMEOUT_MS = 10 * 60_000;
 
 async function openPostgres(url: string, schema: string | undefined, table: string | undefined): Promise<OpenStore> {
   const pg = await load<typeof import('pg')>('pg');
-  const { PostgresStore } = await import('@keygate/core/postgres');
+  const { PostgresAuditSink, PostgresStore } = await import('@keygate/core/postgres');
   const Pool = pg.Pool ?? (pg as unknown as { default: typeof import('pg') }).default.Pool;
   const pool = new Pool({ connectionString: url, max: 2, connectionTimeoutMillis: 5000 });
   pool.on('error', () => {});
@@ -91,7 +95,9 @@ async function openPostgres(url: string, schema: string | undefined, table: stri
     await pool.end();
     throw error;
   }
-  return { store, kind: 'postgres', migrate: () => store.migrate(), close: () => pool.end() };
+  const audit = async (auditTable?: string) =>
+    new PostgresAuditSink({ pool, schema, table: auditTable, timeoutMs: CLI_TIMEOUT_MS });
+  return { store, kind: 'postgres', migrate: () => store.migrate(), audit, close: () => pool.end() };
 }
 
 async function load<T>(name: string): Promise<T> {

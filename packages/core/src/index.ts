@@ -5,6 +5,10 @@
  * what framework adapters build on, in `@keygate/core/adapter`.
  */
 
+export { MemoryAuditSink, type MemoryAuditSinkOptions } from './audit/memory.js';
+/** Audit log: the sink contract of createKeygate's `audit` option, its queries, and an in-memory sink for tests. */
+export type { AuditSinkOptions } from './audit/options.js';
+export type { AuditPage, AuditQuery, AuditSink } from './audit/sink.js';
 /** Credit allowances: the refill plan and the stored state, and the `credits` option of createKeygate. */
 export type { CreditRefill, CreditState } from './credits/allowance.js';
 /** `keygate.credits`: reading and changing allowances. */

@@ -1,5 +1,7 @@
 /** @keygate/core/redis: Redis-backed rate limiting and key storage on ioredis. */
 
+/** An audit log in capped Redis streams, batched off the request path, for createKeygate's `audit` option. */
+export { RedisAuditSink, type RedisAuditSinkOptions } from './audit/redis/sink.js';
 /** Cross-instance cache invalidation over Redis pub/sub, for createKeygate's `invalidation` option. */
 export { RedisInvalidationBus, type RedisInvalidationBusOptions } from './lifecycle/redis-invalidation.js';
 /** ioredis clients set up for rate limiting: fail fast, never queue, reconnect forever. */

@@ -4,6 +4,9 @@
 import type { Cluster, Redis } from 'ioredis';
 import type { Pool } from 'pg';
 import { afterEach, beforeEach, describe, expect, it, type MockInstance, vi } from 'vitest';
+import { MemoryAuditSink } from '../src/audit/memory.js';
+import { PostgresAuditSink } from '../src/audit/postgres/sink.js';
+import { RedisAuditSink } from '../src/audit/redis/sink.js';
 import { hmacSha256Hasher } from '../src/hashing/hmac.js';
 import { scryptHasher } from '../src/hashing/scrypt.js';
 import { RedisInvalidationBus } from '../src/lifecycle/redis-invalidation.js';
@@ -13,7 +16,8 @@ import { PostgresStore } from '../src/stores/postgres/store.js';
 import { RedisStore } from '../src/stores/redis/store.js';
 
 // Stand-ins shaped like the clients (the constructors only check their shape); nothing is sent.
-const redis = () => ({ evalsha() {}, get() {}, defineCommand() {}, status: 'ready', options: {} }) as unknown as Redis;
+const redis = () =>
+  ({ evalsha() {}, get() {}, xrevrange() {}, defineCommand() {}, status: 'ready', options: {} }) as unknown as Redis;
 const subscriber = () => ({ publish() {}, subscribe() {}, on() {} }) as unknown as Redis;
 const pool = { query() {}, connect() {} } as unknown as Pool;
 
@@ -49,6 +53,17 @@ describe.each<[string, () => unknown, string]>([
   ],
   ['scryptHasher()', () => scryptHasher({ logn: 10 } as never), '`logn` (did you mean `logN`?)'],
   ['hmacSha256Hasher()', () => hmacSha256Hasher({ peper: 'x' } as never), '`peper` (did you mean `pepper`?)'],
+  [
+    'PostgresAuditSink',
+    () => new PostgresAuditSink({ pool, maxAge: 1 } as never),
+    '`maxAge` (did you mean `maxAgeMs`?)',
+  ],
+  [
+    'RedisAuditSink',
+    () => new RedisAuditSink({ client: redis(), batchsize: 5 } as never),
+    '`batchsize` (did you mean `batchSize`?)',
+  ],
+  ['MemoryAuditSink', () => new MemoryAuditSink({ maxEntrys: 5 } as never), '`maxEntrys` (did you mean `maxEntries`?)'],
 ])('%s', (name, build, named) => {
   it('warns once with the closest known name for a misspelt option', () => {
     build();
@@ -66,6 +81,9 @@ describe.each<[string, () => unknown]>([
   ['MemoryRateLimiter', () => new MemoryRateLimiter(5 as never)],
   ['scryptHasher()', () => scryptHasher('fast' as never)],
   ['hmacSha256Hasher()', () => hmacSha256Hasher('pepper' as never)],
+  ['PostgresAuditSink', () => new PostgresAuditSink(undefined as never)],
+  ['RedisAuditSink', () => new RedisAuditSink([] as never)],
+  ['MemoryAuditSink', () => new MemoryAuditSink(5 as never)],
 ])('%s', (name, build) => {
   it('refuses options that are not an object with invalid_options naming itself', () => {
     expect(build).toThrowError(

@@ -10,7 +10,7 @@ const SRC = fileURLToPath(new URL('../src', import.meta.url));
 const LAYERS: ReadonlyArray<readonly string[]> = [
   ['errors.ts', 'events.ts', 'options.ts', 'key', 'hashing', 'types', 'credits/allowance.ts'],
   ['stores'],
-  ['verify', 'lifecycle', 'rate-limit', 'credits'],
+  ['verify', 'lifecycle', 'rate-limit', 'credits', 'audit'],
   ['keygate/options.ts', 'keygate/instance.ts'],
   ['http'],
   ['management', 'leaks'],

@@ -3,6 +3,7 @@
 import type { Invocation } from '../command-line.js';
 import { EXIT } from '../exit.js';
 import type { CliIo } from '../io.js';
+import { audit } from './audit.js';
 import { create } from './create.js';
 import { credits } from './credits.js';
 import { disable, enable } from './disable.js';
@@ -44,6 +45,8 @@ async function run({ command, values, id, action }: Invocation, io: CliIo): Prom
       return migrate(values, io);
     case 'sweep':
       return sweep(values, io);
+    case 'audit':
+      return audit(values, io);
     case 'credits':
       return credits(values, io, action);
     case 'scan':

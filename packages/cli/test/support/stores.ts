@@ -2,9 +2,9 @@
 // removed afterwards) and PostgreSQL (a fresh schema, migrated by `keygate migrate`, dropped
 // afterwards). An unreachable PostgreSQL fails its tests with POSTGRES_HINT; nothing is skipped.
 import { randomBytes } from 'node:crypto';
-import { createKeygate, type Keygate, type KeyStore } from '@keygate/core';
-import { PostgresStore } from '@keygate/core/postgres';
-import { RedisStore } from '@keygate/core/redis';
+import { type AuditSink, createKeygate, type Keygate, type KeyStore } from '@keygate/core';
+import { PostgresAuditSink, PostgresStore } from '@keygate/core/postgres';
+import { RedisAuditSink, RedisStore } from '@keygate/core/redis';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { afterAll, beforeAll, inject } from 'vitest';
@@ -19,6 +19,8 @@ export interface StoreCase {
   args(): string[];
   /** The same store, opened in-process, to check what the CLI wrote. */
   open(): KeyStore;
+  /** The audit log next to the store, opened in-process, to write the events the CLI reads. */
+  openAudit(): AuditSink & { flush(): Promise<void> };
 }
 
 /** Registers this file's store hooks and returns its Redis and PostgreSQL cases. */
@@ -41,7 +43,7 @@ export function cliStores(): readonly StoreCase[] {
       unreachable = new Error(`${POSTGRES_HINT} (${(error as Error).message})`);
       return;
     }
-    const migrated = await cli(['migrate', '--store', databaseUrl, '--schema', schema]);
+    const migrated = await cli(['migrate', '--store', databaseUrl, '--schema', schema, '--audit']);
     if (migrated.code !== 0) throw new Error(`keygate migrate failed: ${migrated.stderr}`);
   });
 
@@ -61,6 +63,7 @@ export function cliStores(): readonly StoreCase[] {
       name: 'Redis',
       args: () => ['--store', redisUrl, '--key-prefix', keyPrefix],
       open: () => new RedisStore({ client: redis as Redis, keyPrefix }),
+      openAudit: () => new RedisAuditSink({ client: redis as Redis, keyPrefix }),
     },
     {
       name: 'PostgreSQL',
@@ -69,6 +72,7 @@ export function cliStores(): readonly StoreCase[] {
         return ['--store', databaseUrl, '--schema', schema];
       },
       open: () => new PostgresStore({ pool: pool as pg.Pool, schema }),
+      openAudit: () => new PostgresAuditSink({ pool: pool as pg.Pool, schema }),
     },
   ];
 }

@@ -1,4 +1,5 @@
 import { availableParallelism } from 'node:os';
+import { resolveAuditOption, withAuditSink } from '../audit/option.js';
 import { CreditManager } from '../credits/manager.js';
 import { resolveLedger } from '../credits/options.js';
 import { guardListener } from '../events.js';
@@ -121,7 +122,9 @@ export function createKeygate(options: KeygateOptions): Keygate {
     now,
     onRehashError: check.function('onRehashError', options.onRehashError, () => {}),
   });
-  const emit = guardListener(check.function('onEvent', options.onEvent));
+  const audit = resolveAuditOption(options.audit, check);
+  const listener = withAuditSink(check.function('onEvent', options.onEvent), audit);
+  const emit = guardListener(listener);
   const maxKeysPerOwner =
     options.maxKeysPerOwner === undefined
       ? undefined
@@ -158,7 +161,7 @@ export function createKeygate(options: KeygateOptions): Keygate {
     environments,
   });
 
-  const ledger = resolveLedger(options.credits, given, now, options.onEvent === undefined ? undefined : emit, check);
+  const ledger = resolveLedger(options.credits, given, now, listener === undefined ? undefined : emit, check);
   const credits = new CreditManager(ledger, async (id, actor) => keys.get(id, { actor }));
 
   return keygateInstance(
@@ -178,6 +181,7 @@ export function createKeygate(options: KeygateOptions): Keygate {
       close: async () => {
         await tracker?.flush();
         await link.close();
+        await audit?.close();
       },
     },
     {
@@ -190,13 +194,14 @@ export function createKeygate(options: KeygateOptions): Keygate {
               if (result?.ok) tracker.touch(result.key, at);
               return result;
             },
-      emit: options.onEvent === undefined ? undefined : emit,
+      emit: listener === undefined ? undefined : emit,
       now,
       credits: ledger,
       confirm: async (key, client) => {
         const record = await confirmKey({ store, hasher, hashers, kdf: kdfLimiter }, key, client);
         return record && toApiKey(record, environments);
       },
+      audit,
     },
   );
 }

@@ -1,3 +1,4 @@
+import type { AuditSink } from '../audit/sink.js';
 import type { LedgerConfig } from '../credits/ledger.js';
 import type { CreditManager } from '../credits/manager.js';
 import { KeygateError } from '../errors.js';
@@ -31,7 +32,10 @@ export interface Keygate {
   verify(key: string, options?: { client?: string | undefined }): Promise<VerifyResult>;
   /** Drops one key id (or, without an id, every key) from this instance's verified-key cache (this instance only). */
   evict(id?: string): void;
-  /** Writes the last-used times still due, and stops listening to the `invalidation` bus (its clients stay open: they are the caller's). */
+  /**
+   * Writes the last-used times still due, stops listening to the `invalidation` bus, and writes the
+   * queued events of the `audit` sink and closes it (clients and pools stay open: they are the caller's).
+   */
   close(): Promise<void>;
 }
 
@@ -55,6 +59,8 @@ export interface KeygateRuntime {
    * cached or counted; the hash waits in the KDF limiter as `client`'s (KdfBusyError when saturated).
    */
   confirm(key: string, client: string): Promise<ApiKey | null>;
+  /** The `audit` option: where the management routes read a key's events; undefined without one. */
+  readonly audit?: AuditSink | undefined;
 }
 
 const runtimes = new WeakMap<Keygate, KeygateRuntime>();

@@ -1,3 +1,4 @@
+import type { AuditSink } from '../audit/sink.js';
 import type { CreditOptions } from '../credits/options.js';
 import type { AuditListener } from '../events.js';
 import type { Hasher } from '../hashing/hasher.js';
@@ -63,6 +64,12 @@ export interface KeygateOptions {
   /** Receives audit events (key created, updated, revoked, rotated…); a throw is caught and logged. Default: none. */
   onEvent?: AuditListener;
   /**
+   * Stores audit events where they can be queried (e.g. `PostgresAuditSink` of `@keygate/core/postgres`,
+   * `RedisAuditSink` of `@keygate/core/redis`): it gets every event `onEvent` gets, off the request
+   * path; the management routes answer `GET /keys/:id/events` from it; `close()` closes it. Default: none.
+   */
+  audit?: AuditSink;
+  /**
    * Most active (neither revoked nor expired) keys one owner may hold; `keys.create` beyond it
    * throws `limit_exceeded`. Keys in a rotation grace period count: a rotation with a grace period
    * may take the owner to the cap plus one, no further (one without a grace period is never refused).
@@ -117,6 +124,7 @@ export const KEYGATE_OPTION_NAMES = optionNames<KeygateOptions>({
   onRehashError: true,
   now: true,
   onEvent: true,
+  audit: true,
   maxKeysPerOwner: true,
   maxGracePeriodMs: true,
   expiry: true,

@@ -9,6 +9,7 @@ import { isKeyId } from '../key/format.js';
 import type { ApiKey } from '../key/record.js';
 import type { Actor } from '../lifecycle/manager.js';
 import { addCredits, deleteCredits, getCredits, putCredits, spendingJson } from './credits.js';
+import { keyEventsPage } from './events.js';
 import { jsonResponse } from './http.js';
 import { createInput, keyJson, listQuery, noFieldsInput, rotateInput, selfJson, updateInput } from './input.js';
 import type { ResolvedManagementOptions } from './options.js';
@@ -37,6 +38,7 @@ export const ROUTES: readonly Route[] = Object.freeze([
   { method: 'PUT', path: ['keys', ':id', 'credits'], access: 'manage', run: onKey(putCredits) },
   { method: 'POST', path: ['keys', ':id', 'credits'], access: 'manage', run: onKey(addCredits) },
   { method: 'DELETE', path: ['keys', ':id', 'credits'], access: 'manage', run: onKey(deleteCredits) },
+  { method: 'GET', path: ['keys', ':id', 'events'], access: 'manage', run: keyEvents },
 ]);
 
 /** The routes whose pattern matches `path` (any method), with the `:id` they captured. */
@@ -115,6 +117,12 @@ async function enableKey(c: RouteContext): Promise<KeygateResponse> {
   noFieldsInput(c.body);
   const enabled = await c.options.keygate.keys.enable(key.id, change(c, key));
   return jsonResponse(200, { apiKey: keyJson(enabled) });
+}
+
+// The audit events of a key the caller may see (see keyEventsPage), newest first.
+async function keyEvents(c: RouteContext): Promise<KeygateResponse> {
+  const key = await manageableKey(c);
+  return jsonResponse(200, await keyEventsPage(c.options.keygate, key.id, c.query));
 }
 
 // A key of the authorised owner that the caller could have created; anything else answers
