@@ -22,6 +22,16 @@ export type { AuthOptions } from './http/authenticate.js';
 export type { KeySource } from './http/credentials.js';
 export { DEFAULT_KEY_SOURCES } from './http/credentials.js';
 export type { EnvironmentGuardOptions } from './http/environment-guard.js';
+/** pino `redact` paths for where the configured sources put a key in a logged request. */
+export { type PinoRedactOptions, pinoRedactPaths } from './http/log-redaction.js';
+/** OpenAPI 3.x security schemes, requirement and problem responses for the configured sources. */
+export {
+  type OpenApiObject,
+  type OpenApiSecurity,
+  type OpenApiSecurityOptions,
+  openApiSecurity,
+  type SecurityRequirement,
+} from './http/openapi.js';
 /** The stable `code` and body of keygate's problem+json responses. */
 export type { ProblemCode, ProblemDetails } from './http/problem.js';
 /** Options of every adapter's `requireScopes`. */
