@@ -38,11 +38,16 @@ function logger(log: NonNullable<SeenAppOptions['log']>): Logger {
   return pino(log.options, { write: (line: string) => log.lines.push(line) });
 }
 
+// pino-http replaces the logger's `req` serializer with its own unless given one.
+function httpLogger(log: NonNullable<SeenAppOptions['log']>) {
+  return pinoHttp({ logger: logger(log), serializers: log.options.serializers });
+}
+
 const expressSeen: SeenAdapter = {
   name: 'express',
   async start({ auth, log }) {
     const app = express();
-    if (log) app.use(pinoHttp({ logger: logger(log) }));
+    if (log) app.use(httpLogger(log));
     app.use(cookieParser());
     const api = express.Router();
     api.get('/seen', expressAdapter.apiKeyAuth(auth), (req, res) => {
@@ -61,9 +66,9 @@ const koaSeen: SeenAdapter = {
   async start({ auth, log }) {
     const app = new Koa();
     if (log) {
-      const httpLogger = pinoHttp({ logger: logger(log) });
+      const logRequest = httpLogger(log);
       app.use((ctx, next) => {
-        httpLogger(ctx.req, ctx.res);
+        logRequest(ctx.req, ctx.res);
         return next();
       });
     }
