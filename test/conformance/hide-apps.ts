@@ -94,7 +94,7 @@ const koaSeen: SeenAdapter = {
 const fastifySeen: SeenAdapter = {
   name: 'fastify',
   async start({ auth, log }) {
-    const app = log ? Fastify({ loggerInstance: logger(log) }) : Fastify();
+    const app = Fastify({ loggerInstance: log ? logger(log) : pino({ enabled: false }) });
     await app.register(fastifyCookie);
     await app.register(
       async (api) => {

@@ -26,9 +26,12 @@ export type { EnvironmentGuardOptions } from './http/environment-guard.js';
 export { type PinoRedactOptions, pinoRedactPaths } from './http/log-redaction.js';
 /** OpenAPI 3.x security schemes, requirement and problem responses for the configured sources. */
 export {
-  type OpenApiObject,
+  type OpenApiHeader,
+  type OpenApiResponse,
+  type OpenApiSchema,
   type OpenApiSecurity,
   type OpenApiSecurityOptions,
+  type OpenApiSecurityScheme,
   openApiSecurity,
   type SecurityRequirement,
 } from './http/openapi.js';

@@ -2,8 +2,32 @@
 // problem.ts and the responses 400/401/403/429/500/503 with their headers.
 import type { ProblemCode } from './problem.js';
 
-/** An OpenAPI 3.x object (JSON), as written into a document. */
-export type OpenApiObject = { readonly [field: string]: unknown };
+/** A schema as OpenAPI 3.x writes it: the part of JSON Schema keygate uses. */
+export type OpenApiSchema =
+  | { type: 'array'; items: OpenApiSchema; description?: string }
+  | {
+      type: 'object' | 'string' | 'integer';
+      description?: string;
+      required?: string[];
+      properties?: Record<string, OpenApiSchema>;
+      enum?: string[];
+      minimum?: number;
+      maximum?: number;
+    };
+
+/** An OpenAPI 3.x response header. */
+export interface OpenApiHeader {
+  description: string;
+  required: boolean;
+  schema: OpenApiSchema;
+}
+
+/** An OpenAPI 3.x response whose body is problem details. */
+export interface OpenApiResponse {
+  description: string;
+  headers: Record<string, OpenApiHeader>;
+  content: Record<string, { schema: { $ref: string } }>;
+}
 
 /** The name of the problem details schema in `components.schemas`. */
 export const PROBLEM_SCHEMA = 'KeygateProblem';
@@ -27,7 +51,7 @@ const AUTH_CODES = [
 ] as const satisfies readonly ProblemCode[];
 
 /** RFC 9457 problem details with keygate's `code` and the extensions of its authentication answers. */
-export const PROBLEM_SCHEMA_OBJECT: OpenApiObject = {
+export const PROBLEM_SCHEMA_OBJECT: OpenApiSchema = {
   type: 'object',
   description: 'RFC 9457 problem details; branch on `code`.',
   required: ['type', 'title', 'status', 'detail', 'code'],
@@ -44,7 +68,7 @@ export const PROBLEM_SCHEMA_OBJECT: OpenApiObject = {
   },
 };
 
-const header = (description: string, schema: OpenApiObject, required = false): OpenApiObject => ({
+const header = (description: string, schema: OpenApiSchema, required = false): OpenApiHeader => ({
   description,
   required,
   schema,
@@ -55,7 +79,7 @@ const RETRY_AFTER = header('Seconds to wait before retrying.', { type: 'integer'
 const RATE_LIMIT = header('The remaining quota (draft-ietf-httpapi-ratelimit-headers).', { type: 'string' });
 const RATE_LIMIT_POLICY = header('The quota policies (draft-ietf-httpapi-ratelimit-headers).', { type: 'string' });
 
-function response(description: string, headers: Record<string, OpenApiObject>): OpenApiObject {
+function response(description: string, headers: Record<string, OpenApiHeader>): OpenApiResponse {
   return {
     description,
     headers,
@@ -64,7 +88,7 @@ function response(description: string, headers: Record<string, OpenApiObject>): 
 }
 
 /** The shared responses, by status: their `components.responses` name and the response object. */
-export const PROBLEM_RESPONSES: Readonly<Record<string, readonly [string, OpenApiObject]>> = {
+export const PROBLEM_RESPONSES: Readonly<Record<string, readonly [string, OpenApiResponse]>> = {
   '400': [
     'KeygateBadRequest',
     response('The key is malformed, or the request carries two different keys (`malformed`, `ambiguous`).', {

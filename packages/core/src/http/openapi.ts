@@ -1,12 +1,23 @@
 // OpenAPI 3.x for the configured sources: one security scheme per source, the requirement of a
 // protected operation (any one scheme; the route's scopes as OpenAPI 3.1 role names), and the
-// shared problem responses. Plain JSON, built once, for any OpenAPI generator.
+// shared problem responses. Plain JSON for any OpenAPI generator.
 import type { ScopeMatch } from '../key/scopes.js';
 import { type KeySource, resolveKeySources } from './credentials.js';
-import { type OpenApiObject, PROBLEM_RESPONSES, PROBLEM_SCHEMA, PROBLEM_SCHEMA_OBJECT } from './openapi-responses.js';
+import {
+  type OpenApiResponse,
+  type OpenApiSchema,
+  PROBLEM_RESPONSES,
+  PROBLEM_SCHEMA,
+  PROBLEM_SCHEMA_OBJECT,
+} from './openapi-responses.js';
 import type { AuthOptions } from './options.js';
 
-export type { OpenApiObject } from './openapi-responses.js';
+export type { OpenApiHeader, OpenApiResponse, OpenApiSchema } from './openapi-responses.js';
+
+/** An OpenAPI 3.x security scheme: an API key in a header, query parameter or cookie, or a Bearer token. */
+export type OpenApiSecurityScheme =
+  | { type: 'apiKey'; in: 'header' | 'query' | 'cookie'; name: string; description: string }
+  | { type: 'http'; scheme: 'bearer'; description: string };
 
 /** An OpenAPI security requirement: scheme name → required scopes (role names). */
 export type SecurityRequirement = Record<string, string[]>;
@@ -18,14 +29,14 @@ export type OpenApiSecurityOptions = Pick<AuthOptions, 'sources' | 'optional'>;
 export interface OpenApiSecurity {
   /** To merge into the document's `components`: `securitySchemes`, the `KeygateProblem` schema and the shared `responses`. */
   readonly components: {
-    readonly securitySchemes: Record<string, OpenApiObject>;
-    readonly schemas: Record<string, OpenApiObject>;
-    readonly responses: Record<string, OpenApiObject>;
+    securitySchemes: Record<string, OpenApiSecurityScheme>;
+    schemas: Record<string, OpenApiSchema>;
+    responses: Record<string, OpenApiResponse>;
   };
   /** The requirement of a protected operation: any one of the schemes (or none, when `optional`). */
   readonly security: SecurityRequirement[];
   /** An operation's `responses` entries: `$ref`s to the shared problem responses, by status. */
-  readonly responses: Record<string, { readonly $ref: string }>;
+  readonly responses: Record<string, { $ref: string }>;
 }
 
 /** The scopes a route requires (one `requireScopes` guard). */
@@ -47,19 +58,20 @@ export interface RouteScopes {
  */
 export function openApiSecurity(options: OpenApiSecurityOptions = {}): OpenApiSecurity {
   const sources = resolveKeySources(options.sources);
-  const securitySchemes: Record<string, OpenApiObject> = {};
+  const securitySchemes: Record<string, OpenApiSecurityScheme> = {};
   for (const source of sources) securitySchemes[schemeName(source)] = scheme(source);
-  const responses: Record<string, OpenApiObject> = {};
+  const responses: Record<string, OpenApiResponse> = {};
   const refs: Record<string, { $ref: string }> = {};
   for (const [status, [name, object]] of Object.entries(PROBLEM_RESPONSES)) {
     responses[name] = object;
     refs[status] = { $ref: `#/components/responses/${name}` };
   }
-  return {
+  // A copy: the caller may change it without changing the next call's.
+  return structuredClone({
     components: { securitySchemes, schemas: { [PROBLEM_SCHEMA]: PROBLEM_SCHEMA_OBJECT }, responses },
     security: requirement(sources, options.optional === true, []),
     responses: refs,
-  };
+  });
 }
 
 /**
@@ -93,7 +105,7 @@ export function schemeName(source: KeySource): string {
   return source.in === 'bearer' ? 'bearerAuth' : `apiKey_${source.in}_${source.name.replace(/[^A-Za-z0-9._-]/g, '_')}`;
 }
 
-function scheme(source: KeySource): OpenApiObject {
+function scheme(source: KeySource): OpenApiSecurityScheme {
   if (source.in === 'bearer') {
     return {
       type: 'http',
