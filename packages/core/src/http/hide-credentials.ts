@@ -42,53 +42,79 @@ export function createCredentialHider<Req>(
     cookies: Object.freeze(cookies),
     withoutQuery: (url: string) => withoutQueryParameters(url, query),
   });
-  const touched = [...headers, ...(bearer ? ['authorization'] : []), ...(cookies.length > 0 ? ['cookie'] : [])];
+  // What each header that may carry a key loses: the whole header, a Bearer value, the key cookies.
+  const rules: readonly HeaderRule[] = [
+    ...headers.map((name) => ({ name, cut: DROP })),
+    ...(bearer
+      ? [{ name: 'authorization', cut: (value: string) => (bearerToken(value) === undefined ? value : undefined) }]
+      : []),
+    ...(cookies.length > 0 ? [{ name: 'cookie', cut: (value: string) => withoutCookies(value, cookies) }] : []),
+  ];
   const framework = query.length + cookies.length > 0 ? accessors.hide : undefined;
   if (query.length + cookies.length > 0 && framework === undefined) {
     check.fail('this adapter cannot hide a query or cookie source.', 'hideCredentials');
   }
   return (req, raw) => {
     const node = raw as unknown as WritableRequest;
-    const kept = keptHeaders(node.rawHeaders, headers, bearer, cookies);
-    if (kept !== node.rawHeaders) rewriteHeaders(node, kept, touched);
+    hideHeaders(node, rules);
     if (query.length > 0 && typeof node.url === 'string') node.url = hidden.withoutQuery(node.url);
     framework?.(req, hidden);
   };
 }
 
-// rawHeaders without the credential headers, and with the key cookies cut out of Cookie headers;
-// the same array when nothing changes.
-function keptHeaders(raw: string[], headers: readonly string[], bearer: boolean, cookies: readonly string[]): string[] {
+interface HeaderRule {
+  /** The lower-case header name. */
+  readonly name: string;
+  /** The value without the key: the value itself when it carries none, undefined when nothing is left. */
+  readonly cut: (value: string) => string | undefined;
+}
+
+const DROP = (): undefined => undefined;
+
+// Cuts the key out of rawHeaders (a new array, only when something changes), then out of Node's
+// `headers`: a copy without it (deleting a property would cost more, here and on every later read
+// of the object), where a changed name keeps what is left of it, joined as Node joins it.
+function hideHeaders(node: WritableRequest, rules: readonly HeaderRule[]): void {
+  const raw = node.rawHeaders;
   let kept: string[] | undefined;
+  let changed: HeaderRule[] | undefined;
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i] as string;
     const value = raw[i + 1] as string;
-    let next: string | undefined = value;
-    if (headers.some((header) => equalsLowerCase(name, header))) next = undefined;
-    else if (bearer && equalsLowerCase(name, 'authorization') && bearerToken(value) !== undefined) next = undefined;
-    else if (cookies.length > 0 && equalsLowerCase(name, 'cookie')) next = withoutCookies(value, cookies);
+    const rule = ruleOf(rules, name);
+    const next = rule === undefined ? value : rule.cut(value);
     if (next === value && kept === undefined) continue;
     kept ??= raw.slice(0, i);
     if (next !== undefined) kept.push(name, next);
+    if (next === value || rule === undefined) continue;
+    changed ??= [];
+    if (!changed.includes(rule)) changed.push(rule);
   }
-  return kept ?? raw;
-}
-
-// Node's `headers` rebuilt for the `touched` names from the kept raw values, as Node joins them:
-// Cookie with "; ", Authorization keeps the first, any other with ", "; a name left without a
-// value is deleted.
-function rewriteHeaders(node: WritableRequest, kept: string[], touched: readonly string[]): void {
-  const headers = node.headers; // read first: Node builds it lazily from rawHeaders
+  if (kept === undefined || changed === undefined) return;
+  const headers = node.headers; // read before rawHeaders changes: Node builds it lazily
   node.rawHeaders = kept;
   if (headers === undefined) return;
-  for (const name of touched) {
-    const values = headerValues(kept, name);
-    if (values !== undefined) {
-      headers[name] = name === 'cookie' ? values.join('; ') : name === 'authorization' ? values[0] : values.join(', ');
-    } else if (headers[name] !== undefined) {
-      delete headers[name];
+  const copy: Record<string, string | string[] | undefined> = {};
+  for (const name in headers) {
+    if (ruleOf(changed, name) === undefined) {
+      copy[name] = headers[name];
+      continue;
     }
+    const value = joined(name, headerValues(kept, name));
+    if (value !== undefined) copy[name] = value; // none left: no header
   }
+  node.headers = copy;
+}
+
+// Several values of one header, as Node joins them: Cookie with "; ", Authorization keeps the first, any other with ", ".
+function joined(name: string, values: string[] | undefined): string | undefined {
+  if (values === undefined) return undefined;
+  return name === 'cookie' ? values.join('; ') : name === 'authorization' ? values[0] : values.join(', ');
+}
+
+function ruleOf(rules: readonly HeaderRule[], name: string): HeaderRule | undefined {
+  for (const rule of rules) if (equalsLowerCase(name, rule.name)) return rule;
+  return undefined;
 }
 
 /** A Cookie header without the named cookies (others kept, in order); undefined when none is left. */
