@@ -4,7 +4,7 @@ import type { CreatedKey, KeySource } from '@keygate/core';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningApp } from './apps.js';
-import { createFixture, type Fixture } from './helpers.js';
+import { createFixture, type Fixture, rawGet } from './helpers.js';
 import { SEEN_PATH, seenAdapters } from './hide-apps.js';
 
 const EVERY_SOURCE: readonly KeySource[] = [
@@ -91,6 +91,18 @@ describe.each(seenAdapters)('$name: hideCredentials', (adapter) => {
     });
     expect(JSON.stringify(body)).not.toContain(valid.key);
     expect(body.headers).not.toHaveProperty('cookie');
+  });
+
+  it('removes every copy of a key sent twice: two X-API-Key headers, two key cookies', async () => {
+    const res = await rawGet(hiding.port, SEEN_PATH, [
+      `X-API-Key: ${valid.key}`,
+      `Cookie: api_key=${valid.key}; a=1`,
+      `x-api-key: ${valid.key}`,
+      `Cookie: b=2; api_key=${valid.key}`,
+    ]);
+    expect(res.status).toBe(200);
+    expect(res.text).not.toContain(valid.key);
+    expect((JSON.parse(res.text) as Seen).headers.cookie).toBe('a=1; b=2');
   });
 
   it('keeps an Authorization header of another scheme, which carried no key', async () => {
