@@ -139,10 +139,7 @@ function configuredHeader<H extends { readonly name: string }>(headers: readonly
   return undefined;
 }
 
-/**
- * Whether `text` equals the lower-case `name` once its ASCII capitals are lowered. Compares in
- * place: no lower-cased copy of every header of every request.
- */
+/** Whether `text` equals the lower-case `name` once its ASCII capitals are lowered (in place: no lower-cased copy per header). */
 export function equalsLowerCase(text: string, name: string): boolean {
   return text.length === name.length && startsWithLowerCase(text, name);
 }

@@ -45,7 +45,9 @@ export interface AuthOptions {
   /**
    * Remove the header, query parameter or cookie that carried the key before the application's
    * handlers run (Kong's `hide_credentials`): from the headers, the parsed query and the URL, the
-   * Cookie header and parsed cookies. Other headers, parameters and cookies stay as they were. Default false.
+   * Cookie header and parsed cookies. Other headers, parameters and cookies stay as they were. A
+   * later keygate middleware on the same request (e.g. a second realm) then finds no key: set it on
+   * the last one. Default false.
    */
   hideCredentials?: boolean;
 }
