@@ -20,6 +20,10 @@ export type { RawRequest, RequestAccessors } from './http/credentials.js';
 export { type CreditGuard, type CreditGuardResult, createCreditGuard } from './http/credit-guard.js';
 /** Environment guards: the response for a key of another environment, or none. */
 export { createEnvironmentGuard, type EnvironmentGuard } from './http/environment-guard.js';
+/** What `hideCredentials` asks an adapter's `hide` accessor to remove from the framework's copies. */
+export type { HiddenCredentials } from './http/hidden-credentials.js';
+/** A route's OpenAPI security requirement, with the scopes of its guards (for route-aware adapters). */
+export { createOpenApiRequirement, type RouteScopes } from './http/openapi.js';
 /** An error answer: a KeygateResponse whose body is problem details. */
 export type { ProblemResponse } from './http/problem.js';
 /** Audit context of a request read through the accessors (route without query, client IP, capped user agent). */

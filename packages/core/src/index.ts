@@ -41,6 +41,19 @@ export { DEFAULT_KEY_SOURCES } from './http/credentials.js';
 /** Options and cost of every adapter's `requireCredits`. */
 export type { CreditCost, CreditGuardOptions } from './http/credit-guard.js';
 export type { EnvironmentGuardOptions } from './http/environment-guard.js';
+/** pino `redact` paths for where the configured sources put a key in a logged request. */
+export { type PinoRedactOptions, pinoRedactPaths } from './http/log-redaction.js';
+/** OpenAPI 3.x security schemes, requirement and problem responses for the configured sources. */
+export {
+  type OpenApiHeader,
+  type OpenApiResponse,
+  type OpenApiSchema,
+  type OpenApiSecurity,
+  type OpenApiSecurityOptions,
+  type OpenApiSecurityScheme,
+  openApiSecurity,
+  type SecurityRequirement,
+} from './http/openapi.js';
 /** The stable `code` and body of keygate's problem+json responses. */
 export type { ProblemCode, ProblemDetails } from './http/problem.js';
 /** Options of every adapter's `requireScopes`. */

@@ -15,6 +15,12 @@ export const accessors: RequestAccessors<Request> = {
     const value = cookies[name];
     return value === undefined || typeof value === 'string' ? value : String(value);
   },
+  // `req.query` is parsed from `req.url`, which core has cleaned.
+  hide: (req, hidden) => {
+    if (hidden.query.length > 0) req.originalUrl = hidden.withoutQuery(req.originalUrl);
+    const cookies = (req as { cookies?: Record<string, unknown> }).cookies;
+    if (cookies) for (const name of hidden.cookies) delete cookies[name];
+  },
 };
 
 const NO_COOKIES: Readonly<Record<string, string | undefined>> = Object.freeze({});

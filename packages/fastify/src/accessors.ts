@@ -13,6 +13,16 @@ export const accessors: RequestAccessors<FastifyRequest> = {
     const cookies = (request as { cookies?: Cookies | null }).cookies ?? cookiesOf(request);
     return cookies[name];
   },
+  // Fastify parsed the query and @fastify/cookie the cookies before this hook; core has cleaned `raw`.
+  hide: (request, hidden) => {
+    const query = request.query as Record<string, unknown> | undefined;
+    if (query) for (const name of hidden.query) delete query[name];
+    const cookies = (request as { cookies?: Record<string, unknown> | null }).cookies;
+    if (cookies) for (const name of hidden.cookies) delete cookies[name];
+    const url = request.originalUrl; // cached by Fastify on first read: the uncleaned URL if read before
+    const clean = hidden.withoutQuery(url);
+    if (clean !== url) Object.defineProperty(request, 'originalUrl', { value: clean, configurable: true });
+  },
 };
 
 type Cookies = Readonly<Record<string, string | undefined>>;

@@ -26,6 +26,7 @@ import {
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
 import fp from 'fastify-plugin';
 import { accessors, COOKIE_PLUGIN_REQUIRED } from './accessors.js';
+import { documentSecurity, withScopes } from './openapi.js';
 import { withoutRegisterOptions } from './register-options.js';
 import { send } from './send.js';
 
@@ -63,6 +64,7 @@ const plugin: FastifyPluginAsync<KeygatePluginOptions> = async (fastify, registe
   if (options.sources?.some((source) => source.in === 'cookie') && !fastify.hasRequestDecorator('cookies')) {
     throw new KeygateError('invalid_options', COOKIE_PLUGIN_REQUIRED);
   }
+  documentSecurity(fastify, options);
   // A child context may register keygate again (e.g. another realm): the decorator exists once.
   if (!fastify.hasRequestDecorator('apiKey')) fastify.decorateRequest('apiKey', null);
   fastify.addHook('onRequest', (request, reply, hookDone) => {
@@ -79,7 +81,8 @@ const plugin: FastifyPluginAsync<KeygatePluginOptions> = async (fastify, registe
  * The keygate plugin, wrapped with fastify-plugin so it applies to the context that registers it:
  * an `onRequest` hook authenticates every route of that context (and its children) and sets
  * `request.apiKey`. A route's `config.apiKey` (`false`, `'optional'`, `'required'`) overrides the
- * default. Invalid options reject the registration with `invalid_options`.
+ * default. Each protected route declared afterwards gets the `schema.security` of the options (and
+ * its `requireScopes` scopes) for @fastify/swagger. Invalid options reject the registration with `invalid_options`.
  *
  * @example
  * ```ts
@@ -106,7 +109,7 @@ export default keygatePlugin;
  * ```
  */
 export function requireScopes(scopes: string | readonly string[], options?: ScopeGuardOptions): ScopeHook {
-  return routeGuard(createScopeGuard(scopes, options));
+  return withScopes(routeGuard(createScopeGuard(scopes, options)), scopes, options?.match);
 }
 
 /**

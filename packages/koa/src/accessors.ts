@@ -10,4 +10,8 @@ export const accessors: RequestAccessors<Context> = {
   originalUrl: (ctx) => ctx.originalUrl,
   query: (ctx, name) => ctx.query[name],
   cookie: (ctx, name) => ctx.cookies.get(name),
+  // `ctx.query` is parsed from `ctx.req.url` and `ctx.cookies` reads the Cookie header: core has cleaned both.
+  hide: (ctx, hidden) => {
+    if (hidden.query.length > 0) ctx.originalUrl = ctx.request.originalUrl = hidden.withoutQuery(ctx.originalUrl);
+  },
 };

@@ -8,6 +8,7 @@ import type { MaybePromise } from '../rate-limit/limiter.js';
 import type { VerifiedResult, VerifyResult } from '../verify/verifier.js';
 import { clientSubject, UNKNOWN_CLIENT } from './client-subject.js';
 import { type Credential, createCredentialReader, type RequestAccessors } from './credentials.js';
+import { type CredentialHider, createCredentialHider } from './hide-credentials.js';
 import { type AuthOptions, type ResolvedAuthOptions, resolveAuthOptions } from './options.js';
 import {
   authProblems,
@@ -70,6 +71,8 @@ class Authenticator<Req> {
   readonly #config: ResolvedAuthOptions;
   readonly #accessors: RequestAccessors<Req>;
   readonly #read: ReturnType<typeof createCredentialReader<Req>>;
+  // Undefined unless `hideCredentials`: the request's credentials are then left as they are.
+  readonly #hide: CredentialHider<Req> | undefined;
   readonly #problems: ReturnType<typeof authProblems>;
   readonly #limits: RateLimitStep | undefined;
   readonly #runtime: KeygateRuntime;
@@ -80,6 +83,7 @@ class Authenticator<Req> {
     this.#config = config;
     this.#accessors = accessors;
     this.#read = createCredentialReader(config.sources, accessors);
+    this.#hide = createCredentialHider(config.hideCredentials, config.sources, accessors);
     this.#problems = authProblems(config.realm);
     this.#limits = config.rateLimit === undefined ? undefined : createRateLimitStep(config.rateLimit);
     this.#runtime = runtimeOf(config.keygate);
@@ -91,6 +95,7 @@ class Authenticator<Req> {
     const raw = this.#accessors.raw(req);
     const credential = this.#read(req, raw);
     if (credential.kind === 'none') return this.#config.optional ? ANONYMOUS : refuse(this.#problems.missing);
+    if (this.#hide !== undefined) this.#hide(req, raw);
     if (this.#config.requireTls && !this.#accessors.secure(req)) return this.#tlsRequired(req, credential);
     if (credential.kind !== 'key') {
       this.#events?.failed(req, credential.kind);

@@ -1,5 +1,6 @@
 import { MAX_KEY_LENGTH } from '../key/format.js';
 import { type OptionChecks, optionChecks } from '../options.js';
+import type { HiddenCredentials } from './hidden-credentials.js';
 
 /** Where a request may carry its key. */
 export type KeySource =
@@ -43,6 +44,8 @@ export interface RequestAccessors<Req> {
   query?(req: Req, name: string): unknown;
   /** A cookie value, from the framework or its official cookie plugin. */
   cookie?(req: Req, name: string): string | undefined;
+  /** `hideCredentials`: removes the key's query parameters and cookies from the framework's own copies (core cleans the Node request). */
+  hide?(req: Req, hidden: HiddenCredentials): void;
 }
 
 /** What a request carries: nothing, one key, or something unusable. */
@@ -136,9 +139,8 @@ function configuredHeader<H extends { readonly name: string }>(headers: readonly
   return undefined;
 }
 
-// Whether `text` equals the lower-case `name` once its ASCII capitals are lowered. Compares in
-// place: no lower-cased copy of every header of every request.
-function equalsLowerCase(text: string, name: string): boolean {
+/** Whether `text` equals the lower-case `name` once its ASCII capitals are lowered (in place: no lower-cased copy per header). */
+export function equalsLowerCase(text: string, name: string): boolean {
   return text.length === name.length && startsWithLowerCase(text, name);
 }
 
@@ -159,8 +161,8 @@ function accept(found: string | undefined, value: unknown): string | Credential 
   return value;
 }
 
-// The token of `Bearer <token>` (scheme case-insensitive, '' when missing), or undefined for another scheme.
-function bearerToken(value: string): string | undefined {
+/** The token of `Bearer <token>` (scheme case-insensitive, '' when missing), or undefined for another scheme. */
+export function bearerToken(value: string): string | undefined {
   if (!startsWithLowerCase(value, BEARER)) return undefined;
   if (value.length === BEARER.length) return '';
   if (value.charCodeAt(BEARER.length) !== SPACE) return undefined;

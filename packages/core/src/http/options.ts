@@ -42,6 +42,14 @@ export interface AuthOptions {
    * failed-authentication guard, fair hashing): one host usually holds a whole /64. Default 64.
    */
   ipv6Prefix?: number;
+  /**
+   * Remove the header, query parameter or cookie that carried the key before the application's
+   * handlers run (Kong's `hide_credentials`): from the headers, the parsed query and the URL, the
+   * Cookie header and parsed cookies. Other headers, parameters and cookies stay as they were. A
+   * later keygate middleware on the same request (e.g. a second realm) then finds no key: set it on
+   * the last one. Default false.
+   */
+  hideCredentials?: boolean;
 }
 
 const REALM_RE = /^[\x20-\x7e]{1,64}$/;
@@ -57,6 +65,7 @@ export const AUTH_OPTION_NAMES = optionNames<AuthOptions>({
   rateLimit: true,
   requireTls: true,
   ipv6Prefix: true,
+  hideCredentials: true,
 });
 
 /** Validates the realm used in challenges; throws `invalid_options` (through `checks`, which name the caller). */
@@ -77,6 +86,7 @@ export interface ResolvedAuthOptions {
   readonly onError: (error: unknown) => void;
   readonly rateLimit: RateLimitOptions | undefined;
   readonly ipv6Prefix: number;
+  readonly hideCredentials: boolean;
 }
 
 /** Validates options (throws `invalid_options`, warns about unknown names) and applies their defaults. */
@@ -96,5 +106,6 @@ export function resolveAuthOptions(options: AuthOptions): ResolvedAuthOptions {
     ),
     rateLimit: options.rateLimit,
     ipv6Prefix: check.integer('ipv6Prefix', options.ipv6Prefix, { min: 1, max: 128, default: DEFAULT_IPV6_PREFIX }),
+    hideCredentials: check.boolean('hideCredentials', options.hideCredentials, false),
   };
 }

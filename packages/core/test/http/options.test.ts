@@ -35,6 +35,7 @@ describe('resolveAuthOptions', () => {
       rateLimit: {},
       requireTls: false,
       ipv6Prefix: 56,
+      hideCredentials: true,
     });
     expect(warn).not.toHaveBeenCalled();
   });
