@@ -1,32 +1,16 @@
 /**
  * @keygate/fastify: API-key authentication for Fastify 5.
  * `app.register(keygatePlugin, { keygate })` authenticates in an `onRequest` hook and sets
- * `request.apiKey`; `requireScopes(...)`, `requireEnvironment(...)` and `requireCredits(...)` are route-level hooks.
- * Register it inside a child
- * context to protect only that context's routes.
+ * `request.apiKey`; `requireScopes(...)`, `requireEnvironment(...)` and `requireCredits(...)` are route-level
+ * hooks. Register it inside a child context to protect only that context's routes.
  */
 
-import {
-  type ApiKey,
-  type AuthOptions,
-  type CreditCost,
-  type CreditGuardOptions,
-  type EnvironmentGuardOptions,
-  KeygateError,
-  type ScopeGuardOptions,
-} from '@keygate/core';
-import {
-  type AuthOutcome,
-  createAuthenticator,
-  createCreditGuard,
-  createEnvironmentGuard,
-  createScopeGuard,
-  type ScopeGuard,
-} from '@keygate/core/adapter';
+import { type ApiKey, type AuthOptions, KeygateError } from '@keygate/core';
+import { type AuthOutcome, createAuthenticator } from '@keygate/core/adapter';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
 import fp from 'fastify-plugin';
 import { accessors, COOKIE_PLUGIN_REQUIRED } from './accessors.js';
-import { documentSecurity, withScopes } from './openapi.js';
+import { documentSecurity } from './openapi.js';
 import { withoutRegisterOptions } from './register-options.js';
 import { send } from './send.js';
 
@@ -49,9 +33,6 @@ declare module 'fastify' {
  * registered first: without it the registration fails with `invalid_options`.
  */
 export type KeygatePluginOptions = AuthOptions;
-
-/** A hook usable as a route's `onRequest` or `preHandler`. */
-export type ScopeHook = (request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction) => void;
 
 // Async, so that invalid options reject registration instead of throwing out of avvio.
 const plugin: FastifyPluginAsync<KeygatePluginOptions> = async (fastify, registered) => {
@@ -98,73 +79,6 @@ const plugin: FastifyPluginAsync<KeygatePluginOptions> = async (fastify, registe
 export const keygatePlugin = fp(plugin, { fastify: '5.x', name: '@keygate/fastify' });
 export default keygatePlugin;
 
-/**
- * A route hook that answers 403 unless `request.apiKey` has the scopes (all by default), 401 without a key.
- * Use it as a route's `onRequest` or `preHandler` in a context where `keygatePlugin` is registered.
- * Scopes are checked when it is built, so a typo fails at startup.
- *
- * @example
- * ```ts
- * app.post('/deploys', { onRequest: requireScopes('deploys:write') }, async () => 'queued');
- * ```
- */
-export function requireScopes(scopes: string | readonly string[], options?: ScopeGuardOptions): ScopeHook {
-  return withScopes(routeGuard(createScopeGuard(scopes, options)), scopes, options?.match);
-}
-
-/**
- * A route hook that answers 403 `wrong_environment` unless `request.apiKey` is a key of the
- * environment (the instance's `environments` option), 401 without a key. Use it as a route's
- * `onRequest` or `preHandler` in a context where `keygatePlugin` is registered. The name is
- * checked when it is built, so a typo fails at startup.
- *
- * @example
- * ```ts
- * app.post('/charges', { onRequest: requireEnvironment('live') }, async () => 'charged');
- * ```
- */
-export function requireEnvironment(environment: string, options?: EnvironmentGuardOptions): ScopeHook {
-  return routeGuard(createEnvironmentGuard(environment, options));
-}
-
-/**
- * A route hook that spends `cost` credits (a number, or one computed from the request) from the
- * allowances of `request.apiKey` (`keygate.credits`), adding them to the RateLimit headers; 429
- * `quota-exceeded` when they cannot pay, 401 without a key. Use it as a route's `onRequest` or
- * `preHandler` in a context where `keygatePlugin` is registered.
- *
- * @example
- * ```ts
- * app.get('/search', { preHandler: requireCredits(1, { keygate }) }, search);
- * ```
- */
-export function requireCredits(
-  cost: CreditCost<FastifyRequest>,
-  options: CreditGuardOptions,
-): (request: FastifyRequest, reply: FastifyReply) => Promise<void> {
-  const guard = createCreditGuard(cost, options, accessors);
-  return async (request, reply) => {
-    const result = await guard(request.apiKey, request);
-    if (!result.ok) {
-      await send(reply, result.response);
-      return;
-    }
-    for (const [name, value] of Object.entries(result.headers ?? {})) {
-      const before = reply.getHeader(name);
-      reply.header(name, before === undefined ? value : `${String(before)}, ${value}`);
-    }
-  };
-}
-
-// A route hook answering the guard's refusal, or going on.
-function routeGuard(guard: ScopeGuard): ScopeHook {
-  return (request, reply, done) => {
-    const problem = guard(request.apiKey);
-    if (problem) send(reply, problem);
-    else done();
-  };
-}
-
 function finish(
   outcome: AuthOutcome,
   request: FastifyRequest,
@@ -180,6 +94,8 @@ function finish(
   done();
 }
 
+/** Route-level guards: scopes, environment, credits. */
+export { requireCredits, requireEnvironment, requireScopes, type ScopeHook } from './guards.js';
 /** GitHub's secret scanning partner program: the leaked-key endpoint as an encapsulated Fastify plugin; `prefix` places it. */
 export { type LeakedKeyPluginOptions, leakedKeyPlugin } from './leaks.js';
 /** Key-management routes (`/keys`…) as an encapsulated Fastify plugin; `prefix` places them. */
