@@ -5,6 +5,7 @@ const entry = {
   adapter: 'src/adapter.ts',
   redis: 'src/redis.ts',
   postgres: 'src/postgres.ts',
+  otel: 'src/otel.ts',
 };
 
 // Both formats split shared code into chunks, so the entries share one copy of every module

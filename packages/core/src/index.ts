@@ -142,5 +142,14 @@ export type {
   RecordRotation,
   UpdateRecordOptions,
 } from './stores/store.js';
+/** Telemetry: the hooks of createKeygate's `telemetry` option (see openTelemetry() of `@keygate/core/otel`). */
+export type {
+  AuthenticationOutcome,
+  AuthenticationReport,
+  KeygateTelemetry,
+  RateLimitVerdict,
+  TelemetryGauges,
+  TelemetryStore,
+} from './telemetry/telemetry.js';
 /** Verification results. */
 export type { VerifyFailureReason, VerifyResult } from './verify/verifier.js';

@@ -8,14 +8,14 @@ import { describe, expect, it } from 'vitest';
 const SRC = fileURLToPath(new URL('../src', import.meta.url));
 
 const LAYERS: ReadonlyArray<readonly string[]> = [
-  ['errors.ts', 'events.ts', 'options.ts', 'key', 'hashing', 'types', 'credits/allowance.ts'],
-  ['stores'],
+  ['errors.ts', 'events.ts', 'options.ts', 'key', 'hashing', 'types', 'credits/allowance.ts', 'telemetry'],
+  ['stores', 'otel'],
   ['verify', 'lifecycle', 'rate-limit', 'credits', 'audit'],
   ['keygate/options.ts', 'keygate/instance.ts'],
   ['http'],
   ['management', 'leaks'],
   ['keygate/create.ts'],
-  ['index.ts', 'adapter.ts', 'redis.ts', 'postgres.ts'],
+  ['index.ts', 'adapter.ts', 'redis.ts', 'postgres.ts', 'otel.ts'],
 ];
 
 function layerOf(file: string): number {

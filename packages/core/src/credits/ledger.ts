@@ -5,6 +5,7 @@
 import { KeygateError } from '../errors.js';
 import type { AuditEvent, AuditEventType, AuditListener, RequestContext } from '../events.js';
 import type { CreditStore, CreditTarget } from '../stores/credit-store.js';
+import type { KeygateTelemetry } from '../telemetry/telemetry.js';
 import { type CreditState, nextRefill } from './allowance.js';
 
 /** One allowance that applies to a request, as it is after the spend (or the refusal). */
@@ -40,6 +41,8 @@ export interface LedgerConfig {
   readonly emit: AuditListener | undefined;
   readonly lowThreshold: number;
   readonly whenMissing: 'allow' | 'refuse';
+  /** The `telemetry` option of createKeygate: told of the credits spent. */
+  readonly telemetry?: KeygateTelemetry | undefined;
 }
 
 // A spend meets a due refill at most once per allowance; a third answer of `due` means the
@@ -65,7 +68,10 @@ export async function spendCredits(
       if (applied.length === 0 && config.whenMissing === 'refuse') {
         return { ok: false, reason: 'missing', applied, refusedBy: undefined };
       }
-      for (const one of applied) announceSpend(config, key, one, cost, context);
+      for (const one of applied) {
+        announceSpend(config, key, one, cost, context);
+        config.telemetry?.creditsSpent(one.allowance, cost);
+      }
       return { ok: true, applied };
     }
     const refusedBy = applied.filter((one) => one.state.remaining < cost).sort(byRemaining)[0];

@@ -4,6 +4,7 @@ import { type OptionChecks, optionNames } from '../options.js';
 import { checkedCredits } from '../stores/checked-credits.js';
 import { type CreditStore, isCreditStore } from '../stores/credit-store.js';
 import type { KeyStore } from '../stores/store.js';
+import type { KeygateTelemetry } from '../telemetry/telemetry.js';
 import { MAX_CREDITS } from './allowance.js';
 import type { LedgerConfig } from './ledger.js';
 
@@ -30,6 +31,7 @@ export function resolveLedger(
   now: () => number,
   emit: AuditListener | undefined,
   check: OptionChecks,
+  telemetry?: KeygateTelemetry,
 ): LedgerConfig {
   const options = value === undefined ? {} : check.object<CreditOptions>('credits', value, CREDIT_OPTION_NAMES);
   return Object.freeze({
@@ -38,6 +40,7 @@ export function resolveLedger(
     emit,
     lowThreshold: check.integer('credits.lowThreshold', options.lowThreshold, { min: 0, max: MAX_CREDITS, default: 0 }),
     whenMissing: check.oneOf('credits.whenMissing', options.whenMissing, ['allow', 'refuse'], 'allow'),
+    telemetry,
   });
 }
 

@@ -1,4 +1,5 @@
 import { KeygateError } from '../errors.js';
+import type { KeygateTelemetry } from '../telemetry/telemetry.js';
 
 /**
  * Thrown by {@link KdfLimiter.run} when a hash cannot start in time: a KeygateError `busy` (the
@@ -49,9 +50,12 @@ export class KdfLimiter {
   // Waiters of clients (the application's not counted).
   #queued = 0;
   #running = 0;
+  // Undefined without the `telemetry` option: waits are then not timed.
+  readonly #telemetry: KeygateTelemetry | undefined;
 
-  constructor(limits: KdfLimits) {
+  constructor(limits: KdfLimits, telemetry?: KeygateTelemetry) {
     this.#limits = limits;
+    this.#telemetry = telemetry;
   }
 
   /** Hash computations running now. */
@@ -69,14 +73,24 @@ export class KdfLimiter {
    * KdfBusyError when it cannot start in time. Without a client, the application's own work.
    */
   async run<T>(task: () => Promise<T>, client?: string): Promise<T> {
-    if (this.#running < this.#limits.maxConcurrent) this.#running++;
-    else if (client === undefined) await this.#waitForApplication();
-    else await this.#wait(client);
+    if (this.#running < this.#limits.maxConcurrent) {
+      this.#running++;
+      this.#telemetry?.kdfWait(0);
+    } else if (this.#telemetry === undefined) await this.#waitForSlot(client);
+    else {
+      const since = performance.now();
+      await this.#waitForSlot(client);
+      this.#telemetry.kdfWait(performance.now() - since);
+    }
     try {
       return await task();
     } finally {
       this.#release();
     }
+  }
+
+  #waitForSlot(client: string | undefined): Promise<void> {
+    return client === undefined ? this.#waitForApplication() : this.#wait(client);
   }
 
   #waitForApplication(): Promise<void> {

@@ -5,6 +5,7 @@ import { parseKey } from '../key/format.js';
 import type { ApiKey } from '../key/record.js';
 import { type KeygateRuntime, runtimeOf } from '../keygate/instance.js';
 import type { MaybePromise } from '../rate-limit/limiter.js';
+import type { KeygateTelemetry } from '../telemetry/telemetry.js';
 import type { VerifiedResult, VerifyResult } from '../verify/verifier.js';
 import { clientSubject, UNKNOWN_CLIENT } from './client-subject.js';
 import { type Credential, createCredentialReader, type RequestAccessors } from './credentials.js';
@@ -76,8 +77,10 @@ class Authenticator<Req> {
   readonly #problems: ReturnType<typeof authProblems>;
   readonly #limits: RateLimitStep | undefined;
   readonly #runtime: KeygateRuntime;
-  // Undefined without a listener: every `#events?.…` below is then skipped and builds nothing.
+  // Undefined without a listener and telemetry: every `#events?.…` below is then skipped and builds nothing.
   readonly #events: RequestEvents<Req> | undefined;
+  // Undefined without the `telemetry` option: every `#telemetry?.…` below is then skipped.
+  readonly #telemetry: KeygateTelemetry | undefined;
 
   constructor(config: ResolvedAuthOptions, accessors: RequestAccessors<Req>) {
     this.#config = config;
@@ -87,7 +90,8 @@ class Authenticator<Req> {
     this.#problems = authProblems(config.realm);
     this.#limits = config.rateLimit === undefined ? undefined : createRateLimitStep(config.rateLimit);
     this.#runtime = runtimeOf(config.keygate);
-    this.#events = createRequestEvents(this.#runtime.emit, this.#runtime.now, accessors);
+    this.#telemetry = this.#runtime.telemetry;
+    this.#events = createRequestEvents(this.#runtime.emit, this.#runtime.now, accessors, this.#telemetry);
   }
 
   /** Answers one request; synchronously when its key is in the verified-key cache. */
@@ -102,6 +106,7 @@ class Authenticator<Req> {
       return refuse(this.#problems[credential.kind]);
     }
     const cached = this.#runtime.peek(credential.key, raw.socket ?? undefined);
+    this.#telemetry?.cache(req, cached !== undefined);
     if (cached !== undefined) return this.#settle(req, cached);
     return this.#limits === undefined ? this.#verify(req, credential.key) : this.#guardThenVerify(req, credential.key);
   }
@@ -164,13 +169,19 @@ class Authenticator<Req> {
 
   #admitted(req: Req, key: ApiKey, counted: RateLimitResult): AuthOutcome {
     if (!counted.ok) return this.#limited(req, counted.response, key);
+    this.#telemetry?.rateLimit(req, 'allowed');
     this.#events?.verified(req, key);
     return counted.headers === undefined ? { ok: true, key } : { ok: true, key, headers: counted.headers };
   }
 
   // A response of the rate-limit step instead of the request: 429 (over a limit) or 503 (limiter down).
   #limited(req: Req, response: ProblemResponse, key?: ApiKey): AuthOutcome {
-    if (response.status === 429) this.#events?.rateLimited(req, key, response);
+    const over = response.status === 429;
+    if (this.#telemetry !== undefined) {
+      this.#telemetry.rateLimit(req, over ? 'limited' : 'unavailable');
+      if (!over) this.#telemetry.storeUnavailable('rate_limit');
+    }
+    if (over) this.#events?.rateLimited(req, key, response);
     else this.#events?.failed(req, 'unavailable', key?.id, key?.owner);
     return refuse(response);
   }
@@ -193,6 +204,7 @@ class Authenticator<Req> {
   #storeFailed(req: Req, error: unknown): AuthOutcome {
     this.#config.onError(error);
     const down = isKeygateError(error, 'store_unavailable');
+    if (down) this.#telemetry?.storeUnavailable('keys');
     this.#events?.failed(req, down ? 'unavailable' : 'internal');
     const response = down ? STORE_DOWN : INTERNAL_ERROR;
     return refuse(response);

@@ -81,7 +81,9 @@ export function createCreditGuard<Req>(
       const headers = creditHeaders(result.applied, now);
       return { ok: true, headers: 'ratelimit' in headers ? headers : undefined };
     } catch (error) {
-      return isKeygateError(error, 'store_unavailable') ? STORE_DOWN : FAILED;
+      if (!isKeygateError(error, 'store_unavailable')) return FAILED;
+      runtime.telemetry?.storeUnavailable('credits');
+      return STORE_DOWN;
     }
   };
 }

@@ -1,9 +1,11 @@
 // Audit events of the request path: `verified`, `failed` and `rate_limited`, each with the request
-// context read through the adapter's accessors. Built only when a listener is configured.
+// context read through the adapter's accessors, and the same outcomes told to the telemetry.
+// Built only when a listener or telemetry is configured.
 import { isIP } from 'node:net';
 import type { AuditEvent, AuditEventType, AuditFailureReason, AuditListener, RequestContext } from '../events.js';
 import type { ApiKey } from '../key/record.js';
 import { redactKeys } from '../key/redaction.js';
+import type { AuthenticationOutcome, KeygateTelemetry } from '../telemetry/telemetry.js';
 import { headerValues, type RequestAccessors } from './credentials.js';
 import type { ProblemResponse } from './problem.js';
 
@@ -23,23 +25,30 @@ export interface RequestEvents<Req> {
 }
 
 /**
- * The event emitter of an authenticator, or undefined when `emit` is (no listener): callers then
- * skip it with `events?.…`, so nothing is built on the request path. Building an event never
- * throws out of here, and the listener's own failures are caught by `emit`.
+ * The event emitter of an authenticator, or undefined with neither `emit` (no listener) nor
+ * `telemetry`: callers then skip it with `events?.…`, so nothing is built on the request path.
+ * Building an event never throws out of here, and the listener's own failures are caught by `emit`
+ * (the telemetry's by its guard).
  */
 export function createRequestEvents<Req>(
   emit: AuditListener | undefined,
   now: () => number,
   accessors: RequestAccessors<Req>,
+  telemetry?: KeygateTelemetry,
 ): RequestEvents<Req> | undefined {
-  if (emit === undefined) return undefined;
+  if (emit === undefined && telemetry === undefined) return undefined;
   const send = (
     req: Req,
-    type: AuditEventType,
+    type: AuditEventType & AuthenticationOutcome,
     keyId: string | null,
     owner: string | null,
     extra?: { reason: AuditFailureReason } | { policies: readonly string[] },
   ) => {
+    if (telemetry !== undefined) {
+      const reason = extra !== undefined && 'reason' in extra ? extra.reason : undefined;
+      telemetry.authenticated(req, { outcome: type, reason, keyId, owner });
+    }
+    if (emit === undefined) return;
     let event: AuditEvent;
     try {
       event = Object.freeze({ type, time: new Date(now()), keyId, owner, ...requestContext(req, accessors), ...extra });

@@ -16,6 +16,7 @@ import { createLastUsedTracker } from '../lifecycle/last-used.js';
 import { KeyManager } from '../lifecycle/manager.js';
 import { type OptionChecks, optionChecks } from '../options.js';
 import { CheckedStore } from '../stores/checked.js';
+import { guardTelemetry, isTelemetry, type KeygateTelemetry } from '../telemetry/telemetry.js';
 import { confirmKey } from '../verify/confirm.js';
 import { FailureTracker } from '../verify/failures.js';
 import { Verifier } from '../verify/verifier.js';
@@ -89,6 +90,7 @@ export function createKeygate(options: KeygateOptions): Keygate {
     options.cache === false ? { max: 0, ttlMs: 0 } : nested<CacheOptions>('cache', options.cache, CACHE_OPTION_NAMES);
   const failures = nested<NonNullable<KeygateOptions['failures']>>('failures', options.failures, FAILURES_OPTION_NAMES);
   const kdf = nested<NonNullable<KeygateOptions['kdf']>>('kdf', options.kdf, KDF_OPTION_NAMES);
+  const telemetry = resolveTelemetry(options.telemetry);
 
   const kdfLimiter = new KdfLimiter(
     Object.freeze({
@@ -97,7 +99,9 @@ export function createKeygate(options: KeygateOptions): Keygate {
       maxQueuePerClient: check.integer('kdf.maxQueuePerClient', kdf.maxQueuePerClient, { min: 0, default: 100 }),
       maxWaitMs: check.integer('kdf.maxWaitMs', kdf.maxWaitMs, { min: 1, default: 1000 }),
     }),
+    telemetry,
   );
+  telemetry?.bind({ kdfQueued: () => kdfLimiter.queued, kdfRunning: () => kdfLimiter.running });
   const verifier = new Verifier({
     store,
     prefixes: new Set([...accepted, ...(environments?.keys() ?? [])]),
@@ -161,7 +165,14 @@ export function createKeygate(options: KeygateOptions): Keygate {
     environments,
   });
 
-  const ledger = resolveLedger(options.credits, given, now, listener === undefined ? undefined : emit, check);
+  const ledger = resolveLedger(
+    options.credits,
+    given,
+    now,
+    listener === undefined ? undefined : emit,
+    check,
+    telemetry,
+  );
   const credits = new CreditManager(ledger, async (id, actor) => keys.get(id, { actor }));
 
   return keygateInstance(
@@ -202,8 +213,21 @@ export function createKeygate(options: KeygateOptions): Keygate {
         return record && toApiKey(record, environments);
       },
       audit,
+      telemetry,
     },
   );
+}
+
+// The `telemetry` option, its hooks guarded; undefined without one.
+function resolveTelemetry(value: unknown): KeygateTelemetry | undefined {
+  if (value === undefined) return undefined;
+  if (!isTelemetry(value)) {
+    check.fail(
+      '`telemetry` must implement KeygateTelemetry (e.g. openTelemetry() of @keygate/core/otel).',
+      'telemetry',
+    );
+  }
+  return guardTelemetry(value);
 }
 
 // The `environments` map, checked: valid prefixes, short names, and `prefix` among them.

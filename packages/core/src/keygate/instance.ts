@@ -5,6 +5,7 @@ import { KeygateError } from '../errors.js';
 import type { AuditListener } from '../events.js';
 import type { ApiKey } from '../key/record.js';
 import type { KeyManager } from '../lifecycle/manager.js';
+import type { KeygateTelemetry } from '../telemetry/telemetry.js';
 import type { VerifyResult } from '../verify/verifier.js';
 
 /**
@@ -61,6 +62,8 @@ export interface KeygateRuntime {
   confirm(key: string, client: string): Promise<ApiKey | null>;
   /** The `audit` option: where the management routes read a key's events; undefined without one. */
   readonly audit?: AuditSink | undefined;
+  /** The `telemetry` option (its hooks guarded); undefined without one. */
+  readonly telemetry?: KeygateTelemetry | undefined;
 }
 
 const runtimes = new WeakMap<Keygate, KeygateRuntime>();

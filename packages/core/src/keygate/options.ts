@@ -7,6 +7,7 @@ import type { CacheInvalidation } from '../lifecycle/invalidation.js';
 import type { LastUsedOptions } from '../lifecycle/last-used.js';
 import { optionNames } from '../options.js';
 import type { KeyStore } from '../stores/store.js';
+import type { KeygateTelemetry } from '../telemetry/telemetry.js';
 
 /**
  * Options of {@link createKeygate}. Only `store` is required. An invalid value throws KeygateError
@@ -108,6 +109,12 @@ export interface KeygateOptions {
    * Default `{ lowThreshold: 0, whenMissing: 'allow' }`.
    */
   credits?: CreditOptions;
+  /**
+   * Metrics and traces of authentication, hashing, rate limiting and credits, e.g.
+   * `openTelemetry()` of `@keygate/core/otel` (see {@link KeygateTelemetry}). Default: none,
+   * and then nothing of it runs.
+   */
+  telemetry?: KeygateTelemetry;
 }
 
 /** Every option name of {@link KeygateOptions}, for the unknown-option warning. */
@@ -132,6 +139,7 @@ export const KEYGATE_OPTION_NAMES = optionNames<KeygateOptions>({
   invalidation: true,
   onError: true,
   credits: true,
+  telemetry: true,
 });
 /** Option names of `cache`. */
 export const CACHE_OPTION_NAMES = optionNames<Exclude<KeygateOptions['cache'], false | undefined>>({
