@@ -48,7 +48,12 @@ const PACKAGES: readonly PackageSpec[] = [
   },
 ];
 
-const SUBPATHS = ['@keygate/core/adapter', '@keygate/core/redis', '@keygate/core/postgres'] as const;
+const SUBPATHS = [
+  '@keygate/core/adapter',
+  '@keygate/core/redis',
+  '@keygate/core/postgres',
+  '@keygate/core/otel',
+] as const;
 
 type PackageJson = {
   name: string;
@@ -176,9 +181,9 @@ describe.each(SUBPATHS)('%s: subpath export', (subpath) => {
 });
 
 describe('@keygate/core: optional peers', () => {
-  it('keeps ioredis and pg optional peer dependencies', () => {
+  it('keeps ioredis, pg and @opentelemetry/api optional peer dependencies', () => {
     const pkg = readPackageJson('core');
-    for (const peer of ['ioredis', 'pg']) {
+    for (const peer of ['ioredis', 'pg', '@opentelemetry/api']) {
       expect(pkg.peerDependencies?.[peer], peer).toEqual(expect.any(String));
       expect(pkg.peerDependenciesMeta?.[peer]?.optional, peer).toBe(true);
     }

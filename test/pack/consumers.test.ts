@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { exec, packAll, publishablePackages, repoRoot } from './packages.js';
 
 // The third-party packages the quick starts need, at the versions the workspace tests with.
-const THIRD_PARTY = ['express', 'koa', '@koa/router', 'fastify', 'ioredis', 'pg'];
+const THIRD_PARTY = ['express', 'koa', '@koa/router', 'fastify', 'ioredis', 'pg', '@opentelemetry/api'];
 const installedVersion = (name: string): string =>
   (JSON.parse(readFileSync(join(repoRoot, 'test/node_modules', name, 'package.json'), 'utf8')) as { version: string })
     .version;
@@ -212,21 +212,21 @@ describe('the ESM app', () => {
     expect(stdout).toBe('true\n');
   });
 
-  it('imports every entry point of @keygate/core, with ioredis and pg installed', async () => {
+  it('imports every entry point of @keygate/core, with ioredis, pg and @opentelemetry/api installed', async () => {
     const source = `
-const entries = ['@keygate/core', '@keygate/core/adapter', '@keygate/core/redis', '@keygate/core/postgres'];
+const entries = ['@keygate/core', '@keygate/core/adapter', '@keygate/core/redis', '@keygate/core/postgres', '@keygate/core/otel'];
 const loaded = await Promise.all(entries.map((entry) => import(entry)));
 console.log(JSON.stringify(loaded.map((module) => Object.keys(module).length > 0)));`;
-    expect(JSON.parse(await run(apps.esm, 'entries.mjs', source))).toEqual([true, true, true, true]);
+    expect(JSON.parse(await run(apps.esm, 'entries.mjs', source))).toEqual([true, true, true, true, true]);
   });
 });
 
 describe('the CommonJS app', () => {
-  it('requires every entry point of @keygate/core, with ioredis and pg installed', async () => {
+  it('requires every entry point of @keygate/core, with ioredis, pg and @opentelemetry/api installed', async () => {
     const source = `
-const entries = ['@keygate/core', '@keygate/core/adapter', '@keygate/core/redis', '@keygate/core/postgres'];
+const entries = ['@keygate/core', '@keygate/core/adapter', '@keygate/core/redis', '@keygate/core/postgres', '@keygate/core/otel'];
 console.log(JSON.stringify(entries.map((entry) => Object.keys(require(entry)).length > 0)));`;
-    expect(JSON.parse(await run(apps.cjs, 'entries.cjs', source))).toEqual([true, true, true, true]);
+    expect(JSON.parse(await run(apps.cjs, 'entries.cjs', source))).toEqual([true, true, true, true, true]);
   });
 
   it('keeps a key in Redis with RedisStore and verifies it', async () => {

@@ -40,6 +40,8 @@ export function otelSdk() {
   return {
     tracerProvider,
     meterProvider,
+    /** A tracer of the test's own spans (e.g. an HTTP server span). */
+    tracer,
     /** The finished spans so far. */
     spans: (): ReadableSpan[] => spanExporter.getFinishedSpans(),
     /** Collects and exports the metrics now: every metric by name. */
