@@ -86,7 +86,7 @@ describe('a rateLimit.subject function', () => {
       },
     });
     expect(s.needsRequest).toBe(true);
-    s.consume(apiKey('keyA', 'acme'), REQUEST);
+    expect(s.consume(apiKey('keyA', 'acme'), REQUEST)).toMatchObject({ ok: true });
     expect(seen).toEqual([REQUEST]);
   });
 
@@ -159,7 +159,7 @@ describe('rateLimit.owner', () => {
         ratelimit: '"owner-burst";r=2;t=20, "burst";r=1;t=30',
       },
     });
-    s.consume(key);
+    expect(s.consume(key)).toMatchObject({ ok: true });
     const refused = s.consume(key) as RateLimitResult;
     expect(!refused.ok && refused.response.body['violated-policies']).toEqual(['burst']);
   });

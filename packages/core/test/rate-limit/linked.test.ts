@@ -120,12 +120,22 @@ describe.each(LIMITERS)('%s.consumeAll', (_name, make) => {
   it('never mixes up the subjects of two parts that read alike when joined', async () => {
     const rl = make();
     const one = [{ name: 'p', limit: 1, windowSeconds: 3600 }];
-    expect((await rl.consumeAll([{ subject: 'ab', policies: one }, { subject: 'c', policies: one }])).allowed).toBe(
-      true,
-    );
-    expect((await rl.consumeAll([{ subject: 'a', policies: one }, { subject: 'bc', policies: one }])).allowed).toBe(
-      true,
-    );
+    expect(
+      (
+        await rl.consumeAll([
+          { subject: 'ab', policies: one },
+          { subject: 'c', policies: one },
+        ])
+      ).allowed,
+    ).toBe(true);
+    expect(
+      (
+        await rl.consumeAll([
+          { subject: 'a', policies: one },
+          { subject: 'bc', policies: one },
+        ])
+      ).allowed,
+    ).toBe(true);
   });
 
   it('refuses parts that are not 1-8 subjects of 1-512 characters without NUL', async () => {
