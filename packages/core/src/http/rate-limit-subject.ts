@@ -82,28 +82,26 @@ export function subjectCounter(
   }
   const consumeAll = limiter.consumeAll as NonNullable<RateLimiter['consumeAll']>;
   const together = new WeakMap<PolicySet, WeakMap<PolicySet, PolicySet>>();
+  const keySubject = (key: ApiKey, request: RequestContext): string =>
+    subjectOf === undefined ? checked(key.lineage || key.id, 'the key lineage') : subjectOf(key, request);
   return (key, set, request) => {
     const environment = key.environment ?? undefined;
     const own = environment === undefined ? undefined : limits.environments.get(environment);
     const ownerSet = own ?? limits.defaults;
-    const owned = ownerSet !== undefined && ownerSet.policies.length > 0;
     const keyed = set !== undefined && set.policies.length > 0;
-    if (!owned && !keyed) return undefined;
-    const keySubject =
-      subjectOf === undefined ? checked(key.lineage || key.id, 'the key lineage') : subjectOf(key, request);
-    if (!owned)
-      return { set: set as PolicySet, call: () => limiter.consume(keySubject, (set as PolicySet).policies, cost) };
-    const { owner } = key;
-    const ownerSubject = checked(
-      own === undefined ? `owner-limits:${owner}` : `owner-limits@${environment}:${owner}`,
-      'the key owner',
-    );
+    if (ownerSet === undefined || ownerSet.policies.length === 0) {
+      if (!keyed) return undefined;
+      const subject = keySubject(key, request);
+      return { set, call: () => limiter.consume(subject, set.policies, cost) };
+    }
+    const tag = own === undefined ? 'owner-limits:' : `owner-limits@${environment}:`;
+    const ownerSubject = checked(`${tag}${key.owner}`, 'the key owner');
     if (!keyed) return { set: ownerSet, call: () => limiter.consume(ownerSubject, ownerSet.policies, cost) };
     const parts = [
       { subject: ownerSubject, policies: ownerSet.policies },
-      { subject: keySubject, policies: (set as PolicySet).policies },
+      { subject: keySubject(key, request), policies: set.policies },
     ];
-    return { set: bothOf(together, ownerSet, set as PolicySet), call: () => consumeAll.call(limiter, parts, cost) };
+    return { set: bothOf(together, ownerSet, set), call: () => consumeAll.call(limiter, parts, cost) };
   };
 }
 

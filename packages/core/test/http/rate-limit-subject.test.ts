@@ -182,6 +182,16 @@ describe('rateLimit.owner', () => {
     expect(admitted(s, apiKey('keyA', 'acme', { rateLimits: [] }), 5)).toBe(3);
   });
 
+  it('does not ask the subject function for a key without policies of its own', () => {
+    const s = step({
+      owner: [ownerTrio],
+      subject: () => {
+        throw new Error('not needed');
+      },
+    });
+    expect(admitted(s, apiKey('keyA', 'acme', { rateLimits: [] }), 4)).toBe(3);
+  });
+
   it('counts the keys of an environment with a list of its own per owner and environment', () => {
     const s = step({ owner: { defaults: [ownerTrio], environments: { test: [{ ...ownerTrio, limit: 1 }] } } });
     expect(admitted(s, apiKey('keyT', 'acme', { environment: 'test', rateLimits: [] }), 3)).toBe(1);
