@@ -122,9 +122,11 @@ export type {
 /** A key as JSON: public fields only (never a hash), dates as ISO strings, as the management routes answer. */
 export { keyJson as keyToJson } from './management/input.js';
 /** Rate limiting: GCRA limiters and named policies (the `rateLimit` option of the adapters). */
-export type { PolicyState, RateLimitDecision, RateLimiter } from './rate-limit/limiter.js';
+export type { PolicyState, RateLimitDecision, RateLimiter, RateLimitPart } from './rate-limit/limiter.js';
 export { MemoryRateLimiter, type MemoryRateLimiterOptions } from './rate-limit/memory-limiter.js';
 export type { FailedAuthLimitOptions, RateLimitOptions, StoreErrorPolicy } from './rate-limit/options.js';
+/** Who a limit counts: the `rateLimit.subject` and `rateLimit.owner` options. */
+export type { OwnerLimitOptions, RateLimitSubject } from './rate-limit/subject-options.js';
 /** The credit allowances a store keeps (the built-in stores implement it). */
 export type { CreditSpend, CreditStore, CreditTarget } from './stores/credit-store.js';
 /** Stores and records. */

@@ -106,11 +106,13 @@ export function requireEnvironment(environment: string, options?: EnvironmentGua
 export function requireCredits(cost: CreditCost<Request>, options: CreditGuardOptions): RequestHandler {
   const guard = createCreditGuard(cost, options, accessors);
   return (req, res, next) => {
-    void guard(req.apiKey, req).then((result) => {
-      if (!result.ok) return send(res, result.response);
-      if (result.headers) for (const [name, value] of Object.entries(result.headers)) res.append(name, value);
-      next();
-    });
+    guard(req.apiKey, req)
+      .then((result) => {
+        if (!result.ok) return send(res, result.response);
+        if (result.headers) for (const [name, value] of Object.entries(result.headers)) res.append(name, value);
+        next();
+      })
+      .catch(next);
   };
 }
 

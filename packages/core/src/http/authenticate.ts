@@ -20,7 +20,7 @@ import {
   unavailableProblem,
 } from './problem.js';
 import { createRateLimitStep, type GuardAnswer, type RateLimitResult, type RateLimitStep } from './rate-limit-step.js';
-import { createRequestEvents, type RequestEvents } from './request-events.js';
+import { createRequestEvents, type RequestEvents, requestContext } from './request-events.js';
 
 export { type AuthOptions, resolveRealm } from './options.js';
 
@@ -161,28 +161,37 @@ class Authenticator<Req> {
       this.#events?.verified(req, key);
       return verified; // `{ ok: true, key }` already (frozen when cached): nothing to allocate
     }
-    const counted = this.#limits.consume(key);
+    // A `rateLimit.subject` function gets the request's context (what events carry), built only then.
+    const limits = this.#limits;
+    const counted = limits.needsRequest
+      ? limits.consume(key, requestContext(req, this.#accessors))
+      : limits.consume(key);
     return counted instanceof Promise
       ? counted.then((settled) => this.#admitted(req, key, settled))
       : this.#admitted(req, key, counted);
   }
 
   #admitted(req: Req, key: ApiKey, counted: RateLimitResult): AuthOutcome {
-    if (!counted.ok) return this.#limited(req, counted.response, key);
+    if (!counted.ok) return this.#limited(req, counted.response, key, counted.error);
     this.#telemetry?.rateLimit(req, 'allowed');
     this.#events?.verified(req, key);
     return counted.headers === undefined ? { ok: true, key } : { ok: true, key, headers: counted.headers };
   }
 
-  // A response of the rate-limit step instead of the request: 429 (over a limit) or 503 (limiter down).
-  #limited(req: Req, response: ProblemResponse, key?: ApiKey): AuthOutcome {
+  // A response of the rate-limit step instead of the request: 429 (over a limit), 503 (limiter
+  // down) or 500 with its `error` (no subject to count the request under).
+  #limited(req: Req, response: ProblemResponse, key?: ApiKey, error?: unknown): AuthOutcome {
     const over = response.status === 429;
-    if (this.#telemetry !== undefined) {
+    if (this.#telemetry !== undefined && error === undefined) {
       this.#telemetry.rateLimit(req, over ? 'limited' : 'unavailable');
       if (!over) this.#telemetry.storeUnavailable('rate_limit');
     }
     if (over) this.#events?.rateLimited(req, key, response);
-    else this.#events?.failed(req, 'unavailable', key?.id, key?.owner);
+    else if (error === undefined) this.#events?.failed(req, 'unavailable', key?.id, key?.owner);
+    else {
+      this.#config.onError(error);
+      this.#events?.failed(req, 'internal', key?.id, key?.owner);
+    }
     return refuse(response);
   }
 

@@ -1,3 +1,4 @@
+import { NO_REQUEST, type RequestContext } from '../events.js';
 import type { ApiKey, RateLimitPolicy } from '../key/record.js';
 import { type RateLimitHeaderOptions, rateLimitHeaders } from '../rate-limit/headers.js';
 import type { MaybePromise, RateLimitDecision } from '../rate-limit/limiter.js';
@@ -8,15 +9,16 @@ import {
   type RateLimitOptions,
   resolveRateLimitOptions,
 } from '../rate-limit/options.js';
-import type { ProblemResponse } from './problem.js';
+import { INTERNAL_ERROR, type ProblemResponse } from './problem.js';
 import { OutageMonitor } from './rate-limit-outage.js';
 import { quotaExceededProblem, RATE_LIMIT_UNAVAILABLE } from './rate-limit-problem.js';
 import { ResultCache } from './rate-limit-results.js';
+import { type Counting, subjectCounter } from './rate-limit-subject.js';
 
 /** The outcome of counting an authenticated request: headers to set on the response, or the response to send instead. */
 export type RateLimitResult =
   | { readonly ok: true; readonly headers: Readonly<Record<string, string>> | undefined }
-  | { readonly ok: false; readonly response: ProblemResponse };
+  | { readonly ok: false; readonly response: ProblemResponse; readonly error?: unknown };
 
 /**
  * Rate limiting as an adapter uses it around verification. Every function answers synchronously
@@ -35,8 +37,15 @@ export interface RateLimitStep {
   checkFailures(subject: string | undefined): MaybePromise<GuardAnswer>;
   /** After a failed authentication (401): counts it against the client subject. Resolves once counted. */
   recordFailure(subject: string | undefined): MaybePromise<void>;
-  /** After a successful authentication: counts the request against the key's policies, per key lineage. */
-  consume(key: ApiKey): MaybePromise<RateLimitResult>;
+  /**
+   * After a successful authentication: counts the request against the key's policies (per the
+   * `subject` option: by default per key lineage) and its owner's. `request` is the request's
+   * context, needed only when `needsRequest` (a `subject` function). A subject that cannot be
+   * had (the function threw or returned junk) refuses the request with a 500 and its `error`.
+   */
+  consume(key: ApiKey, request?: RequestContext): MaybePromise<RateLimitResult>;
+  /** True when `consume` needs the request's context (a `subject` function is configured). */
+  readonly needsRequest: boolean;
 }
 
 /** What the failed-authentication guard answers: the response refusing the attempt, or its reservation. */
@@ -71,6 +80,8 @@ export function createRateLimitStep(options: RateLimitOptions): RateLimitStep {
 function buildStep(options: RateLimitOptions): RateLimitStep {
   const config = resolveRateLimitOptions(options);
   const { limiter, defaults, environments, cost, failedAuth, onStoreError, legacyHeaders, warn } = config;
+  // Undefined by default (per key lineage, no owner-level limits): `consume` then counts inline.
+  const counter = subjectCounter(config.subject, config.owner, limiter, cost);
   const closed = onStoreError === 'closed';
   const monitor = new OutageMonitor(warn, onStoreError);
   const guardMonitor =
@@ -181,13 +192,24 @@ function buildStep(options: RateLimitOptions): RateLimitStep {
       return ask(guardMonitor, () => guard.consume(subject, policies.policies), counted, subject, countFailed);
     },
 
-    consume(key: ApiKey): MaybePromise<RateLimitResult> {
+    consume(key: ApiKey, request?: RequestContext): MaybePromise<RateLimitResult> {
       const set = policiesOf(key);
+      if (counter !== undefined) {
+        let counting: Counting | undefined;
+        try {
+          counting = counter(key, set, request ?? NO_REQUEST);
+        } catch (error) {
+          return { ok: false, response: INTERNAL_ERROR, error };
+        }
+        return counting === undefined ? UNLIMITED : ask(monitor, counting.call, toResult, counting.set, consumeFailed);
+      }
       if (set === undefined || set.policies.length === 0) return UNLIMITED;
       // Counted per lineage: a rotated key continues its predecessor's counters.
       const subject = key.lineage || key.id;
       return ask(monitor, () => limiter.consume(subject, set.policies, cost), toResult, set, consumeFailed);
     },
+
+    needsRequest: typeof config.subject === 'function',
   });
 }
 

@@ -2,16 +2,15 @@
 // Dates travel as ISO 8601 strings, lifetimes as `expiresIn` in ms.
 import { KeygateError } from '../errors.js';
 import type { ApiKey, JsonValue } from '../key/record.js';
-import { quoteSafely } from '../key/redaction.js';
 import type { CreateKeyInput, UpdateKeyInput } from '../lifecycle/input.js';
 import type { ListKeysOptions } from '../lifecycle/page.js';
 import { safeFieldName } from './fields.js';
 import { type MetadataGrant, metadataToWrite } from './metadata.js';
+import { invalidInput, isoDate, pageQuery, shown } from './query.js';
 
 const UPDATE_FIELDS = new Set(['name', 'scopes', 'metadata', 'expiresAt', 'expiresIn', 'rateLimits', 'allowedIps']);
 // A new key may also name its environment (one of the instance's `environments`; by default the caller's).
 const CREATE_FIELDS = new Set([...UPDATE_FIELDS, 'environment']);
-const ISO_DATE_RE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:\d{2})$/;
 /** Most keys one page of `GET /keys` holds. */
 export const MAX_ROUTE_PAGE = 100;
 const DEFAULT_ROUTE_PAGE = 50;
@@ -21,7 +20,7 @@ export function createInput(body: unknown, owner: string, metadata: MetadataGran
   const fields = objectBody(body, CREATE_FIELDS);
   const { expiresAt, metadata: given, ...rest } = fields;
   const input = { ...rest, owner } as CreateKeyInput;
-  if (expiresAt !== undefined && expiresAt !== null) input.expiresAt = isoDate(expiresAt);
+  if (expiresAt !== undefined && expiresAt !== null) input.expiresAt = isoDate('expiresAt', expiresAt, true);
   if (given !== undefined) input.metadata = metadataToWrite(metadata, given, {}) as { [key: string]: JsonValue };
   return input;
 }
@@ -31,7 +30,7 @@ export function updateInput(body: unknown, key: ApiKey, metadata: MetadataGrant)
   const fields = objectBody(body, UPDATE_FIELDS);
   const { expiresAt, metadata: given, ...rest } = fields;
   const input = { ...rest } as UpdateKeyInput;
-  if (expiresAt !== undefined) input.expiresAt = expiresAt === null ? null : isoDate(expiresAt);
+  if (expiresAt !== undefined) input.expiresAt = expiresAt === null ? null : isoDate('expiresAt', expiresAt, true);
   if (given !== undefined)
     input.metadata = metadataToWrite(metadata, given, key.metadata) as { [key: string]: JsonValue };
   return input;
@@ -51,23 +50,17 @@ export function noFieldsInput(body: unknown): void {
 
 /** The query of `GET /keys`: `limit` (1-100, default 50), `cursor`, `state` (`active` or `all`). */
 export function listQuery(query: URLSearchParams): ListKeysOptions {
-  const options: ListKeysOptions = { limit: DEFAULT_ROUTE_PAGE };
-  for (const name of new Set(query.keys())) {
-    const values = query.getAll(name);
-    if (values.length > 1) {
-      throw invalid(`The query parameter ${shown(name)} is given more than once.`, safeFieldName(name));
-    }
-    const value = values[0] as string;
-    if (name === 'limit') {
-      if (!/^[1-9][0-9]{0,2}$/.test(value) || Number(value) > MAX_ROUTE_PAGE) {
-        throw invalid(`limit must be an integer from 1 to ${MAX_ROUTE_PAGE}.`, 'limit');
-      }
-      options.limit = Number(value);
-    } else if (name === 'cursor') options.cursor = value;
-    else if (name === 'state') options.state = value as ListKeysOptions['state'];
-    else throw invalid(`Unknown query parameter ${shown(name)}; use limit, cursor or state.`, safeFieldName(name));
-  }
-  return options;
+  let state: ListKeysOptions['state'];
+  const page = pageQuery(
+    query,
+    { max: MAX_ROUTE_PAGE, fallback: DEFAULT_ROUTE_PAGE, names: 'limit, cursor or state' },
+    (name, value) => {
+      if (name !== 'state') return false;
+      state = value as ListKeysOptions['state'];
+      return true;
+    },
+  );
+  return state === undefined ? page : { ...page, state };
 }
 
 /**
@@ -119,24 +112,8 @@ export function objectBody(body: unknown, allowed: ReadonlySet<string>): Record<
   for (const field of Object.keys(body)) {
     if (!allowed.has(field)) {
       const hint = field === 'owner' ? ' (keys are created for the caller’s owner)' : '';
-      throw invalid(`Unknown field ${shown(field)}${hint}.`, safeFieldName(field));
+      throw invalidInput(`Unknown field ${shown(field)}${hint}.`, safeFieldName(field));
     }
   }
   return body as Record<string, unknown>;
-}
-
-function isoDate(value: unknown): Date {
-  const date = typeof value === 'string' && ISO_DATE_RE.test(value) ? new Date(value) : undefined;
-  if (date === undefined || Number.isNaN(date.getTime())) {
-    throw invalid('expiresAt must be an ISO 8601 date-time with a time zone, or null.', 'expiresAt');
-  }
-  return date;
-}
-
-function shown(name: string): string {
-  return quoteSafely(name, '(name not shown)');
-}
-
-function invalid(message: string, field: string | undefined): KeygateError {
-  return new KeygateError('invalid_input', message, field === undefined ? {} : { field });
 }

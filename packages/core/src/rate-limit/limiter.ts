@@ -27,6 +27,14 @@ export interface RateLimitDecision {
   readonly violated: readonly string[];
 }
 
+/** One subject's policies in a decision over several subjects (see {@link RateLimiter.consumeAll}). */
+export interface RateLimitPart {
+  /** Who this part counts (an owner, a key lineage, ...): 1-512 characters, no NUL. */
+  readonly subject: string;
+  /** The policies counted for it. */
+  readonly policies: readonly RateLimitPolicy[];
+}
+
 /**
  * Counts requests per subject (a key id, an IP) under named GCRA policies. A request is admitted
  * only when every policy admits it; a denial consumes nothing from any policy.
@@ -36,6 +44,45 @@ export interface RateLimiter {
   consume(subject: string, policies: readonly RateLimitPolicy[], cost?: number): MaybePromise<RateLimitDecision>;
   /** The decision `consume` would make now, without counting anything. */
   check(subject: string, policies: readonly RateLimitPolicy[], cost?: number): MaybePromise<RateLimitDecision>;
+  /**
+   * One atomic decision over several subjects: admitted only when every policy of every part
+   * admits it, and then counted on every part; a refusal counts nothing anywhere. The decision's
+   * policies are every part's, in the order given. The first part anchors the call: it is counted
+   * under its subject exactly as `consume` counts it (the same counters); each later part is
+   * counted under its subject within the first's, so its counters belong to the pair (first
+   * subject, its subject) and are never those of a plain `consume` of it. (All counters of a call
+   * then live with the first subject: on a Redis Cluster, in its hash slot.)
+   * Optional: the adapters' owner-level limits need it.
+   */
+  consumeAll?(parts: readonly RateLimitPart[], cost?: number): MaybePromise<RateLimitDecision>;
+}
+
+/** Most parts of one {@link RateLimiter.consumeAll} call. */
+export const MAX_PARTS = 8;
+
+/**
+ * Throws `invalid_input` unless `parts` is an array of 1 to {@link MAX_PARTS} parts, each with a
+ * subject of 1-`maxSubjectLength` characters and no NUL (which separates subjects in the names of
+ * linked counters). The policy lists are checked where they are planned.
+ */
+export function assertParts(parts: readonly RateLimitPart[], maxSubjectLength: number): void {
+  if (!Array.isArray(parts) || parts.length === 0 || parts.length > MAX_PARTS) {
+    throw new KeygateError('invalid_input', `keygate: consumeAll takes 1-${MAX_PARTS} parts.`);
+  }
+  for (const part of parts) {
+    const subject = (part as Partial<RateLimitPart> | null)?.subject;
+    if (
+      typeof subject !== 'string' ||
+      subject.length === 0 ||
+      subject.length > maxSubjectLength ||
+      subject.includes('\u0000')
+    ) {
+      throw new KeygateError(
+        'invalid_input',
+        `keygate: a rate-limit subject of consumeAll is 1-${maxSubjectLength} characters without NUL.`,
+      );
+    }
+  }
 }
 
 /** Throws `invalid_input` unless `cost` is an integer from 0 to {@link MAX_LIMIT}. */

@@ -1,12 +1,22 @@
 import type { RateLimitPolicy } from '../key/record.js';
 import { type OptionChecks, optionChecks, optionNames } from '../options.js';
 import { decide } from './decision.js';
-import { assertCost, EMPTY_DECISION, type RateLimitDecision, type RateLimiter } from './limiter.js';
-import { type PolicyPlan, policyPlan } from './policy-plan.js';
+import {
+  assertCost,
+  assertParts,
+  EMPTY_DECISION,
+  type RateLimitDecision,
+  type RateLimiter,
+  type RateLimitPart,
+} from './limiter.js';
+import { linkedPlan, type PolicyPlan, policyPlan } from './policy-plan.js';
 
 /** Options of {@link MemoryRateLimiter}. */
 export interface MemoryRateLimiterOptions {
-  /** Most subjects tracked at once; past it an idle or long-unused one is dropped. Default 100 000 (a few tens of MB at most). */
+  /**
+   * Most subjects tracked at once; past it an idle or long-unused one is dropped. Default 100 000
+   * (a few tens of MB at most). The later parts of `consumeAll` calls have a bound of their own, the same.
+   */
   maxEntries?: number;
   /** A clock in milliseconds from any origin that never goes backwards, for tests. Default `performance.now`. */
   now?: () => number;
@@ -28,6 +38,8 @@ interface Entry {
 const check: OptionChecks = optionChecks('MemoryRateLimiter');
 const OPTION_NAMES = optionNames<MemoryRateLimiterOptions>({ maxEntries: true, now: true });
 
+// Subjects far longer than any keygate makes are refused (as by the Redis limiter).
+const MAX_SUBJECT_LENGTH = 512;
 // How many idle entries an insertion may drop from the cold end, so the map shrinks back as traffic moves on.
 const SWEEP_PER_INSERT = 2;
 // How many recently used entries an eviction may move back to the warm end before it evicts one anyway.
@@ -49,6 +61,9 @@ const SECOND_CHANCES = 8;
  */
 export class MemoryRateLimiter implements RateLimiter {
   readonly #entries = new Map<string, Entry>();
+  // The later parts of consumeAll calls, by `<first subject's length>:<first subject><subject>`:
+  // apart from #entries, so that no subject given to `consume` can ever name one of them.
+  readonly #linked = new Map<string, Entry>();
   readonly #max: number;
   readonly #now: () => number;
 
@@ -61,7 +76,7 @@ export class MemoryRateLimiter implements RateLimiter {
 
   /** How many subjects are tracked now. */
   get size(): number {
-    return this.#entries.size;
+    return this.#entries.size + this.#linked.size;
   }
 
   /** Admits and counts a request of `cost` units, or denies it and counts nothing. Synchronous. */
@@ -72,6 +87,56 @@ export class MemoryRateLimiter implements RateLimiter {
   /** The decision `consume` would make now, counting nothing. Synchronous. */
   check(subject: string, policies: readonly RateLimitPolicy[], cost = 1): RateLimitDecision {
     return this.#decide(subject, policies, cost, false);
+  }
+
+  /**
+   * One decision over several subjects (see {@link RateLimiter.consumeAll}): counted on every part
+   * when every policy admits it, on none otherwise. Synchronous.
+   */
+  consumeAll(parts: readonly RateLimitPart[], cost = 1): RateLimitDecision {
+    assertParts(parts, MAX_SUBJECT_LENGTH);
+    assertCost(cost);
+    const first = (parts[0] as RateLimitPart).subject;
+    const plans = parts.map((part) => policyPlan(part.policies));
+    const plan = linkedPlan(plans);
+    if (plan.names.length === 0) return EMPTY_DECISION;
+    const now = Math.floor(this.#now() * 1000);
+    const names = parts.map((part, i) => (i === 0 ? first : `${first.length}:${first}${part.subject}`));
+    const entries = names.map((name, i) => (i === 0 ? this.#entries : this.#linked).get(name));
+    // Every part's TATs in one list, in the linked plan's order; a part not tracked yet is full.
+    const tats: number[] = [];
+    for (let i = 0; i < plans.length; i++) {
+      const partPlan = plans[i] as PolicyPlan;
+      const entry = entries[i];
+      if (entry !== undefined) {
+        entry.used = true;
+        if (entry.plan !== partPlan) align(entry, partPlan);
+      }
+      for (let j = 0; j < partPlan.names.length; j++) tats.push(entry === undefined ? 0 : (entry.tats[j] as number));
+    }
+    const decision = decide(plan, tats, now, cost, true);
+    if (!decision.allowed || cost === 0) return decision;
+    let at = 0;
+    for (let i = 0; i < plans.length; i++) {
+      const partPlan = plans[i] as PolicyPlan;
+      const count = partPlan.names.length;
+      const counted = tats.slice(at, at + count);
+      at += count;
+      if (count === 0) continue;
+      const entry = entries[i];
+      if (entry === undefined) {
+        const map = i === 0 ? this.#entries : this.#linked;
+        const fresh: Entry = { idleAt: 0, used: false, plan: partPlan, names: [...partPlan.names], tats: counted };
+        this.#insert(map, names[i] as string, fresh, now);
+        continue;
+      }
+      for (let j = 0; j < count; j++) {
+        const tat = counted[j] as number;
+        entry.tats[j] = tat;
+        if (tat > entry.idleAt) entry.idleAt = tat;
+      }
+    }
+    return decision;
   }
 
   #decide(subject: string, policies: readonly RateLimitPolicy[], cost: number, commit: boolean): RateLimitDecision {
@@ -86,7 +151,7 @@ export class MemoryRateLimiter implements RateLimiter {
       const tats = new Array<number>(count).fill(0);
       const decision = decide(plan, tats, now, cost, commit);
       if (decision.allowed && commit && cost > 0)
-        this.#insert(subject, { idleAt: 0, used: false, plan, names: [...plan.names], tats }, now);
+        this.#insert(this.#entries, subject, { idleAt: 0, used: false, plan, names: [...plan.names], tats }, now);
       return decision;
     }
     entry.used = true;
@@ -104,8 +169,7 @@ export class MemoryRateLimiter implements RateLimiter {
   // Adds a subject. First drops idle entries from the cold end (a few, or as many as needed when
   // full); when still full, evicts the coldest entry not used since it last reached the cold end
   // (used ones get a second chance at the warm end). A Map iterates in insertion order: cold end first.
-  #insert(subject: string, entry: Entry, now: number): void {
-    const entries = this.#entries;
+  #insert(entries: Map<string, Entry>, subject: string, entry: Entry, now: number): void {
     let sweeps = SWEEP_PER_INSERT;
     let chances = SECOND_CHANCES;
     for (const [key, old] of entries) {

@@ -1,10 +1,19 @@
-import { ENVIRONMENT_NAME_RULE, isEnvironmentName } from '../key/environment.js';
-import { checkPolicies, MAX_LIMIT, MAX_WINDOW_SECONDS } from '../key/rate-limit-policy.js';
+import { MAX_LIMIT, MAX_WINDOW_SECONDS } from '../key/rate-limit-policy.js';
 import type { RateLimitPolicy } from '../key/record.js';
 import { type OptionChecks, optionChecks, optionNames } from '../options.js';
-import { formatRateLimitPolicy } from './headers.js';
 import type { RateLimiter } from './limiter.js';
 import { MemoryRateLimiter } from './memory-limiter.js';
+import { type PolicySet, resolveEnvironmentPolicies, resolvePolicySet } from './policy-sets.js';
+
+import {
+  type OwnerLimitOptions,
+  type RateLimitSubject,
+  type ResolvedOwnerLimits,
+  resolveOwnerLimits,
+  resolveSubject,
+} from './subject-options.js';
+
+export { type PolicySet, policySet, resolvePolicySet } from './policy-sets.js';
 
 /** What to do when the limiter's store (e.g. Redis) fails or times out. */
 export type StoreErrorPolicy = 'open' | 'closed';
@@ -35,6 +44,19 @@ export interface RateLimitOptions {
    * `defaults`. Each list follows the rules of `defaults`. Default none.
    */
   environments?: { readonly [environment: string]: readonly RateLimitPolicy[] };
+  /**
+   * Who a key's policies count: `'key'` (per key lineage: a rotated key continues its predecessor's
+   * counters), `'owner'` (all keys of an owner share them) or `(key, request) => string` (a custom
+   * subject from the key and the request's context). Default `'key'`.
+   */
+  subject?: RateLimitSubject;
+  /**
+   * Owner-level limits, counted per owner on top of the key's own: a request passes only when both
+   * admit it, and a refusal counts on neither. A list (every owner's policies) or
+   * `{ defaults, environments }` (per environment, like the key-level lists, counted per owner and
+   * environment). Needs a limiter with `consumeAll` (both built-in ones have it). Default none.
+   */
+  owner?: readonly RateLimitPolicy[] | OwnerLimitOptions;
   /** Units each authenticated request consumes from every policy. Default 1. */
   cost?: number;
   /**
@@ -58,18 +80,15 @@ export interface RateLimitOptions {
   warn?: (message: string, error?: unknown) => void;
 }
 
-/** A validated, frozen list of policies with its `RateLimit-Policy` header value. */
-export interface PolicySet {
-  readonly policies: readonly RateLimitPolicy[];
-  readonly policyHeader: string;
-}
-
 /** Options after validation, with defaults applied. */
 export interface ResolvedRateLimitOptions {
   readonly limiter: RateLimiter;
   readonly defaults: PolicySet | undefined;
   /** Default policies per environment name. */
   readonly environments: ReadonlyMap<string, PolicySet>;
+  readonly subject: RateLimitSubject;
+  /** Owner-level limits; undefined when there are none. */
+  readonly owner: ResolvedOwnerLimits | undefined;
   readonly cost: number;
   readonly failedAuth: { readonly limiter: RateLimiter; readonly policies: PolicySet } | undefined;
   readonly onStoreError: StoreErrorPolicy;
@@ -82,11 +101,12 @@ export const FAILED_AUTH_POLICY_NAME = 'failed-auth';
 
 // The rate-limit options are part of the authentication middleware's; a policy list may be another entry point's.
 const check: OptionChecks = optionChecks('authentication options');
-const plain: OptionChecks = optionChecks();
 const RATE_LIMIT_OPTION_NAMES = optionNames<RateLimitOptions>({
   limiter: true,
   defaults: true,
   environments: true,
+  subject: true,
+  owner: true,
   cost: true,
   failedAuth: true,
   onStoreError: true,
@@ -106,10 +126,19 @@ export function resolveRateLimitOptions(options: RateLimitOptions): ResolvedRate
   assertLimiter(limiter, 'rateLimit.limiter');
   const defaults =
     options.defaults === undefined ? undefined : resolvePolicySet(options.defaults, 'rateLimit.defaults', check);
+  const owner = resolveOwnerLimits(options.owner, check);
+  if (owner !== undefined && typeof limiter.consumeAll !== 'function') {
+    check.fail(
+      '`rateLimit.limiter` must implement consumeAll for owner-level limits (`rateLimit.owner`), as MemoryRateLimiter and RedisRateLimiter do.',
+      'rateLimit.limiter',
+    );
+  }
   return Object.freeze({
     limiter,
     defaults,
-    environments: resolveEnvironmentPolicies(options.environments),
+    environments: resolveEnvironmentPolicies(options.environments, 'rateLimit.environments', check),
+    subject: resolveSubject(options.subject, check),
+    owner,
     cost: check.integer('rateLimit.cost', options.cost, { min: 1, max: MAX_LIMIT, default: 1 }),
     failedAuth: resolveFailedAuth(options.failedAuth, limiter),
     onStoreError: check.oneOf<StoreErrorPolicy>(
@@ -123,39 +152,6 @@ export function resolveRateLimitOptions(options: RateLimitOptions): ResolvedRate
       console.warn(message, error ?? ''),
     ),
   });
-}
-
-/**
- * Checks a policy list of the options by the one policy rule (see checkPolicies) and compiles it;
- * `where` names the list in messages, `checks` the entry point.
- */
-export function resolvePolicySet(policies: unknown, where: string, checks: OptionChecks = plain): PolicySet {
-  return policySet(checkPolicies(policies, where, (field, problem) => checks.fail(`\`${field}\` ${problem}.`, where)));
-}
-
-/** A checked policy list with its `RateLimit-Policy` header value, frozen. */
-export function policySet(policies: readonly RateLimitPolicy[]): PolicySet {
-  return Object.freeze({ policies, policyHeader: formatRateLimitPolicy(policies) });
-}
-
-// `rateLimit.environments`: environment names to policy lists, each by the one policy rule.
-function resolveEnvironmentPolicies(value: unknown): ReadonlyMap<string, PolicySet> {
-  const map = new Map<string, PolicySet>();
-  if (value === undefined) return map;
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    check.fail('`rateLimit.environments` must map environment names to policy lists.', 'rateLimit.environments');
-  }
-  for (const [name, policies] of Object.entries(value)) {
-    const where = `rateLimit.environments.${name}`;
-    if (!isEnvironmentName(name)) {
-      check.fail(
-        `\`rateLimit.environments\` keys must be environment names matching ${ENVIRONMENT_NAME_RULE}.`,
-        'rateLimit.environments',
-      );
-    }
-    map.set(name, resolvePolicySet(policies, where, check));
-  }
-  return map;
 }
 
 function resolveFailedAuth(

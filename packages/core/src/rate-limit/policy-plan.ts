@@ -45,3 +45,33 @@ export function policyPlan(policies: readonly RateLimitPolicy[]): PolicyPlan {
   if (Object.isFrozen(policies) && policies.every((p) => Object.isFrozen(p))) plans.set(policies, plan);
   return plan;
 }
+
+// Linked plans of two plans (the rate-limit step's owner and key lists): built once per pair.
+const pairs = new WeakMap<PolicyPlan, WeakMap<PolicyPlan, PolicyPlan>>();
+
+/**
+ * One plan over the policies of several plans, in order, for a decision over several subjects
+ * (see RateLimiter.consumeAll): a policy name may then appear more than once. Its definition is
+ * a list of the plans' definitions, so it never equals the definition of a plain plan.
+ */
+export function linkedPlan(plans: readonly PolicyPlan[]): PolicyPlan {
+  const [first, second] = plans;
+  const cached = plans.length === 2 ? pairs.get(first as PolicyPlan)?.get(second as PolicyPlan) : undefined;
+  if (cached !== undefined) return cached;
+  const plan: PolicyPlan = Object.freeze({
+    policies: Object.freeze(plans.flatMap((p) => p.policies)),
+    names: Object.freeze(plans.flatMap((p) => p.names)),
+    intervals: Object.freeze(plans.flatMap((p) => p.intervals)),
+    tolerances: Object.freeze(plans.flatMap((p) => p.tolerances)),
+    definition: `[${plans.map((p) => p.definition).join(',')}]`,
+  });
+  if (plans.length === 2) {
+    let inner = pairs.get(first as PolicyPlan);
+    if (inner === undefined) {
+      inner = new WeakMap();
+      pairs.set(first as PolicyPlan, inner);
+    }
+    inner.set(second as PolicyPlan, plan);
+  }
+  return plan;
+}

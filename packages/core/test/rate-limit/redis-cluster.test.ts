@@ -1,5 +1,6 @@
 // The limiter on a 3-master Redis Cluster started for this file: every call's keys share one hash
-// slot, so the script runs on whichever master owns the subject, and admission stays exact.
+// slot, so the script runs on whichever master owns the subject (a linked call's: its first
+// subject's), and admission stays exact.
 import type { Cluster } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { randomBase62 } from '../../src/key/base62.js';
@@ -95,6 +96,25 @@ describe('RedisRateLimiter on Redis Cluster', () => {
       const keys = args.slice(2, 2 + Number(args[1]));
       expect(new Set(keys.map(keySlot)).size).toBe(1);
     }
+  });
+
+  it("decides an owner's limit shared by keys of other hash slots exactly, each linked call in the owner's slot", async () => {
+    const { rl, keyPrefix } = limiter();
+    const owner = { name: 'owner-hourly', limit: 7, windowSeconds: 3600 };
+    const lineages = SUBJECTS.slice(0, 12);
+    const calls = lineages.flatMap((lineage) => [lineage, lineage]);
+    const decisions = await Promise.all(
+      calls.map((lineage) =>
+        rl.consumeAll([
+          { subject: 'owner:acme', policies: [owner] },
+          { subject: lineage, policies: [hourly] },
+        ]),
+      ),
+    );
+    expect(decisions.filter((d) => d.allowed)).toHaveLength(owner.limit);
+    const holders = [...(await keysByMaster(keyPrefix)).values()].filter((keys) => keys.length > 0);
+    expect(holders).toHaveLength(1);
+    expect(new Set(holders[0]?.map(keySlot))).toEqual(new Set([keySlot(rl.keyOf('owner:acme', owner.name))]));
   });
 
   it('computes the hash slot Redis Cluster computes', async () => {

@@ -1,63 +1,31 @@
 // Several Node processes share one Redis: together they must admit exactly the limit. The
-// children run the current src/, transpiled here with TypeScript (no dependency on a build in
-// dist/, which turbo may be rewriting while tests run), into an ignored cache folder.
+// children run the current src/, transpiled (see support/transpiled-src.ts).
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, join, relative } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
-import ts from 'typescript';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type {} from '../../../../test/support/redis-global-setup.js';
 import { randomBase62 } from '../../src/key/base62.js';
 import type { RateLimitPolicy } from '../../src/key/record.js';
 import { RedisRateLimiter } from '../../src/rate-limit/redis/limiter.js';
+import { type TranspiledSrc, transpileSrc } from '../support/transpiled-src.js';
 
-const PACKAGE_DIR = fileURLToPath(new URL('../..', import.meta.url));
 const CHILD = fileURLToPath(new URL('./fixtures/rate-limit-child.mjs', import.meta.url));
-// Under node_modules so the children resolve `ioredis` from this package.
-const OUT_DIR = join(PACKAGE_DIR, 'node_modules', '.cache', `keygate-rl-${randomBase62(8)}`);
 const PROCESSES = 4;
 const REQUESTS_PER_PROCESS = 60;
 const hourly: RateLimitPolicy = { name: 'hourly', limit: 100, windowSeconds: 3600 };
 const daily: RateLimitPolicy = { name: 'daily', limit: 130, windowSeconds: 86_400 };
 
 let admin: Redis;
+let src: TranspiledSrc | undefined;
 const keyPrefix = `keygate-test:rl:${randomBase62(10)}:`;
-
-// Writes every src/**/*.ts as ES2022 JavaScript under OUT_DIR, keeping the layout and import specifiers.
-function transpileSources(): void {
-  const srcDir = join(PACKAGE_DIR, 'src');
-  const walk = (dir: string): string[] =>
-    readdirSync(dir, { withFileTypes: true }).flatMap((entry) =>
-      entry.isDirectory()
-        ? walk(join(dir, entry.name))
-        : entry.name.endsWith('.ts') && !entry.name.endsWith('.d.ts')
-          ? [join(dir, entry.name)]
-          : [],
-    );
-  for (const file of walk(srcDir)) {
-    const { outputText } = ts.transpileModule(readFileSync(file, 'utf8'), {
-      fileName: file,
-      compilerOptions: {
-        module: ts.ModuleKind.ES2022,
-        target: ts.ScriptTarget.ES2022,
-        verbatimModuleSyntax: true,
-      },
-    });
-    const out = join(OUT_DIR, relative(srcDir, file)).replace(/\.ts$/, '.js');
-    mkdirSync(dirname(out), { recursive: true });
-    writeFileSync(out, outputText);
-  }
-  writeFileSync(join(OUT_DIR, 'package.json'), '{ "type": "module" }\n');
-}
 
 // Starts one child and resolves once it is connected and waiting for the signal to go.
 function startChild(
   subject: string,
   policies: RateLimitPolicy[],
 ): Promise<{ child: ChildProcess; result: Promise<number> }> {
-  const moduleUrl = (path: string) => pathToFileURL(join(OUT_DIR, path)).href;
+  const moduleUrl = (path: string) => (src as TranspiledSrc).moduleUrl(path);
   const child = spawn(
     process.execPath,
     [
@@ -95,7 +63,7 @@ function startChild(
 }
 
 beforeAll(async () => {
-  transpileSources();
+  src = transpileSrc();
   admin = new Redis(inject('redisUrl'));
 });
 
@@ -103,7 +71,7 @@ afterAll(async () => {
   const keys = await admin.keys(`${keyPrefix}*`);
   if (keys.length > 0) await admin.del(...keys);
   await admin.quit();
-  rmSync(OUT_DIR, { recursive: true, force: true });
+  src?.remove();
 });
 
 describe('RedisRateLimiter across processes', () => {

@@ -1,7 +1,7 @@
 // The current src/ as JavaScript, for tests that run it in child processes: transpiled here with
 // TypeScript (no dependency on a build in dist/, which turbo may be rewriting while tests run),
 // into an ignored cache folder under node_modules, so the children resolve this package's
-// dependencies (ioredis, pg). The approach of rate-limit/redis-processes.test.ts.
+// dependencies (ioredis, pg). Used by the multi-process tests (rate limits, credits).
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';

@@ -9,7 +9,10 @@ import type { PolicyPlan } from '../policy-plan.js';
 
 /** One limiter call waiting for its batch. */
 export interface QueuedCall {
+  /** The subject, or for a linked call (consumeAll) the identity of its subjects. */
   readonly subject: string;
+  /** A linked call's Redis keys, one per policy of its plan; else each is `keyOf(subject, policy)`. */
+  readonly keys: readonly string[] | undefined;
   readonly plan: PolicyPlan;
   readonly cost: number;
   /** True for `check`: decided, never counted. */
@@ -24,6 +27,7 @@ export interface QueuedCall {
 // subject's TATs once, decides the calls one after the other, and writes the TATs once.
 interface Group {
   readonly subject: string;
+  readonly keys: readonly string[] | undefined;
   readonly plan: PolicyPlan;
   readonly calls: QueuedCall[];
 }
@@ -33,6 +37,8 @@ export class RateLimitBatch {
   readonly #groups: Group[] = [];
   // The latest group of each subject once there are two groups (a batch of one subject needs no map).
   #latest: Map<string, Group> | undefined;
+  // Whether a linked call (consumeAll) was added.
+  #linked = false;
 
   /**
    * Adds a call at the end of the batch: to the latest group of its subject when its policies are
@@ -41,12 +47,15 @@ export class RateLimitBatch {
   add(call: QueuedCall): void {
     const groups = this.#groups;
     const last = groups[groups.length - 1];
-    const latest = last?.subject === call.subject ? last : this.#latest?.get(call.subject);
+    // Linked calls share keys across subjects (an owner's): once the batch holds one, a call joins
+    // only the last group, so that no call is decided before one made earlier on the same keys.
+    const latest = last?.subject === call.subject ? last : this.#linked ? undefined : this.#latest?.get(call.subject);
+    if (call.keys !== undefined) this.#linked = true;
     if (latest !== undefined && (latest.plan === call.plan || latest.plan.definition === call.plan.definition)) {
       latest.calls.push(call);
       return;
     }
-    const group: Group = { subject: call.subject, plan: call.plan, calls: [call] };
+    const group: Group = { subject: call.subject, keys: call.keys, plan: call.plan, calls: [call] };
     if (last !== undefined && this.#latest === undefined) this.#latest = new Map([[last.subject, last]]);
     this.#latest?.set(call.subject, group);
     groups.push(group);
@@ -56,11 +65,11 @@ export class RateLimitBatch {
   args(keyOf: (subject: string, policyName: string) => string): (string | number)[] {
     const keys: (string | number)[] = [0];
     const argv: number[] = [];
-    for (const { subject, plan, calls } of this.#groups) {
+    for (const { subject, keys: linked, plan, calls } of this.#groups) {
       const { names, intervals, tolerances } = plan;
       argv.push(names.length);
       for (let i = 0; i < names.length; i++) {
-        keys.push(keyOf(subject, names[i] as string));
+        keys.push(linked === undefined ? keyOf(subject, names[i] as string) : (linked[i] as string));
         argv.push(intervals[i] as number, tolerances[i] as number);
       }
       argv.push(calls.length);

@@ -3,8 +3,15 @@ import { KeygateError } from '../../errors.js';
 import type { RateLimitPolicy } from '../../key/record.js';
 import { type OptionChecks, optionChecks, optionNames } from '../../options.js';
 import { DenyCache, denyKeyOf } from '../deny-cache.js';
-import { assertCost, EMPTY_DECISION, type RateLimitDecision, type RateLimiter } from '../limiter.js';
-import { policyPlan } from '../policy-plan.js';
+import {
+  assertCost,
+  assertParts,
+  EMPTY_DECISION,
+  type RateLimitDecision,
+  type RateLimiter,
+  type RateLimitPart,
+} from '../limiter.js';
+import { linkedPlan, type PolicyPlan, policyPlan } from '../policy-plan.js';
 import { RateLimitBatch } from './batch.js';
 import { GCRA_LUA } from './gcra.lua.js';
 import { keySlot } from './key-slot.js';
@@ -44,7 +51,9 @@ type GcraClient = { [COMMAND](...args: (string | number)[]): Promise<unknown> };
  * (`setImmediate`): one round trip and one Lua script run per hash slot, which decides them in the
  * order they were made, each exactly as if sent alone at that instant. Time comes from Redis
  * `TIME`; all keys of a subject are in one hash slot (`<prefix>{<subject>}:<policy>`); idle keys
- * expire by themselves.
+ * expire by themselves. `consumeAll` decides its parts in one script run too: the first part's keys
+ * are those of `consume`, a later part's are `<prefix>{<first subject>}<NUL><subject><NUL><policy>`
+ * (in the first subject's hash slot; NUL, which no subject of consumeAll holds, keeps every name distinct).
  *
  * A refusal is remembered (per subject and policy definition, bounded by `denyCacheSize`) with the
  * TATs it reported: until the refused request could pass, any request those TATs refuse is
@@ -108,6 +117,30 @@ export class RedisRateLimiter implements RateLimiter {
     return this.#decide(subject, policies, cost, true);
   }
 
+  /**
+   * One decision over several subjects in one script run (see {@link RateLimiter.consumeAll}):
+   * counted on every part when every policy admits it, on none otherwise.
+   */
+  consumeAll(parts: readonly RateLimitPart[], cost = 1): Promise<RateLimitDecision> {
+    assertParts(parts, MAX_SUBJECT_LENGTH);
+    if (parts.length === 1)
+      return this.consume((parts[0] as RateLimitPart).subject, (parts[0] as RateLimitPart).policies, cost);
+    assertCost(cost);
+    const first = (parts[0] as RateLimitPart).subject;
+    const plans = parts.map((part) => policyPlan(part.policies));
+    const plan = linkedPlan(plans);
+    if (plan.names.length === 0) return Promise.resolve(EMPTY_DECISION);
+    const keys: string[] = [];
+    plans.forEach((partPlan: PolicyPlan, i) => {
+      const at = i === 0 ? '' : `${this.#prefix}{${first}}\u0000${(parts[i] as RateLimitPart).subject}\u0000`;
+      for (const name of partPlan.names) keys.push(i === 0 ? this.keyOf(first, name) : `${at}${name}`);
+    });
+    // The identity of the call's subjects: JSON holds no raw NUL, so its deny-cache key (subject,
+    // NUL, definition) never equals that of a plain call, whose definition is no list of lists.
+    const subject = JSON.stringify(parts.map((part) => part.subject));
+    return this.#queue(subject, keys, plan, cost, false);
+  }
+
   /** The Redis key holding one policy's TAT for a subject. */
   keyOf(subject: string, policyName: string): string {
     return `${this.#prefix}{${subject}}:${policyName}`;
@@ -125,6 +158,17 @@ export class RedisRateLimiter implements RateLimiter {
     assertCost(cost);
     const plan = policyPlan(policies);
     if (plan.names.length === 0) return Promise.resolve(EMPTY_DECISION);
+    return this.#queue(subject, undefined, plan, cost, dry);
+  }
+
+  // Answers from the deny cache when a remembered refusal proves the call refused, else queues it.
+  #queue(
+    subject: string,
+    keys: readonly string[] | undefined,
+    plan: PolicyPlan,
+    cost: number,
+    dry: boolean,
+  ): Promise<RateLimitDecision> {
     let denyKey: string | undefined;
     const deny = this.#deny;
     if (deny !== undefined && deny.size > 0) {
@@ -133,12 +177,22 @@ export class RedisRateLimiter implements RateLimiter {
       if (refusal !== undefined) return Promise.resolve(refusal);
     }
     return new Promise((resolve, reject) => {
-      this.#batchOf(subject).add({ subject, plan, cost, dry, denyKey, resolve, reject });
+      this.#batchOf(subject, keys).add({
+        subject,
+        keys,
+        plan,
+        cost,
+        dry,
+        denyKey,
+        resolve,
+        reject,
+      });
     });
   }
 
-  // The batch of this turn a call on `subject` joins; the first call of a turn schedules the send.
-  #batchOf(subject: string): RateLimitBatch {
+  // The batch of this turn a call joins (on a Cluster: its keys' hash slot, with `subject`'s tag
+  // or that of its linked keys); the first call of a turn schedules the send.
+  #batchOf(subject: string, keys: readonly string[] | undefined): RateLimitBatch {
     if (!this.#flushing) {
       this.#flushing = true;
       setImmediate(this.#flush);
@@ -147,7 +201,7 @@ export class RedisRateLimiter implements RateLimiter {
       this.#batch ??= new RateLimitBatch();
       return this.#batch;
     }
-    const slot = keySlot(this.keyOf(subject, ''));
+    const slot = keySlot(keys === undefined ? this.keyOf(subject, '') : (keys[0] as string));
     let batch = this.#slots.get(slot);
     if (batch === undefined) {
       batch = new RateLimitBatch();
