@@ -1,6 +1,7 @@
 // openTelemetry() with the real OpenTelemetry SDK (in-memory exporters): the keygate.* attributes
 // of each authentication on the active span (or a child span of its own), and the metrics.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { KeygateError } from '../../src/errors.js';
 import { createAuthenticator } from '../../src/http/authenticate.js';
 import type { RequestAccessors } from '../../src/http/credentials.js';
 import { createCreditGuard } from '../../src/http/credit-guard.js';
@@ -148,6 +149,15 @@ describe('openTelemetry() metrics', () => {
       pointValue(metrics.get('keygate.rate_limit.decisions'), { 'keygate.rate_limit.decision': 'unavailable' }),
     ).toBe(1);
     expect(pointValue(metrics.get('keygate.store.unavailable'), { 'keygate.store': 'rate_limit' })).toBe(1);
+  });
+
+  it('counts requests refused because the key store is down', async () => {
+    const { request, store } = await fixture();
+    store.inner.findById = () => Promise.reject(new KeygateError('store_unavailable', 'down'));
+    await request(keyFrom('kg', 'AAAAAAAAAAAA', 'B'.repeat(43)));
+    const metrics = await sdk.metrics();
+    expect(pointValue(metrics.get('keygate.store.unavailable'), { 'keygate.store': 'keys' })).toBe(1);
+    expect(spanNamed('GET /me')[0]?.attributes['keygate.reason']).toBe('unavailable');
   });
 
   it('counts the credits requests spend, by allowance', async () => {
