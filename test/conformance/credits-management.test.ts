@@ -82,6 +82,16 @@ describe.each(managementAdapters)('credit routes on $name', (adapter) => {
     expect(await creditsOf(plain)).toBeUndefined();
   });
 
+  it('answers 403 to a metered caller cutting a larger allowance than its own, and changes nothing', async () => {
+    const { keygate, http, as, admin, plain, creditsOf } = await start();
+    await keygate.credits.set({ keyId: admin.apiKey.id }, { remaining: 10 });
+    await keygate.credits.set({ keyId: plain.apiKey.id }, { remaining: 1000 });
+    const cut = await http.put(`/admin/keys/${plain.apiKey.id}/credits`).set(as(admin)).send({ remaining: 0 });
+    expect(cut.status).toBe(403);
+    expect((await http.delete(`/admin/keys/${plain.apiKey.id}/credits`).set(as(admin))).status).toBe(403);
+    expect(await creditsOf(plain)).toBe(1000);
+  });
+
   it('answers 403 to a caller topping up its own allowance', async () => {
     const { keygate, http, as, admin, creditsOf } = await start();
     await keygate.credits.set({ keyId: admin.apiKey.id }, { remaining: 1 });

@@ -68,15 +68,15 @@ export class CreditManager {
     return shown(await this.#current(target, keyId, options.context));
   }
 
-  /** Replaces the allowance of `of` (null: no longer metered). An actor may give no more than it has. */
+  /**
+   * Replaces the allowance of `of` (null: no longer metered). An actor may give no more than it
+   * has, and may not change an allowance larger than its own.
+   */
   async set(of: CreditsOf, input: CreditsInput | null, options: CreditCallOptions = {}): Promise<Credits | null> {
-    const { target } = await this.#target(of, options.actor, true);
+    const { target, keyId } = await this.#target(of, options.actor, true);
     const state = input === null ? null : this.#stateOf(input);
-    if (options.actor !== undefined) {
-      // Removing an allowance unmeters the key: only an unmetered actor may.
-      const held = await this.#held(options.actor);
-      if (state === null ? held.length > 0 : exceedsCredits(held, state)) throw beyond();
-    }
+    if (options.actor !== undefined)
+      await this.#assertWithin(options.actor, target, keyId, options.context, () => state);
     await this.#ledger.store.setCredits(target, state);
     return shown(state);
   }
@@ -89,10 +89,10 @@ export class CreditManager {
     checkCreditCount(Math.abs(amount), 'amount');
     const { target, keyId } = await this.#target(of, options.actor, true);
     if (options.actor !== undefined) {
-      const current = await this.#current(target, keyId, options.context);
-      if (current === null) throw noAllowance();
-      const after = { ...current, remaining: Math.max(current.remaining + amount, 0) };
-      if (exceedsCredits(await this.#held(options.actor), after)) throw beyond();
+      await this.#assertWithin(options.actor, target, keyId, options.context, (current) => {
+        if (current === null) throw noAllowance();
+        return { ...current, remaining: Math.max(current.remaining + amount, 0) };
+      });
     }
     const state = await this.#ledger.store.addCredits(target, amount);
     if (state === null) throw noAllowance();
@@ -119,6 +119,22 @@ export class CreditManager {
       return { target: { owner: of.owner }, keyId: null };
     }
     throw badTarget();
+  }
+
+  // An acting key changes only an allowance within what it has (a key with none may be capped),
+  // into one within what it has; removing one unmeters the key, which only an unmetered actor may.
+  async #assertWithin(
+    actor: Actor,
+    target: CreditTarget,
+    keyId: string | null,
+    context: RequestContext | undefined,
+    after: (current: CreditState | null) => CreditState | null,
+  ): Promise<void> {
+    const held = await this.#held(actor);
+    const current = await this.#current(target, keyId, context);
+    if (current !== null && exceedsCredits(held, current)) throw beyond();
+    const next = after(current);
+    if (next === null ? held.length > 0 : exceedsCredits(held, next)) throw beyond();
   }
 
   // The allowances the actor spends from, as they are now.

@@ -218,6 +218,20 @@ describe('delegated credit changes (the actor may give no more than it has)', ()
     await expectKeygateError(keygate.credits.set({ keyId: child.apiKey.id }, null, { actor }), 'forbidden');
   });
 
+  it('refuses a key cutting an allowance larger than its own, and leaves it as it was', async () => {
+    const { keygate, actor, child } = await actorWithCredits(10);
+    await keygate.credits.set({ keyId: child.apiKey.id }, { remaining: 1000 });
+    await expectKeygateError(keygate.credits.set({ keyId: child.apiKey.id }, { remaining: 0 }, { actor }), 'forbidden');
+    await expectKeygateError(keygate.credits.add({ keyId: child.apiKey.id }, -1000, { actor }), 'forbidden');
+    await expectKeygateError(keygate.credits.set({ keyId: child.apiKey.id }, null, { actor }), 'forbidden');
+    expect((await keygate.credits.get({ keyId: child.apiKey.id }))?.remaining).toBe(1000);
+  });
+
+  it('lets a metered key cap a key that has no allowance of its own', async () => {
+    const { keygate, actor, child } = await actorWithCredits(10);
+    expect((await keygate.credits.set({ keyId: child.apiKey.id }, { remaining: 5 }, { actor }))?.remaining).toBe(5);
+  });
+
   it('refuses a key changing its own allowance', async () => {
     const { keygate, actor, parent } = await actorWithCredits(50);
     await expectKeygateError(keygate.credits.add({ keyId: parent.apiKey.id }, 1000, { actor }), 'forbidden');
