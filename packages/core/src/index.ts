@@ -111,6 +111,10 @@ export type {
   RotateOptions,
 } from './lifecycle/manager.js';
 export type { KeyListState, KeyPage, ListKeysOptions } from './lifecycle/page.js';
+/** An allowance as JSON (`refillAt` an ISO string), as the management routes answer it. */
+export { creditsJson as creditsToJson } from './management/credits.js';
+/** An audit event as JSON (`time` an ISO string), as `GET /keys/:id/events` answers it. */
+export { eventJson as auditEventToJson } from './management/events.js';
 /** Options of every adapter's key-management routes. */
 export type {
   ManagementAuthorize,

@@ -1,4 +1,4 @@
-import type { AuditEvent, AuditQuery } from '@keygate/core';
+import { type AuditEvent, type AuditQuery, auditEventToJson } from '@keygate/core';
 import { parseDuration, type Values } from '../command-line.js';
 import { usage } from '../exit.js';
 import { type CliIo, printer } from '../io.js';
@@ -39,7 +39,7 @@ export async function audit(values: Values, io: CliIo): Promise<void> {
       const lines = events.map(line).join('');
       const more = nextCursor === null ? '' : `More events: add --cursor ${nextCursor}\n`;
       printer(values, io)(
-        { events: events.map((e) => ({ ...e, time: e.time.toISOString() })), nextCursor },
+        { events: events.map(auditEventToJson), nextCursor },
         (events.length === 0 ? 'No events.\n' : lines) + more,
       );
     } finally {

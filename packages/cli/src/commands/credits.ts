@@ -1,4 +1,11 @@
-import type { CreditRefill, Credits, CreditsInput, CreditsOf, Keygate } from '@keygate/core';
+import {
+  type CreditRefill,
+  type Credits,
+  type CreditsInput,
+  type CreditsOf,
+  creditsToJson,
+  type Keygate,
+} from '@keygate/core';
 import { parseDuration, type Values } from '../command-line.js';
 import { usage } from '../exit.js';
 import { type CliIo, printer } from '../io.js';
@@ -21,7 +28,7 @@ export async function credits(values: Values, io: CliIo, action: string): Promis
     if (input !== undefined) result = await keygate.credits.set(of, input);
     else if (amount !== undefined) result = await keygate.credits.add(of, amount);
     else result = await keygate.credits.get(of);
-    printer(values, io)({ credits: json(result) }, `${label}: ${describe(result)}\n`);
+    printer(values, io)({ credits: creditsToJson(result) }, `${label}: ${describe(result)}\n`);
   });
 }
 
@@ -61,11 +68,6 @@ function whole(values: Values, name: 'remaining' | 'amount' | 'refill-at', negat
     throw usage(`--${name} must be a whole number${negative ? ' (--amount=-5 takes away)' : ''}.`);
   }
   return Number(value);
-}
-
-function json(result: Credits | null) {
-  if (result === null) return null;
-  return { remaining: result.remaining, refill: result.refill, refillAt: result.refillAt?.toISOString() ?? null };
 }
 
 function describe(result: Credits | null): string {
