@@ -130,7 +130,7 @@ const expressApp: Adapter = {
       if (route.environment) chain.push(requireEnvironment(route.environment, { realm: options.realm }));
       if (route.cost !== undefined) {
         const cost = costOf<express.Request>(route.cost, (req) => req.query.units);
-        chain.push(requireCredits(cost, { keygate: options.keygate, realm: options.realm }));
+        chain.push(requireCredits(cost, { keygate: options.keygate, realm: options.realm, onError: options.onError }));
       }
       app.get(route.path, ...chain, (req, res) => {
         res.json(view(req.apiKey));
@@ -153,7 +153,7 @@ const koaApp: Adapter = {
       if (route.environment) chain.push(requireEnvironment(route.environment, { realm: options.realm }));
       if (route.cost !== undefined) {
         const cost = costOf<Koa.Context>(route.cost, (ctx) => ctx.query.units);
-        chain.push(requireCredits(cost, { keygate: options.keygate, realm: options.realm }));
+        chain.push(requireCredits(cost, { keygate: options.keygate, realm: options.realm, onError: options.onError }));
       }
       router.get(route.path, ...chain, (ctx) => {
         ctx.body = view(ctx.state.apiKey);
@@ -182,7 +182,7 @@ const fastifyApp: Adapter = {
             : [
                 fastifyCredits(
                   costOf<FastifyRequest>(route.cost, (request) => (request.query as { units?: unknown }).units),
-                  { keygate: options.keygate, realm: options.realm },
+                  { keygate: options.keygate, realm: options.realm, onError: options.onError },
                 ),
               ]),
         ],

@@ -14,6 +14,7 @@ let owners = 0;
 
 describe.each(adapters)('$name: credits', (adapter) => {
   const store = countingStore(new MemoryStore());
+  const errors: unknown[] = [];
   let fx: Fixture;
   let app: RunningApp;
   // A key of an owner of its own, so that tests never share an allowance.
@@ -22,7 +23,7 @@ describe.each(adapters)('$name: credits', (adapter) => {
 
   beforeAll(async () => {
     fx = createFixture({ store: store.store });
-    app = await adapter.start({ keygate: fx.keygate });
+    app = await adapter.start({ keygate: fx.keygate, onError: (error) => errors.push(error) });
   });
   afterAll(() => app.close());
 
@@ -123,7 +124,9 @@ describe.each(adapters)('$name: credits', (adapter) => {
     async (units) => {
       const { key, apiKey } = await issue();
       await fx.keygate.credits.set({ owner: apiKey.owner }, { remaining: 10 });
+      errors.length = 0;
       expectProblem(await get(`${ROUTES.metered.path}?units=${units}`, key), { status: 500, code: 'internal' });
+      expect(errors).toEqual([expect.objectContaining({ code: 'invalid_input' })]);
       expect((await fx.keygate.credits.get({ owner: apiKey.owner }))?.remaining).toBe(10);
     },
   );
@@ -136,8 +139,10 @@ describe.each(adapters)('$name: credits', (adapter) => {
     await fx.keygate.credits.set({ owner: apiKey.owner }, { remaining: 10 });
     await get(ROUTES.me.path, key); // cached: authentication needs no store
     store.failWith(error);
+    errors.length = 0;
     try {
       expectProblem(await get(ROUTES.paid.path, key), { status, code });
+      expect(errors).toEqual([error]);
     } finally {
       store.failWith(undefined);
     }

@@ -1,5 +1,6 @@
 import { spendCredits } from '../credits/ledger.js';
-import { isKeygateError } from '../errors.js';
+import { isKeygateError, KeygateError } from '../errors.js';
+import { NO_REQUEST } from '../events.js';
 import { MAX_LIMIT } from '../key/rate-limit-policy.js';
 import type { ApiKey } from '../key/record.js';
 import type { Keygate } from '../keygate/instance.js';
@@ -20,6 +21,8 @@ export interface CreditGuardOptions {
   keygate: Keygate;
   /** Realm of the challenge, as given to the authentication middleware. Default `api`. */
   realm?: string;
+  /** Told why a request got 500 or 503 (a cost function that threw, a store failure). Default: `console.error`. Never given a key. */
+  onError?: (error: unknown) => void;
 }
 
 /** What a credit guard answers: headers describing the allowances to set on the response, or the refusal to send. */
@@ -31,7 +34,7 @@ export type CreditGuardResult =
 export type CreditGuard<Req> = (key: ApiKey | null | undefined, request: Req) => Promise<CreditGuardResult>;
 
 const check: OptionChecks = optionChecks('requireCredits()');
-const CREDIT_GUARD_OPTION_NAMES = optionNames<CreditGuardOptions>({ keygate: true, realm: true });
+const CREDIT_GUARD_OPTION_NAMES = optionNames<CreditGuardOptions>({ keygate: true, realm: true, onError: true });
 const FREE: CreditGuardResult = Object.freeze({ ok: true, headers: undefined });
 const STORE_DOWN: CreditGuardResult = Object.freeze({ ok: false, response: unavailableProblem(1) });
 const FAILED: CreditGuardResult = Object.freeze({ ok: false, response: INTERNAL_ERROR });
@@ -62,25 +65,38 @@ export function createCreditGuard<Req>(
   const missing = authProblems(resolveRealm(options.realm, check)).missing;
   const refused: CreditGuardResult = Object.freeze({ ok: false, response: missing });
   const costOf = typeof cost === 'function' ? cost : () => cost;
+  const onError = check.function('onError', options.onError, (error: unknown) =>
+    console.error('keygate: a route that costs credits failed', error),
+  );
+  // Events are the only reader of the request's context: without a listener, none is built.
+  const contextOf =
+    runtime.emit === undefined ? () => NO_REQUEST : (request: Req) => requestContext(request, accessors);
 
   return async (key, request) => {
     if (!key) return refused;
     let units: unknown;
     try {
       units = costOf(request);
-    } catch {
+    } catch (error) {
+      onError(error);
       return FAILED;
     }
-    if (!isCost(units)) return FAILED;
+    if (!isCost(units)) {
+      onError(
+        new KeygateError('invalid_input', 'keygate: a route cost must be a whole number of credits from 0 to 10^9.'),
+      );
+      return FAILED;
+    }
     if (units === 0) return FREE;
     try {
-      const result = await spendCredits(runtime.credits, key, units, requestContext(request, accessors));
+      const result = await spendCredits(runtime.credits, key, units, contextOf(request));
       const now = runtime.now();
       if (!result.ok)
         return { ok: false, response: creditsExhaustedProblem(result.refusedBy, result.applied, units, now) };
       const headers = creditHeaders(result.applied, now);
       return { ok: true, headers: 'ratelimit' in headers ? headers : undefined };
     } catch (error) {
+      onError(error);
       if (!isKeygateError(error, 'store_unavailable')) return FAILED;
       runtime.telemetry?.storeUnavailable('credits');
       return STORE_DOWN;
