@@ -6,7 +6,13 @@
 import { KeygateError } from '../errors.js';
 import type { RequestContext } from '../events.js';
 import type { ApiKey } from '../key/record.js';
-import type { MaybePromise, RateLimitDecision, RateLimiter } from '../rate-limit/limiter.js';
+import {
+  isRateLimitSubject,
+  MAX_SUBJECT_LENGTH,
+  type MaybePromise,
+  type RateLimitDecision,
+  type RateLimiter,
+} from '../rate-limit/limiter.js';
 import type { PolicySet } from '../rate-limit/policy-sets.js';
 import type { RateLimitSubject, ResolvedOwnerLimits } from '../rate-limit/subject-options.js';
 
@@ -16,8 +22,6 @@ export const MAX_CUSTOM_SUBJECT_LENGTH = 256;
 // Gives the key-level subject of a request, or throws a KeygateError (the request then gets a 500).
 type SubjectOf = (key: ApiKey, request: RequestContext) => string;
 
-// What limiters accept: 1-512 characters without NUL.
-const MAX_SUBJECT_LENGTH = 512;
 // Control characters: unreadable in Redis keys and logs, and a custom subject never needs them.
 // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it looks for
 const CONTROL = /[\u0000-\u001f\u007f]/;
@@ -107,7 +111,7 @@ export function subjectCounter(
 
 // A subject limiters accept, or the error refusing the request (a record's odd owner or lineage).
 function checked(subject: string, what: string): string {
-  if (subject.length > 0 && subject.length <= MAX_SUBJECT_LENGTH && !subject.includes('\u0000')) return subject;
+  if (isRateLimitSubject(subject)) return subject;
   throw new KeygateError(
     'store_unavailable',
     `keygate: ${what} cannot be a rate-limit subject (1-${MAX_SUBJECT_LENGTH} characters without NUL).`,

@@ -60,29 +60,38 @@ export interface RateLimiter {
 /** Most parts of one {@link RateLimiter.consumeAll} call. */
 export const MAX_PARTS = 8;
 
+/** The longest subject a limiter takes. */
+export const MAX_SUBJECT_LENGTH = 512;
+
 /**
- * Throws `invalid_input` unless `parts` is an array of 1 to {@link MAX_PARTS} parts, each with a
- * subject of 1-`maxSubjectLength` characters and no NUL (which separates subjects in the names of
- * linked counters). The policy lists are checked where they are planned.
+ * The one rule for rate-limit subjects: 1-512 characters without NUL (NUL separates the subjects
+ * in the names of linked counters, see consumeAll).
  */
-export function assertParts(parts: readonly RateLimitPart[], maxSubjectLength: number): void {
+export function isRateLimitSubject(subject: unknown): subject is string {
+  return (
+    typeof subject === 'string' &&
+    subject.length > 0 &&
+    subject.length <= MAX_SUBJECT_LENGTH &&
+    !subject.includes('\u0000')
+  );
+}
+
+/** Throws `invalid_input` unless `subject` follows {@link isRateLimitSubject}. */
+export function assertSubject(subject: unknown): void {
+  if (!isRateLimitSubject(subject)) {
+    throw new KeygateError(
+      'invalid_input',
+      `keygate: a rate-limit subject is 1-${MAX_SUBJECT_LENGTH} characters without NUL.`,
+    );
+  }
+}
+
+/** Throws `invalid_input` unless `parts` holds 1-8 parts, each with a subject by {@link isRateLimitSubject}. */
+export function assertParts(parts: readonly RateLimitPart[]): void {
   if (!Array.isArray(parts) || parts.length === 0 || parts.length > MAX_PARTS) {
     throw new KeygateError('invalid_input', `keygate: consumeAll takes 1-${MAX_PARTS} parts.`);
   }
-  for (const part of parts) {
-    const subject = (part as Partial<RateLimitPart> | null)?.subject;
-    if (
-      typeof subject !== 'string' ||
-      subject.length === 0 ||
-      subject.length > maxSubjectLength ||
-      subject.includes('\u0000')
-    ) {
-      throw new KeygateError(
-        'invalid_input',
-        `keygate: a rate-limit subject of consumeAll is 1-${maxSubjectLength} characters without NUL.`,
-      );
-    }
-  }
+  for (const part of parts) assertSubject((part as Partial<RateLimitPart> | null)?.subject);
 }
 
 /** Throws `invalid_input` unless `cost` is an integer from 0 to {@link MAX_LIMIT}. */

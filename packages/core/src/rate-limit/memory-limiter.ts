@@ -38,8 +38,6 @@ interface Entry {
 const check: OptionChecks = optionChecks('MemoryRateLimiter');
 const OPTION_NAMES = optionNames<MemoryRateLimiterOptions>({ maxEntries: true, now: true });
 
-// Subjects far longer than any keygate makes are refused (as by the Redis limiter).
-const MAX_SUBJECT_LENGTH = 512;
 // How many idle entries an insertion may drop from the cold end, so the map shrinks back as traffic moves on.
 const SWEEP_PER_INSERT = 2;
 // How many recently used entries an eviction may move back to the warm end before it evicts one anyway.
@@ -94,7 +92,7 @@ export class MemoryRateLimiter implements RateLimiter {
    * when every policy admits it, on none otherwise. Synchronous.
    */
   consumeAll(parts: readonly RateLimitPart[], cost = 1): RateLimitDecision {
-    assertParts(parts, MAX_SUBJECT_LENGTH);
+    assertParts(parts);
     assertCost(cost);
     const first = (parts[0] as RateLimitPart).subject;
     const plans = parts.map((part) => policyPlan(part.policies));

@@ -6,6 +6,7 @@ import { DenyCache, denyKeyOf } from '../deny-cache.js';
 import {
   assertCost,
   assertParts,
+  assertSubject,
   EMPTY_DECISION,
   type RateLimitDecision,
   type RateLimiter,
@@ -41,7 +42,6 @@ const OPTION_NAMES = optionNames<RedisRateLimiterOptions>({
 
 // The script's command name on the client (ioredis `defineCommand`: EVALSHA, EVAL on NOSCRIPT).
 const COMMAND = 'keygateGcraV2';
-const MAX_SUBJECT_LENGTH = 512;
 
 type GcraClient = { [COMMAND](...args: (string | number)[]): Promise<unknown> };
 
@@ -122,7 +122,7 @@ export class RedisRateLimiter implements RateLimiter {
    * counted on every part when every policy admits it, on none otherwise.
    */
   consumeAll(parts: readonly RateLimitPart[], cost = 1): Promise<RateLimitDecision> {
-    assertParts(parts, MAX_SUBJECT_LENGTH);
+    assertParts(parts);
     if (parts.length === 1)
       return this.consume((parts[0] as RateLimitPart).subject, (parts[0] as RateLimitPart).policies, cost);
     assertCost(cost);
@@ -152,9 +152,7 @@ export class RedisRateLimiter implements RateLimiter {
     cost: number,
     dry: boolean,
   ): Promise<RateLimitDecision> {
-    if (typeof subject !== 'string' || subject.length === 0 || subject.length > MAX_SUBJECT_LENGTH) {
-      throw new KeygateError('invalid_input', `keygate: a rate-limit subject is 1-${MAX_SUBJECT_LENGTH} characters.`);
-    }
+    assertSubject(subject);
     assertCost(cost);
     const plan = policyPlan(policies);
     if (plan.names.length === 0) return Promise.resolve(EMPTY_DECISION);
