@@ -40,32 +40,34 @@ type OptionName = keyof typeof OPTIONS;
 const STORE: OptionName[] = ['store', 'key-prefix', 'schema', 'table'];
 const HASHING: OptionName[] = ['hasher', 'pepper-id'];
 
-/** The commands, the options each accepts and whether it takes a key id. */
+/**
+ * What a command takes after its name: nothing, one key id, one of its `actions` (e.g.
+ * `credits get`), or one or more paths.
+ */
+type Positionals = 'none' | 'id' | 'paths' | { readonly actions: readonly string[] };
+
+/** The commands, the options each accepts and what it takes after its name. */
 export const COMMANDS = {
-  generate: { options: ['prefix', ...HASHING], id: false },
-  hash: { options: [...HASHING], id: false },
+  generate: { options: ['prefix', ...HASHING], takes: 'none' },
+  hash: { options: [...HASHING], takes: 'none' },
   create: {
     options: [...STORE, ...HASHING, 'owner', 'name', 'scopes', 'expires-in', 'prefix', 'max-keys-per-owner'],
-    id: false,
+    takes: 'none',
   },
-  list: { options: [...STORE, 'owner', 'limit', 'cursor', 'all'], id: false },
-  revoke: { options: [...STORE], id: true },
-  disable: { options: [...STORE], id: true },
-  enable: { options: [...STORE], id: true },
-  rotate: { options: [...STORE, ...HASHING, 'grace'], id: true },
-  migrate: { options: ['store', 'schema', 'table', 'audit', 'audit-table'], id: false },
-  sweep: { options: [...STORE, 'expiring', 'unused', 'action'], id: false },
+  list: { options: [...STORE, 'owner', 'limit', 'cursor', 'all'], takes: 'none' },
+  revoke: { options: [...STORE], takes: 'id' },
+  disable: { options: [...STORE], takes: 'id' },
+  enable: { options: [...STORE], takes: 'id' },
+  rotate: { options: [...STORE, ...HASHING, 'grace'], takes: 'id' },
+  migrate: { options: ['store', 'schema', 'table', 'audit', 'audit-table'], takes: 'none' },
+  sweep: { options: [...STORE, 'expiring', 'unused', 'action'], takes: 'none' },
   credits: {
     options: [...STORE, 'owner', 'key', 'remaining', 'refill', 'refill-at', 'amount'],
-    id: false,
-    actions: ['get', 'set', 'add'],
+    takes: { actions: ['get', 'set', 'add'] },
   },
-  audit: { options: [...STORE, 'key', 'owner', 'since', 'until', 'limit', 'cursor', 'audit-table'], id: false },
-  scan: { options: [], id: false, paths: true },
-} as const satisfies Record<
-  string,
-  { options: readonly OptionName[]; id: boolean; actions?: readonly string[]; paths?: boolean }
->;
+  audit: { options: [...STORE, 'key', 'owner', 'since', 'until', 'limit', 'cursor', 'audit-table'], takes: 'none' },
+  scan: { options: [], takes: 'paths' },
+} as const satisfies Record<string, { options: readonly OptionName[]; takes: Positionals }>;
 
 /** A command name. */
 export type CommandName = keyof typeof COMMANDS;
@@ -77,21 +79,20 @@ export type Values = Partial<Record<OptionName, string | boolean>>;
 export interface Invocation {
   readonly command: CommandName | 'help';
   readonly values: Values;
-  /** The key id of `revoke`, `disable`, `enable` and `rotate`. */
-  readonly id: string;
-  /** The action of a command that has them (`credits get|set|add`), else ''. */
-  readonly action: string;
-  /** The paths of `scan` (one or more); empty for the other commands. */
-  readonly paths: readonly string[];
+  /**
+   * What followed the command's name, as its spec allows: the key id of `revoke`, `disable`,
+   * `enable` and `rotate`, the action of `credits`, the paths of `scan`; empty otherwise.
+   */
+  readonly args: readonly string[];
 }
+
+const HELP: Invocation = Object.freeze({ command: 'help', values: {}, args: [] });
 
 /** Parses argv (without `node` and the script). Throws a usage error. */
 export function parseCommandLine(argv: readonly string[]): Invocation {
   const [first, ...rest] = argv;
   if (first === undefined) throw usage('A command is required.');
-  if (first === '--help' || first === '-h' || first === 'help') {
-    return { command: 'help', values: {}, id: '', action: '', paths: [] };
-  }
+  if (first === '--help' || first === '-h' || first === 'help') return HELP;
   if (!Object.hasOwn(COMMANDS, first))
     throw usage(`Unknown command${/^[a-z-]{1,20}$/.test(first) ? ` "${first}"` : ''}.`);
   const command = first as CommandName;
@@ -105,25 +106,23 @@ export function parseCommandLine(argv: readonly string[]): Invocation {
   } catch (error) {
     throw usage(`${command}: ${(error as Error).message.split('\n')[0]}`);
   }
-  if (parsed.values.help) return { command: 'help', values: {}, id: '', action: '', paths: [] };
-  const actions: readonly string[] | undefined = 'actions' in spec ? spec.actions : undefined;
-  if (actions !== undefined) {
-    const [action, ...extra] = parsed.positionals;
-    if (action === undefined || !actions.includes(action) || extra.length > 0) {
-      throw usage(`${command} takes one of ${actions.join(', ')}.`);
-    }
-    return { command, values: parsed.values as Values, id: '', action, paths: [] };
-  }
-  if ('paths' in spec) {
-    if (parsed.positionals.length === 0) throw usage(`${command} takes one or more paths.`);
-    return { command, values: parsed.values as Values, id: '', action: '', paths: parsed.positionals };
-  }
-  const wanted = spec.id ? 1 : 0;
-  if (parsed.positionals.length !== wanted) {
+  if (parsed.values.help) return HELP;
+  checkPositionals(command, spec.takes, parsed.positionals);
+  return { command, values: parsed.values as Values, args: parsed.positionals };
+}
+
+// Throws a usage error unless `args` is what the command takes.
+function checkPositionals(command: CommandName, takes: Positionals, args: readonly string[]): void {
+  if (takes === 'paths') {
+    if (args.length === 0) throw usage(`${command} takes one or more paths.`);
+  } else if (takes === 'id') {
+    if (args.length !== 1) throw usage(`${command} takes exactly one key id.`);
+  } else if (takes === 'none') {
     const hint = command === 'hash' ? ' (it reads the key from stdin, never from arguments)' : '';
-    throw usage(spec.id ? `${command} takes exactly one key id.` : `${command} takes no arguments${hint}.`);
+    if (args.length !== 0) throw usage(`${command} takes no arguments${hint}.`);
+  } else if (args.length !== 1 || !takes.actions.includes(args[0] as string)) {
+    throw usage(`${command} takes one of ${takes.actions.join(', ')}.`);
   }
-  return { command, values: parsed.values as Values, id: parsed.positionals[0] ?? '', action: '', paths: [] };
 }
 
 const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };

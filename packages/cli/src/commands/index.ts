@@ -18,12 +18,14 @@ import { sweep } from './sweep.js';
 
 /** Runs one parsed command and returns its exit code (`scan` answers 1 when it finds keys). Throws a KeygateError on failure. */
 export async function runCommand(invocation: Invocation, io: CliIo): Promise<number> {
-  if (invocation.command === 'scan') return scan(invocation.values, io, invocation.paths);
+  if (invocation.command === 'scan') return scan(invocation.values, io, invocation.args);
   await run(invocation, io);
   return EXIT.ok;
 }
 
-async function run({ command, values, id, action }: Invocation, io: CliIo): Promise<void> {
+async function run({ command, values, args }: Invocation, io: CliIo): Promise<void> {
+  // The one argument of the commands that take one (a key id, or an action), as parseCommandLine checked it.
+  const [arg = ''] = args;
   switch (command) {
     case 'generate':
       return generate(values, io);
@@ -34,13 +36,13 @@ async function run({ command, values, id, action }: Invocation, io: CliIo): Prom
     case 'list':
       return list(values, io);
     case 'revoke':
-      return revoke(values, io, id);
+      return revoke(values, io, arg);
     case 'disable':
-      return disable(values, io, id);
+      return disable(values, io, arg);
     case 'enable':
-      return enable(values, io, id);
+      return enable(values, io, arg);
     case 'rotate':
-      return rotate(values, io, id);
+      return rotate(values, io, arg);
     case 'migrate':
       return migrate(values, io);
     case 'sweep':
@@ -48,7 +50,7 @@ async function run({ command, values, id, action }: Invocation, io: CliIo): Prom
     case 'audit':
       return audit(values, io);
     case 'credits':
-      return credits(values, io, action);
+      return credits(values, io, arg);
     case 'scan':
     case 'help':
       return;
