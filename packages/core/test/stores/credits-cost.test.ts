@@ -11,6 +11,7 @@ import type { CreditState } from '../../src/credits/allowance.js';
 import { PostgresStore } from '../../src/postgres.js';
 import { RedisStore } from '../../src/redis.js';
 import type { CreditStore } from '../../src/stores/credit-store.js';
+import { type Recorded, recordingPool, rowsTouched } from '../support/postgres-statements.js';
 import { randomOwner, T0 } from '../support/records.js';
 
 const LINEAGE = 'AAAAAAAAAAAA';
@@ -126,63 +127,7 @@ describe('PostgresStore credit spend cost', () => {
     const [light] = await statementsOf((store) => store.spendCredits(single, LINEAGE, 1, T0));
     // Two index lookups, the rows locked, updated and returned: a handful either way (the plans
     // may differ by a sort of the two rows).
-    expect(await rowsTouched(heavy as Recorded)).toBeLessThan(30);
-    expect(await rowsTouched(light as Recorded)).toBeLessThan(30);
+    expect(await rowsTouched(pool, heavy as Recorded)).toBeLessThan(30);
+    expect(await rowsTouched(pool, light as Recorded)).toBeLessThan(30);
   });
-
-  // The rows one statement touches, from EXPLAIN ANALYZE inside a transaction that is rolled back.
-  async function rowsTouched({ text, values }: Recorded): Promise<number> {
-    const client = await pool.connect();
-    try {
-      await client.query('BEGIN');
-      const { rows } = await client.query(`EXPLAIN (ANALYZE, FORMAT JSON) ${text}`, values);
-      return rowsRead((rows[0] as { 'QUERY PLAN': [{ Plan: PlanNode }] })['QUERY PLAN'][0].Plan);
-    } finally {
-      await client.query('ROLLBACK');
-      client.release();
-    }
-  }
 });
-
-/** A statement the store sent. */
-interface Recorded {
-  readonly text: string;
-  readonly values: unknown[];
-}
-
-// A stand-in for a pg Pool that delegates to `real` (and to its clients) and records each statement.
-function recordingPool(real: pg.Pool, statements: Recorded[]): pg.Pool {
-  const recorded = (target: pg.Pool | pg.PoolClient) => (text: string, values?: unknown[]) => {
-    statements.push({ text, values: values ?? [] });
-    return target.query(text, values);
-  };
-  const recorder = {
-    query: recorded(real),
-    connect: async () => {
-      const client = await real.connect();
-      return {
-        query: recorded(client),
-        on: (event: 'error', listener: (error: Error) => void) => client.on(event, listener),
-        removeListener: (event: 'error', listener: (error: Error) => void) => client.removeListener(event, listener),
-        release: (error?: Error | boolean) => client.release(error),
-      };
-    },
-  };
-  return recorder as unknown as pg.Pool;
-}
-
-/** The fields of an EXPLAIN (ANALYZE, FORMAT JSON) plan node that count rows. */
-interface PlanNode {
-  'Actual Rows': number;
-  'Actual Loops': number;
-  'Rows Removed by Filter'?: number;
-  'Rows Removed by Index Recheck'?: number;
-  Plans?: PlanNode[];
-}
-
-// Rows produced or discarded by every node of a plan: per-loop figures times the loops.
-function rowsRead(node: PlanNode): number {
-  const perLoop =
-    node['Actual Rows'] + (node['Rows Removed by Filter'] ?? 0) + (node['Rows Removed by Index Recheck'] ?? 0);
-  return perLoop * node['Actual Loops'] + (node.Plans ?? []).reduce((sum, child) => sum + rowsRead(child), 0);
-}

@@ -6,6 +6,7 @@ import type pg from 'pg';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { postgresSchema } from '../../../../test/support/postgres.js';
 import { PostgresStore } from '../../src/postgres.js';
+import { type Recorded, recordingPool, rowsTouched as touched } from '../support/postgres-statements.js';
 import { at, makeRecord } from '../support/records.js';
 
 const db = postgresSchema({ max: 4 });
@@ -59,12 +60,6 @@ describe('PostgresStore cost with a long revoked history', () => {
   });
 });
 
-/** A statement the store sent. */
-interface Recorded {
-  readonly text: string;
-  readonly values: unknown[];
-}
-
 // Runs `operation` on a store whose pool records every statement, then sums the rows touched by
 // replaying each SELECT, INSERT or UPDATE (a WITH included). The replay sees the state after the
 // operation (e.g. the created key exists), alike for both owners compared.
@@ -76,61 +71,7 @@ async function measure<T>(
   const result = await operation(store);
   let rowsTouched = 0;
   for (const statement of statements) {
-    if (/^\s*(SELECT|INSERT|UPDATE|WITH)\b/i.test(statement.text)) rowsTouched += await replay(statement);
+    if (/^\s*(SELECT|INSERT|UPDATE|WITH)\b/i.test(statement.text)) rowsTouched += await touched(pool, statement);
   }
   return { result, rowsTouched, statements };
-}
-
-// A stand-in for a pg Pool that delegates to `real` (and to its clients) and records each statement.
-function recordingPool(real: pg.Pool, statements: Recorded[]): pg.Pool {
-  const recorded = (target: pg.Pool | pg.PoolClient) => (text: string, values?: unknown[]) => {
-    statements.push({ text, values: values ?? [] });
-    return target.query(text, values);
-  };
-  const recorder = {
-    query: recorded(real),
-    connect: async () => {
-      const client = await real.connect();
-      return {
-        query: recorded(client),
-        on: (event: 'error', listener: (error: Error) => void) => client.on(event, listener),
-        removeListener: (event: 'error', listener: (error: Error) => void) => client.removeListener(event, listener),
-        release: (error?: Error | boolean) => client.release(error),
-      };
-    },
-  };
-  return recorder as unknown as pg.Pool;
-}
-
-// The rows one statement touches, from EXPLAIN ANALYZE inside a transaction that is rolled back.
-async function replay({ text, values }: Recorded): Promise<number> {
-  const client = await pool.connect();
-  try {
-    await client.query('BEGIN');
-    const { rows } = await client.query<{ 'QUERY PLAN': [{ Plan: PlanNode }] }>(
-      `EXPLAIN (ANALYZE, FORMAT JSON) ${text}`,
-      values,
-    );
-    return rowsRead((rows[0] as { 'QUERY PLAN': [{ Plan: PlanNode }] })['QUERY PLAN'][0].Plan);
-  } finally {
-    await client.query('ROLLBACK');
-    client.release();
-  }
-}
-
-/** The fields of an EXPLAIN (ANALYZE, FORMAT JSON) plan node that count rows. */
-interface PlanNode {
-  'Actual Rows': number;
-  'Actual Loops': number;
-  'Rows Removed by Filter'?: number;
-  'Rows Removed by Index Recheck'?: number;
-  Plans?: PlanNode[];
-}
-
-// Rows produced or discarded by every node of a plan: per-loop figures times the loops.
-function rowsRead(node: PlanNode): number {
-  const perLoop =
-    node['Actual Rows'] + (node['Rows Removed by Filter'] ?? 0) + (node['Rows Removed by Index Recheck'] ?? 0);
-  const own = perLoop * node['Actual Loops'];
-  return own + (node.Plans ?? []).reduce((sum, child) => sum + rowsRead(child), 0);
 }
